@@ -1,0 +1,143 @@
+//! The paper's augmentations, done on whole batches of tensors `[batch, channels, height, width]`
+//! with values in [0, 1]. Random draws come from a caller-owned seeded `StdRng` on the host, so a
+//! given seed gives the same corruption on every backend (CPU, WebGPU) and after a resume.
+
+use burn::prelude::*;
+use burn::tensor::{TensorData, module::conv2d, ops::ConvOptions};
+use rand::{Rng, rngs::StdRng};
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+/// How the reconstructor's input is corrupted (eqs. 1 and 2) and how hard negatives are made.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AugmentConfig {
+    /// σ of the Gaussian noise added to the input of A (eq. 1).
+    pub noise_std: f32,
+    /// Probability that a cell of the low-resolution dropout mask is zeroed (eq. 2).
+    pub dropout_p: f32,
+    /// Side of the low-resolution dropout mask; each cell covers `size / grid` pixels.
+    pub dropout_grid: usize,
+    /// Longest motion-blur streak in pixels (odd); lengths are drawn from 3..=max.
+    pub blur_max_len: usize,
+    /// Range of σ for the Gaussian-noise hard negatives.
+    pub neg_noise_std: (f32, f32),
+    /// Fraction of hard negatives made by motion blur (the rest by Gaussian noise).
+    pub blur_fraction: f32,
+}
+
+impl Default for AugmentConfig {
+    fn default() -> Self {
+        Self {
+            noise_std: 0.3,
+            dropout_p: 0.3,
+            dropout_grid: 7,
+            blur_max_len: 9,
+            neg_noise_std: (0.15, 0.4),
+            blur_fraction: 0.5,
+        }
+    }
+}
+
+fn normals(rng: &mut StdRng, n: usize, std: f32) -> Vec<f32> {
+    (0..n).map(|_| rng.sample::<f32, _>(StandardNormal) * std).collect()
+}
+
+/// Eq. 1: x_g = x + N(0, σ²), clipped back to the image range [0, 1].
+pub fn gaussian_noise(x: Tensor<4>, std: f32, rng: &mut StdRng) -> Tensor<4> {
+    let dims = x.dims();
+    let noise = normals(rng, dims.iter().product(), std);
+    let noise = Tensor::<4>::from_data(TensorData::new(noise, dims), &x.device());
+    (x + noise).clamp(0.0, 1.0)
+}
+
+/// Eq. 2: coarse dropout. A `grid × grid` Bernoulli(1 − p) mask per image, upsampled to the
+/// image size (nearest), zeroes rectangles of the input; the same mask covers every channel.
+pub fn coarse_dropout(x: Tensor<4>, p: f32, grid: usize, rng: &mut StdRng) -> Tensor<4> {
+    let [b, c, h, w] = x.dims();
+    let grid = grid.clamp(1, h.min(w));
+    let mut mask = vec![1.0f32; b * h * w];
+    for i in 0..b {
+        let cells: Vec<bool> = (0..grid * grid).map(|_| rng.random::<f32>() < p).collect();
+        for y in 0..h {
+            for xx in 0..w {
+                let cell = (y * grid / h) * grid + xx * grid / w;
+                if cells[cell] {
+                    mask[i * h * w + y * w + xx] = 0.0;
+                }
+            }
+        }
+    }
+    let mask = Tensor::<4>::from_data(TensorData::new(mask, [b, 1, h, w]), &x.device());
+    x * mask.repeat_dim(1, c)
+}
+
+/// The corrupted input of the reconstructor: noise (eq. 1), then coarse dropout (eq. 2).
+pub fn corrupt(x: Tensor<4>, cfg: &AugmentConfig, rng: &mut StdRng) -> Tensor<4> {
+    let x = gaussian_noise(x, cfg.noise_std, rng);
+    coarse_dropout(x, cfg.dropout_p, cfg.dropout_grid, rng)
+}
+
+/// A normalised `k × k` kernel that draws a straight streak of `len` pixels at `angle` through
+/// the centre: the point spread function of a camera moving in a line.
+pub fn motion_kernel(k: usize, len: usize, angle: f32) -> Vec<f32> {
+    let mut kernel = vec![0.0f32; k * k];
+    let centre = (k / 2) as f32;
+    let steps = len * 8;
+    let half = (len as f32 - 1.0) / 2.0;
+    for s in 0..=steps {
+        let t = -half + (len as f32 - 1.0) * s as f32 / steps as f32;
+        let px = (centre + t * angle.cos()).round() as isize;
+        let py = (centre + t * angle.sin()).round() as isize;
+        if (0..k as isize).contains(&px) && (0..k as isize).contains(&py) {
+            kernel[py as usize * k + px as usize] += 1.0;
+        }
+    }
+    let total: f32 = kernel.iter().sum();
+    kernel.iter_mut().for_each(|v| *v /= total);
+    kernel
+}
+
+/// Motion blur with a random length (3..=`max_len`) and angle per image, as one grouped
+/// convolution over the batch (each image-channel is its own group).
+pub fn motion_blur(x: Tensor<4>, max_len: usize, rng: &mut StdRng) -> Tensor<4> {
+    let [b, c, h, w] = x.dims();
+    let k = max_len.max(3) | 1;
+    let mut weights = Vec::with_capacity(b * c * k * k);
+    for _ in 0..b {
+        let len = rng.random_range(3..=k);
+        let angle = rng.random::<f32>() * std::f32::consts::PI;
+        let kernel = motion_kernel(k, len, angle);
+        for _ in 0..c {
+            weights.extend_from_slice(&kernel);
+        }
+    }
+    let weight = Tensor::<4>::from_data(TensorData::new(weights, [b * c, 1, k, k]), &x.device());
+    let pad = k / 2;
+    let out = conv2d(
+        x.reshape([1, b * c, h, w]),
+        weight,
+        None,
+        ConvOptions::new([1, 1], [pad, pad], [1, 1], b * c),
+    );
+    out.reshape([b, c, h, w])
+}
+
+/// d(·) of eq. 5: each image is degraded by motion blur (with probability `blur_fraction`) or
+/// by Gaussian noise of a random σ; both keep the result close to the positive class.
+pub fn hard_negative(ax: Tensor<4>, cfg: &AugmentConfig, rng: &mut StdRng) -> Tensor<4> {
+    let [b, c, h, w] = ax.dims();
+    let device = ax.device();
+    let blurred = motion_blur(ax.clone(), cfg.blur_max_len, rng);
+    let (lo, hi) = cfg.neg_noise_std;
+    let mut noise = Vec::with_capacity(b * c * h * w);
+    let mut choose_blur = Vec::with_capacity(b);
+    for _ in 0..b {
+        let std = lo + (hi - lo) * rng.random::<f32>();
+        noise.extend(normals(rng, c * h * w, std));
+        choose_blur.push(if rng.random::<f32>() < cfg.blur_fraction { 1.0f32 } else { 0.0 });
+    }
+    let noisy = (ax + Tensor::<4>::from_data(TensorData::new(noise, [b, c, h, w]), &device))
+        .clamp(0.0, 1.0);
+    let pick = Tensor::<4>::from_data(TensorData::new(choose_blur, [b, 1, 1, 1]), &device);
+    blurred * pick.clone() + noisy * (pick.neg() + 1.0)
+}

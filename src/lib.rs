@@ -1,0 +1,37 @@
+//! # connective
+//!
+//! Connective Reconstruction-based Novelty Detection (CRBND) in burn. The data flow:
+//!
+//! ```text
+//! images (idx, photos) ─▶ augment::corrupt ─▶ autoencoder A ── trained with Charbonnier (eq. 3)
+//!                                               │
+//!     x, A(x) ─▶ connective::connect ─▶ x_CP = λx + (1−λ)A(x)       (eq. 4)  label 1
+//!     x, d(A(x)) (augment::hard_negative) ─▶ x_CN                   (eq. 5)  label 0
+//!                                               │
+//!                                         classifier C ── BCE on logits
+//!     test: f(x) = C(λx + (1−λ)A(x))  (connective::Detector::detect, eq. 6) ─▶ metrics
+//! ```
+//!
+//! Native builds add data loading, training, evaluation and the CLI; the wasm build adds the
+//! browser bindings in [`web`]. Both use the same model code and the same weights.
+
+pub mod augment;
+pub mod autoencoder;
+pub mod classifier;
+pub mod connective;
+pub mod error;
+pub mod idx;
+pub mod metrics;
+pub mod model_io;
+pub mod preprocess;
+pub mod recipe;
+pub mod scoring;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use connective::{Detection, Detector, DetectorConfig};
+pub use error::{Error, Result};

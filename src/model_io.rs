@@ -1,0 +1,135 @@
+//! Weights and the manifest. Weights are burnpack files written and read through burn-store
+//! (`BurnpackStore`); burn-import is a deprecated shim in burn 0.22 (it re-exports burn-onnx), so
+//! it plays no part. The same bytes load natively and in the browser; the manifest holds what the
+//! bytes do not: configuration, λ, threshold, recipe, metrics and a SHA-256 of the file.
+
+use burn::prelude::*;
+use burn::store::{BurnpackStore, ModuleSnapshot};
+use burn::tensor::Bytes;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::connective::{Detector, DetectorConfig};
+use crate::error::{Error, Result};
+use crate::recipe::Recipe;
+
+pub const MANIFEST_FORMAT: &str = "connective-manifest/1";
+
+/// `models/manifest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub models: Vec<ModelEntry>,
+}
+
+/// One shipped detector.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelEntry {
+    /// `mnist-3`.
+    pub name: String,
+    /// File name beside the manifest.
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub parameters: usize,
+    pub dataset: String,
+    /// The positive (inlier) classes, as the dataset names them.
+    pub positive_classes: Vec<String>,
+    pub lambda: f32,
+    /// A score (logit) at or above this is an inlier.
+    pub threshold: f32,
+    pub threshold_rule: String,
+    pub config: DetectorConfig,
+    pub recipe: Recipe,
+    pub training_seconds: f64,
+    /// Written by `connective eval`.
+    #[serde(default)]
+    pub metrics: serde_json::Value,
+}
+
+impl Manifest {
+    pub fn new() -> Self {
+        Self { format: MANIFEST_FORMAT.into(), models: Vec::new() }
+    }
+
+    pub fn from_json(text: &str) -> Result<Self> {
+        let m: Manifest = serde_json::from_str(text)
+            .map_err(|e| Error::data("manifest.json", format!("not a valid manifest: {e}")))?;
+        if m.format != MANIFEST_FORMAT {
+            return Err(Error::data("manifest.json", format!("format {:?}, expected {MANIFEST_FORMAT:?}", m.format)));
+        }
+        Ok(m)
+    }
+
+    pub fn find(&self, name: &str) -> Result<&ModelEntry> {
+        self.models.iter().find(|m| m.name == name || m.file == name).ok_or_else(|| {
+            let names: Vec<_> = self.models.iter().map(|m| m.name.as_str()).collect();
+            Error::model(name, format!("not in the manifest (it has: {})", names.join(", ")))
+        })
+    }
+
+    /// Adds or replaces the entry with the same name, keeping the list sorted by name.
+    pub fn upsert(&mut self, entry: ModelEntry) {
+        self.models.retain(|m| m.name != entry.name);
+        self.models.push(entry);
+        self.models.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+}
+
+impl Default for Manifest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Serialises a detector's weights to burnpack bytes.
+pub fn detector_to_bytes(detector: &Detector) -> Result<Vec<u8>> {
+    let mut store = BurnpackStore::from_bytes(None);
+    detector
+        .save_into(&mut store)
+        .map_err(|e| Error::model("detector", format!("cannot serialise: {e}")))?;
+    let bytes = store.get_bytes().map_err(|e| Error::model("detector", e.to_string()))?;
+    Ok(bytes.to_vec())
+}
+
+/// Builds a detector of `config` on `device` and loads `bytes` into it. Every tensor of the
+/// architecture must be present with its shape; anything else is an error naming the tensor.
+pub fn detector_from_bytes(name: &str, config: &DetectorConfig, bytes: &[u8], device: &Device) -> Result<Detector> {
+    let mut detector = config.init(device);
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec())));
+    let result = detector
+        .load_from(&mut store)
+        .map_err(|e| Error::model(name, format!("cannot load weights: {e}")))?;
+    if !result.errors.is_empty() || !result.missing.is_empty() {
+        return Err(Error::model(name, format!("weights do not fit the architecture: {result}")));
+    }
+    Ok(detector)
+}
+
+/// Checks bytes against the manifest entry (size and SHA-256) before loading them.
+pub fn verify(entry: &ModelEntry, bytes: &[u8]) -> Result<()> {
+    if bytes.len() as u64 != entry.bytes {
+        return Err(Error::model(
+            &entry.name,
+            format!("{} has {} bytes, the manifest says {} (truncated or wrong file?)", entry.file, bytes.len(), entry.bytes),
+        ));
+    }
+    let sum = sha256_hex(bytes);
+    if sum != entry.sha256 {
+        return Err(Error::model(
+            &entry.name,
+            format!("{} has SHA-256 {sum}, the manifest says {} (altered file?)", entry.file, entry.sha256),
+        ));
+    }
+    Ok(())
+}
+
+/// Verifies and loads one manifest entry's weights.
+pub fn load_entry(entry: &ModelEntry, bytes: &[u8], device: &Device) -> Result<Detector> {
+    verify(entry, bytes)?;
+    detector_from_bytes(&entry.name, &entry.config, bytes, device)
+}

@@ -1,0 +1,85 @@
+//! Per-epoch checkpoints so that a killed training run resumes where it stopped: the model and
+//! optimizer state after the last finished epoch, the best model so far, and a small JSON state.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Where training stands, written after every epoch.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TrainState {
+    /// Epochs of the autoencoder finished, and of the classifier.
+    pub ae_epochs_done: usize,
+    pub clf_epochs_done: usize,
+    pub ae_best: Option<(usize, f64)>,
+    pub clf_best: Option<(usize, f64)>,
+    /// (epoch, train loss, validation loss) of each phase.
+    pub ae_history: Vec<(usize, f64, f64)>,
+    pub clf_history: Vec<(usize, f64, f64)>,
+    /// Seconds spent before this run (for the total training time).
+    pub seconds: f64,
+    /// The recipe, as JSON, so a resume with a different recipe is refused.
+    pub recipe_json: String,
+}
+
+pub struct Checkpointer {
+    dir: PathBuf,
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::data(path.display().to_string(), e.to_string())
+}
+
+impl Checkpointer {
+    pub fn new(dir: PathBuf) -> Result<Self> {
+        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        Ok(Self { dir })
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    pub fn load_state(&self) -> Result<Option<TrainState>> {
+        let p = self.path("state.json");
+        if !p.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&p).map_err(|e| io(&p, e))?;
+        serde_json::from_str(&text).map(Some).map_err(|e| io(&p, format!("corrupt checkpoint state: {e}")))
+    }
+
+    /// Writes atomically (temp file + rename) so a kill mid-write leaves the previous state.
+    pub fn save_state(&self, state: &TrainState) -> Result<()> {
+        let p = self.path("state.json");
+        let tmp = self.path("state.json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(state).unwrap()).map_err(|e| io(&tmp, e))?;
+        std::fs::rename(&tmp, &p).map_err(|e| io(&p, e))
+    }
+
+    pub fn save_module<M: Module>(&self, name: &str, module: &M) -> Result<()> {
+        let p = self.path(name);
+        let _ = std::fs::remove_file(&p); // the burnpack writer does not overwrite
+        module.clone().save_file(&p).map_err(|e| io(&p, format!("{e:?}")))
+    }
+
+    pub fn load_module<M: Module>(&self, name: &str, fresh: M) -> Result<M> {
+        let p = self.path(name);
+        fresh.try_load_file(&p).map_err(|e| io(&p, format!("cannot resume from checkpoint: {e:?}")))
+    }
+
+    pub fn save_optim(&self, name: &str, optim: &ModuleOptimizer) -> Result<()> {
+        let p = self.path(name);
+        let _ = std::fs::remove_file(&p);
+        optim.save(&p).map_err(|e| io(&p, format!("{e:?}")))
+    }
+
+    pub fn load_optim(&self, name: &str, fresh: ModuleOptimizer) -> Result<ModuleOptimizer> {
+        let p = self.path(name);
+        fresh.load(&p).map_err(|e| io(&p, format!("cannot resume optimizer: {e:?}")))
+    }
+}

@@ -1,0 +1,266 @@
+//! `connective eval`: the paper's MNIST protocols, for CRBND's score f(x) and, beside it, the
+//! plain reconstruction-error score −‖x − A(x)‖² of the same autoencoder (the baseline the
+//! paper argues against). Thresholds of both come from validation positives only.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use burn::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::{SeedableRng, rngs::StdRng, seq::index::sample};
+use serde::Serialize;
+use serde_json::json;
+
+use super::data::{Mnist, positive_split, to_unit};
+use super::plot::{Series, bar_chart, line_chart};
+use crate::error::{Error, Result};
+use crate::metrics::{auroc, f1_at, mean_std, positive_quantile};
+use crate::model_io::{Manifest, load_entry};
+use crate::scoring::{batch_tensor, detect_sync};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+pub enum Protocol {
+    /// Each digit against the whole MNIST test set (about 10 % inliers).
+    OneClass,
+    /// The paper's Fig. 3: test sets with 10–50 % outliers, several random draws.
+    Paper,
+}
+
+pub struct EvalOptions {
+    pub data_dir: PathBuf,
+    pub models_dir: PathBuf,
+    pub protocol: Protocol,
+    pub digits: Vec<u8>,
+    pub seeds: u64,
+    pub json: Option<PathBuf>,
+    pub plot: Option<PathBuf>,
+    pub update_manifest: bool,
+    pub readme: Option<PathBuf>,
+}
+
+/// ALOCC's F1 at 10, 20, 30, 40, 50 % outliers on MNIST (the anchors).
+pub const ALOCC_F1: [f64; 5] = [0.97, 0.92, 0.92, 0.91, 0.88];
+pub const RATIOS: [f64; 5] = [0.1, 0.2, 0.3, 0.4, 0.5];
+
+/// Test-set scores of one detector, and its two thresholds.
+struct Scored {
+    digit: u8,
+    name: String,
+    crbnd: Vec<f32>,
+    /// −reconstruction error: higher = more like an inlier, as for f(x).
+    baseline: Vec<f32>,
+    threshold: f32,
+    baseline_threshold: f32,
+}
+
+#[derive(Serialize, Clone, Copy, Default)]
+struct Pair {
+    auroc: f64,
+    f1: f64,
+}
+
+fn pair(scores: &[f32], labels: &[bool], threshold: f32) -> Pair {
+    Pair { auroc: auroc(scores, labels).unwrap_or(f64::NAN), f1: f1_at(scores, labels, threshold) }
+}
+
+fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
+    Error::data(path.display().to_string(), e.to_string())
+}
+
+fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<Vec<Scored>> {
+    let device = Device::flex();
+    let entries: Vec<_> = manifest
+        .models
+        .iter()
+        .filter(|e| e.dataset == "mnist" && e.positive_classes.len() == 1)
+        .filter(|e| opts.digits.is_empty() || e.positive_classes[0].parse::<u8>().is_ok_and(|d| opts.digits.contains(&d)))
+        .collect();
+    if entries.is_empty() {
+        return Err(Error::data(opts.models_dir.join("manifest.json").display().to_string(), "no MNIST models to evaluate"));
+    }
+    let n_test = mnist.test_labels.len();
+    let bar = ProgressBar::new((entries.len() * n_test) as u64).with_style(
+        ProgressStyle::with_template("scoring [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} images eta {eta} {msg}").unwrap(),
+    );
+    let test_all: Vec<usize> = (0..n_test).collect();
+    let test = to_unit(&mnist.test_images, &test_all);
+    let mut out = Vec::new();
+    for entry in entries {
+        bar.set_message(entry.name.clone());
+        let path = opts.models_dir.join(&entry.file);
+        let bytes = std::fs::read(&path).map_err(|e| io(&path, e))?;
+        let detector = load_entry(entry, &bytes, &device)?;
+        let shape = entry.config.image_shape();
+        let digit: u8 = entry.positive_classes[0].parse().map_err(|_| Error::model(&entry.name, "positive class is not a digit"))?;
+        let run = |data: &[f32], bar: Option<&ProgressBar>| -> Result<(Vec<f32>, Vec<f32>)> {
+            let n = data.len() / 784;
+            let (mut s, mut b) = (Vec::with_capacity(n), Vec::with_capacity(n));
+            for start in (0..n).step_by(1000) {
+                let end = (start + 1000).min(n);
+                let d = detect_sync(&detector, batch_tensor(&data[start * 784..end * 784], end - start, shape, &device), entry.lambda, false)?;
+                s.extend(d.score);
+                b.extend(d.recon_error.iter().map(|e| -e));
+                if let Some(bar) = bar {
+                    bar.inc((end - start) as u64);
+                }
+            }
+            Ok((s, b))
+        };
+        // The baseline's threshold, like CRBND's, from the same held-out training positives.
+        let r = &entry.recipe;
+        let split = positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.seed, r.max_train);
+        let (_, val_baseline) = run(&to_unit(&mnist.train_images, &split.val), None)?;
+        let baseline_threshold = positive_quantile(&val_baseline, r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
+        let (crbnd, baseline) = run(&test, Some(&bar))?;
+        out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline, threshold: entry.threshold, baseline_threshold });
+    }
+    bar.finish_and_clear();
+    Ok(out)
+}
+
+fn one_class(scored: &[Scored], mnist: &Mnist) -> (String, serde_json::Value, String) {
+    let mut md = String::from("| digit | CRBND AUROC | CRBND F1 | recon-error AUROC | recon-error F1 |\n|---:|---:|---:|---:|---:|\n");
+    let mut rows = Vec::new();
+    for s in scored {
+        let labels: Vec<bool> = mnist.test_labels.iter().map(|&l| l == s.digit).collect();
+        let c = pair(&s.crbnd, &labels, s.threshold);
+        let b = pair(&s.baseline, &labels, s.baseline_threshold);
+        let _ = writeln!(md, "| {} | {:.4} | {:.4} | {:.4} | {:.4} |", s.digit, c.auroc, c.f1, b.auroc, b.f1);
+        rows.push((s, c, b));
+    }
+    let mean = |f: &dyn Fn(&(&Scored, Pair, Pair)) -> f64| rows.iter().map(f).sum::<f64>() / rows.len() as f64;
+    let (ca, cf, ba, bf) = (mean(&|r| r.1.auroc), mean(&|r| r.1.f1), mean(&|r| r.2.auroc), mean(&|r| r.2.f1));
+    let min_auroc = rows.iter().map(|r| r.1.auroc).fold(f64::INFINITY, f64::min);
+    let _ = writeln!(md, "| **mean** | **{ca:.4}** | **{cf:.4}** | **{ba:.4}** | **{bf:.4}** |");
+    let _ = writeln!(md, "\nLowest CRBND AUROC: {min_auroc:.4}. F1 of the inlier class at the stored threshold; test set: all 10,000 MNIST test images.");
+    let json = json!({
+        "protocol": "one-class",
+        "per_model": rows.iter().map(|(s, c, b)| json!({"model": s.name, "digit": s.digit, "crbnd": c, "recon_error": b})).collect::<Vec<_>>(),
+        "mean": {"crbnd": Pair { auroc: ca, f1: cf }, "recon_error": Pair { auroc: ba, f1: bf }},
+        "min_crbnd_auroc": min_auroc,
+    });
+    let cats: Vec<String> = rows.iter().map(|r| r.0.digit.to_string()).collect();
+    let svg = bar_chart(
+        "One-class MNIST: AUROC per positive digit",
+        &cats,
+        "AUROC",
+        (0.5, 1.0),
+        &[
+            Series { name: "CRBND f(x)".into(), colour: "#1f77b4", points: rows.iter().enumerate().map(|(i, r)| (i as f64, r.1.auroc)).collect(), dashed: false },
+            Series { name: "reconstruction error".into(), colour: "#ff7f0e", points: rows.iter().enumerate().map(|(i, r)| (i as f64, r.2.auroc)).collect(), dashed: false },
+        ],
+    );
+    (md, json, svg)
+}
+
+fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64) -> (String, serde_json::Value, String) {
+    // metric[ratio][method] collects one value per (digit, seed).
+    let mut f1 = vec![[Vec::new(), Vec::new()]; RATIOS.len()];
+    let mut au = vec![[Vec::new(), Vec::new()]; RATIOS.len()];
+    let mut per_model = Vec::new();
+    for s in scored {
+        let inliers: Vec<usize> = (0..mnist.test_labels.len()).filter(|&i| mnist.test_labels[i] == s.digit).collect();
+        let outliers: Vec<usize> = (0..mnist.test_labels.len()).filter(|&i| mnist.test_labels[i] != s.digit).collect();
+        let mut model_f1 = Vec::new();
+        for (ri, &ratio) in RATIOS.iter().enumerate() {
+            let n_out = ((inliers.len() as f64 * ratio / (1.0 - ratio)).round() as usize).min(outliers.len());
+            let mut fs = Vec::new();
+            for seed in 0..seeds {
+                let mut rng = StdRng::seed_from_u64(seed * 1000 + ri as u64 * 10 + s.digit as u64);
+                let chosen: Vec<usize> = sample(&mut rng, outliers.len(), n_out).into_iter().map(|k| outliers[k]).collect();
+                let idx: Vec<usize> = inliers.iter().chain(&chosen).copied().collect();
+                let labels: Vec<bool> = (0..idx.len()).map(|k| k < inliers.len()).collect();
+                for (m, (scores, thr)) in [(&s.crbnd, s.threshold), (&s.baseline, s.baseline_threshold)].into_iter().enumerate() {
+                    let sub: Vec<f32> = idx.iter().map(|&i| scores[i]).collect();
+                    let p = pair(&sub, &labels, thr);
+                    f1[ri][m].push(p.f1);
+                    au[ri][m].push(p.auroc);
+                    if m == 0 {
+                        fs.push(p.f1);
+                    }
+                }
+            }
+            model_f1.push(mean_std(&fs).0);
+        }
+        per_model.push(json!({"model": s.name, "digit": s.digit, "crbnd_f1": model_f1}));
+    }
+    let mut md = String::from("| outliers | CRBND F1 | CRBND AUROC | recon-error F1 | recon-error AUROC | ALOCC F1 |\n|---:|---:|---:|---:|---:|---:|\n");
+    let mut rows = Vec::new();
+    for (ri, &ratio) in RATIOS.iter().enumerate() {
+        let (cf, cfs) = mean_std(&f1[ri][0]);
+        let (ca, _) = mean_std(&au[ri][0]);
+        let (bf, _) = mean_std(&f1[ri][1]);
+        let (ba, _) = mean_std(&au[ri][1]);
+        let _ = writeln!(md, "| {:.0} % | {cf:.4} ± {cfs:.4} | {ca:.4} | {bf:.4} | {ba:.4} | {:.2} |", ratio * 100.0, ALOCC_F1[ri]);
+        rows.push(json!({"outlier_ratio": ratio, "crbnd": {"f1": cf, "f1_std": cfs, "auroc": ca}, "recon_error": {"f1": bf, "auroc": ba}, "alocc_f1": ALOCC_F1[ri]}));
+    }
+    let _ = writeln!(
+        md,
+        "\nMean over {} digits × {seeds} random test sets per ratio (all test inliers of the digit plus outliers drawn from the other digits' test images); F1 of the inlier class at the stored threshold, ± its standard deviation.",
+        scored.len()
+    );
+    let series = |m: usize, name: &str, colour: &'static str, metric: &Vec<[Vec<f64>; 2]>, dashed: bool| Series {
+        name: name.into(),
+        colour,
+        points: RATIOS.iter().enumerate().map(|(ri, r)| (r * 100.0, mean_std(&metric[ri][m]).0)).collect(),
+        dashed,
+    };
+    let svg = line_chart(
+        "MNIST, paper protocol (Fig. 3): F1 against the share of outliers",
+        "outliers in the test set (%)",
+        "F1",
+        (0.5, 1.0),
+        &[
+            series(0, "CRBND F1", "#1f77b4", &f1, false),
+            series(1, "recon-error F1", "#ff7f0e", &f1, false),
+            Series { name: "ALOCC F1".into(), colour: "#7f7f7f", points: RATIOS.iter().zip(ALOCC_F1).map(|(r, f)| (r * 100.0, f)).collect(), dashed: true },
+            series(0, "CRBND AUROC", "#2ca02c", &au, true),
+        ],
+    );
+    (md, json!({"protocol": "paper", "seeds": seeds, "by_ratio": rows, "per_model": per_model}), svg)
+}
+
+/// Replaces the text between `<!-- connective:results:KEY -->` and `<!-- /connective:results:KEY -->`.
+pub fn replace_block(text: &str, key: &str, body: &str) -> Option<String> {
+    let (open, close) = (format!("<!-- connective:results:{key} -->"), format!("<!-- /connective:results:{key} -->"));
+    let a = text.find(&open)? + open.len();
+    let b = a + text[a..].find(&close)?;
+    Some(format!("{}\n{}\n{}", &text[..a], body.trim_end(), &text[b..]))
+}
+
+pub fn run(opts: &EvalOptions) -> Result<()> {
+    let mnist = Mnist::load(&opts.data_dir)?;
+    let mpath = opts.models_dir.join("manifest.json");
+    let mut manifest = Manifest::from_json(&std::fs::read_to_string(&mpath).map_err(|e| io(&mpath, e))?)?;
+    let scored = score_all(opts, &mnist, &manifest)?;
+    let (key, (md, json, svg)) = match opts.protocol {
+        Protocol::OneClass => ("one-class", one_class(&scored, &mnist)),
+        Protocol::Paper => ("paper", paper(&scored, &mnist, opts.seeds.max(1))),
+    };
+    println!("{md}");
+    if let Some(p) = &opts.json {
+        std::fs::write(p, serde_json::to_string_pretty(&json).unwrap()).map_err(|e| io(p, e))?;
+    }
+    if let Some(p) = &opts.plot {
+        std::fs::write(p, svg).map_err(|e| io(p, e))?;
+    }
+    if opts.update_manifest {
+        for entry in manifest.models.iter_mut() {
+            let per: Option<&serde_json::Value> = json["per_model"].as_array().and_then(|a| a.iter().find(|m| m["model"] == entry.name.as_str()));
+            if let Some(per) = per {
+                if !entry.metrics.is_object() {
+                    entry.metrics = json!({});
+                }
+                entry.metrics[key] = per.clone();
+            }
+        }
+        std::fs::write(&mpath, serde_json::to_string_pretty(&manifest).unwrap() + "\n").map_err(|e| io(&mpath, e))?;
+    }
+    if let Some(p) = &opts.readme {
+        let text = std::fs::read_to_string(p).map_err(|e| io(p, e))?;
+        let new = replace_block(&text, key, &md)
+            .ok_or_else(|| io(p, format!("no <!-- connective:results:{key} --> … <!-- /connective:results:{key} --> block")))?;
+        std::fs::write(p, new).map_err(|e| io(p, e))?;
+    }
+    Ok(())
+}

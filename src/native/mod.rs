@@ -1,0 +1,9 @@
+//! Native-only code: files, datasets, training, evaluation, plots and the CLI's commands.
+
+pub mod bench;
+pub mod checkpoint;
+pub mod data;
+pub mod eval;
+pub mod plot;
+pub mod score;
+pub mod train;

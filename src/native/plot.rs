@@ -1,0 +1,93 @@
+//! Small, dependency-free SVG charts for evaluation results: lines over a numeric x axis (the
+//! paper's Fig. 3 style) and grouped bars (one group per class).
+
+use std::fmt::Write;
+
+/// One line (or one bar series) of a chart.
+pub struct Series {
+    pub name: String,
+    pub colour: &'static str,
+    pub points: Vec<(f64, f64)>,
+    pub dashed: bool,
+}
+
+const W: f64 = 640.0;
+const H: f64 = 400.0;
+const L: f64 = 64.0;
+const R: f64 = 24.0;
+const T: f64 = 48.0;
+const B: f64 = 56.0;
+
+fn frame(svg: &mut String, title: &str, x_label: &str, y_label: &str, y_range: (f64, f64)) {
+    let _ = write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" font-family="sans-serif" font-size="13">"#);
+    let _ = write!(svg, r##"<rect width="{W}" height="{H}" fill="#fff"/><text x="{}" y="28" text-anchor="middle" font-size="16" font-weight="bold">{}</text>"##, W / 2.0, esc(title));
+    let (y0, y1) = y_range;
+    for i in 0..=5 {
+        let v = y0 + (y1 - y0) * i as f64 / 5.0;
+        let y = T + (H - T - B) * (1.0 - i as f64 / 5.0);
+        let _ = write!(svg, r##"<line x1="{L}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end">{v:.2}</text>"##, W - R, L - 6.0, y + 4.0);
+    }
+    let _ = write!(svg, r##"<text x="{}" y="{}" text-anchor="middle">{}</text>"##, (L + W - R) / 2.0, H - 12.0, esc(x_label));
+    let _ = write!(svg, r##"<text transform="translate(16 {}) rotate(-90)" text-anchor="middle">{}</text>"##, (T + H - B) / 2.0, esc(y_label));
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn legend(svg: &mut String, series: &[Series]) {
+    for (i, s) in series.iter().enumerate() {
+        let x = L + 8.0 + 150.0 * (i % 4) as f64;
+        let y = H - B + 30.0 + 0.0 * (i / 4) as f64;
+        let dash = if s.dashed { r#" stroke-dasharray="5 3""# } else { "" };
+        let _ = write!(svg, r#"<line x1="{x}" x2="{}" y1="{y}" y2="{y}" stroke="{}" stroke-width="3"{dash}/><text x="{}" y="{}">{}</text>"#, x + 22.0, s.colour, x + 28.0, y + 4.0, esc(&s.name));
+    }
+}
+
+/// Lines over x (e.g. outlier percentage), y in `y_range`.
+pub fn line_chart(title: &str, x_label: &str, y_label: &str, y_range: (f64, f64), series: &[Series]) -> String {
+    let mut svg = String::new();
+    frame(&mut svg, title, x_label, y_label, y_range);
+    let xs: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();
+    let (x0, x1) = (xs.iter().copied().fold(f64::INFINITY, f64::min), xs.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+    let px = |x: f64| L + 20.0 + (W - L - R - 40.0) * if x1 > x0 { (x - x0) / (x1 - x0) } else { 0.5 };
+    let py = |y: f64| T + (H - T - B) * (1.0 - ((y - y_range.0) / (y_range.1 - y_range.0)).clamp(0.0, 1.0));
+    let mut ticks = xs.clone();
+    ticks.sort_by(f64::total_cmp);
+    ticks.dedup();
+    for x in ticks {
+        let _ = write!(svg, r#"<text x="{:.1}" y="{}" text-anchor="middle">{x}</text>"#, px(x), H - B + 16.0);
+    }
+    for s in series {
+        let pts: Vec<String> = s.points.iter().map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y))).collect();
+        let dash = if s.dashed { r#" stroke-dasharray="5 3""# } else { "" };
+        let _ = write!(svg, r#"<polyline fill="none" stroke="{}" stroke-width="2.5"{dash} points="{}"/>"#, s.colour, pts.join(" "));
+        for &(x, y) in &s.points {
+            let _ = write!(svg, r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{}"><title>{}: {y:.4}</title></circle>"#, px(x), py(y), s.colour, esc(&s.name));
+        }
+    }
+    legend(&mut svg, series);
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Grouped bars: one group per category, one bar per series (points are (category index, y)).
+pub fn bar_chart(title: &str, categories: &[String], y_label: &str, y_range: (f64, f64), series: &[Series]) -> String {
+    let mut svg = String::new();
+    frame(&mut svg, title, "", y_label, y_range);
+    let group = (W - L - R) / categories.len().max(1) as f64;
+    let bar = group * 0.8 / series.len().max(1) as f64;
+    let py = |y: f64| T + (H - T - B) * (1.0 - ((y - y_range.0) / (y_range.1 - y_range.0)).clamp(0.0, 1.0));
+    for (i, c) in categories.iter().enumerate() {
+        let _ = write!(svg, r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#, L + group * (i as f64 + 0.5), H - B + 16.0, esc(c));
+    }
+    for (k, s) in series.iter().enumerate() {
+        for &(i, y) in &s.points {
+            let x = L + group * i + group * 0.1 + bar * k as f64;
+            let _ = write!(svg, r#"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{}: {y:.4}</title></rect>"#, py(y), bar * 0.95, (H - B - py(y)).max(0.0), s.colour, esc(&s.name));
+        }
+    }
+    legend(&mut svg, series);
+    svg.push_str("</svg>\n");
+    svg
+}

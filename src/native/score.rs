@@ -1,0 +1,117 @@
+//! `connective score`: one JSON line per image with the detector's score and verdict.
+
+use std::io::Write;
+use std::path::Path;
+
+use burn::prelude::*;
+
+use crate::connective::Detector;
+use crate::error::{Error, Result};
+use crate::idx;
+use crate::model_io::{Manifest, ModelEntry, load_entry};
+use crate::preprocess::{MNIST_SIDE, mnist_from_rgba};
+use crate::scoring::{batch_tensor, detect_sync};
+
+/// Loads `path` and its entry of the `manifest.json` beside it, checksum verified.
+pub fn load_model(path: &Path) -> Result<(ModelEntry, Detector)> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mpath = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&mpath)
+        .map_err(|e| Error::data(mpath.display().to_string(), format!("cannot read the manifest beside the model: {e}")))?;
+    let manifest = Manifest::from_json(&text)?;
+    let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+    let entry = manifest.find(file)?.clone();
+    let bytes = std::fs::read(path).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+    let detector = load_entry(&entry, &bytes, &Device::flex())?;
+    Ok((entry, detector))
+}
+
+/// What one input file holds: a stack of MNIST images, or one picture already preprocessed.
+enum Input {
+    Idx(idx::IdxImages),
+    Picture(Vec<u8>),
+}
+
+fn read_input(path: &Path) -> Result<Input> {
+    let name = path.display().to_string();
+    let bytes = idx::read_maybe_gz(path)?;
+    if bytes.starts_with(&[0, 0, 8, 3]) {
+        let images = idx::parse_images(&bytes, &name)?;
+        if images.rows != MNIST_SIDE || images.cols != MNIST_SIDE {
+            return Err(Error::data(name, format!("images are {}×{}, the detector takes 28×28", images.rows, images.cols)));
+        }
+        return Ok(Input::Idx(images));
+    }
+    let format = image::guess_format(&bytes)
+        .map_err(|_| Error::data(&name, "neither an IDX image file nor a PNG, JPEG or WebP picture"))?;
+    let picture = image::load_from_memory_with_format(&bytes, format)
+        .map_err(|e| Error::data(&name, format!("cannot decode the {format:?} picture: {e}")))?
+        .to_rgba8();
+    let (w, h) = picture.dimensions();
+    Ok(Input::Picture(mnist_from_rgba(picture.as_raw(), w as usize, h as usize).map_err(|e| Error::data(&name, e.to_string()))?))
+}
+
+/// Scores every image; a file that cannot be read is reported and skipped, and makes the
+/// command fail at the end, after the others are scored.
+pub fn run(model: &Path, inputs: &[std::path::PathBuf], labels: Option<&Path>, lambda: Option<f32>, limit: Option<usize>) -> Result<()> {
+    let (entry, detector) = load_model(model)?;
+    let lambda = lambda.unwrap_or(entry.lambda);
+    if !(0.0..=1.0).contains(&lambda) {
+        return Err(Error::Config(format!("λ must lie in [0, 1], got {lambda}")));
+    }
+    let labels = labels.map(idx::read_labels).transpose()?;
+    let device = Device::flex();
+    let shape = entry.config.image_shape();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = 0;
+    let mut line = |key: serde_json::Value, score: f32, err: f32, label: Option<u8>| {
+        let mut v = serde_json::json!({
+            "score": score,
+            "recon_error": err,
+            "verdict": if score >= entry.threshold { "inlier" } else { "novel" },
+        });
+        let obj = v.as_object_mut().unwrap();
+        match key {
+            serde_json::Value::String(_) => obj.insert("file".into(), key),
+            _ => obj.insert("index".into(), key),
+        };
+        if let Some(l) = label {
+            obj.insert("label".into(), l.into());
+        }
+        writeln!(out, "{v}").ok();
+    };
+    for path in inputs {
+        match read_input(path) {
+            Ok(Input::Idx(images)) => {
+                if let Some(l) = &labels
+                    && l.len() != images.count
+                {
+                    return Err(Error::data(path.display().to_string(), format!("{} images but {} labels", images.count, l.len())));
+                }
+                let n = limit.unwrap_or(images.count).min(images.count);
+                for start in (0..n).step_by(1000) {
+                    let end = (start + 1000).min(n);
+                    let x: Vec<f32> = images.pixels[start * 784..end * 784].iter().map(|&p| p as f32 / 255.0).collect();
+                    let d = detect_sync(&detector, batch_tensor(&x, end - start, shape, &device), lambda, false)?;
+                    for i in 0..end - start {
+                        line((start + i).into(), d.score[i], d.recon_error[i], labels.as_ref().map(|l| l[start + i]));
+                    }
+                }
+            }
+            Ok(Input::Picture(pixels)) => {
+                let x: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
+                let d = detect_sync(&detector, batch_tensor(&x, 1, shape, &device), lambda, false)?;
+                line(path.display().to_string().into(), d.score[0], d.recon_error[0], None);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Error::Input(format!("{failed} of {} inputs could not be scored", inputs.len())));
+    }
+    Ok(())
+}

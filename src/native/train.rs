@@ -1,0 +1,336 @@
+//! Training one detector: first the reconstructor A on corrupted positives (eqs. 1–3), then the
+//! classifier C on connective positives and negatives (eqs. 4, 5), then the threshold from the
+//! validation positives. Data-agnostic: it takes flattened images of any `[c, h, w]`.
+
+use std::time::Instant;
+
+use burn::nn::loss::BinaryCrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use indicatif::ProgressBar;
+use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
+
+use super::checkpoint::{Checkpointer, TrainState};
+use crate::augment;
+use crate::autoencoder::{Autoencoder, charbonnier};
+use crate::classifier::Classifier;
+use crate::connective::{Detector, DetectorConfig, connect};
+use crate::error::{Error, Result};
+use crate::metrics;
+use crate::recipe::Recipe;
+use crate::scoring::{batch_tensor, detect_sync};
+
+/// Positives for one detector: flattened images in [0, 1].
+pub struct TrainData<'a> {
+    pub shape: [usize; 3],
+    pub train: &'a [f32],
+    pub val: &'a [f32],
+}
+
+impl TrainData<'_> {
+    fn len_of(&self, v: &[f32]) -> usize {
+        v.len() / self.shape.iter().product::<usize>()
+    }
+}
+
+/// A trained detector with what training measured.
+pub struct Trained {
+    pub detector: Detector,
+    pub threshold: f32,
+    pub val_scores: Vec<f32>,
+    pub state: TrainState,
+}
+
+/// A seed for each (phase, epoch), so a resumed run draws exactly what an unbroken one would.
+fn epoch_rng(seed: u64, phase: u64, epoch: usize) -> StdRng {
+    StdRng::seed_from_u64(seed ^ (phase << 56) ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+fn gather(data: &[f32], idx: &[usize], len: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(idx.len() * len);
+    for &i in idx {
+        out.extend_from_slice(&data[i * len..(i + 1) * len]);
+    }
+    out
+}
+
+/// Runs `f` over `data` in batches of `batch` images on the inference model.
+fn map_batches(data: &[f32], shape: [usize; 3], batch: usize, device: &Device, mut f: impl FnMut(Tensor<4>) -> Vec<f32>) -> Vec<f32> {
+    let len: usize = shape.iter().product();
+    let n = data.len() / len;
+    let mut out = Vec::with_capacity(data.len());
+    for start in (0..n).step_by(batch) {
+        let end = (start + batch).min(n);
+        out.extend(f(batch_tensor(&data[start * len..end * len], end - start, shape, device)));
+    }
+    out
+}
+
+fn scalar(t: Tensor<1>) -> f64 {
+    t.into_scalar::<f32>() as f64
+}
+
+/// Trains (or resumes) one detector. `bar` counts optimisation steps of both phases.
+pub fn train_detector(
+    config: &DetectorConfig,
+    recipe: &Recipe,
+    data: &TrainData,
+    ckpt: &Checkpointer,
+    resume: bool,
+    bar: &ProgressBar,
+) -> Result<Trained> {
+    let started = Instant::now();
+    let recipe_json = serde_json::to_string(recipe).unwrap();
+    let mut state = match ckpt.load_state()? {
+        Some(s) if resume => {
+            if s.recipe_json != recipe_json {
+                return Err(Error::Config(format!(
+                    "the checkpoint in {} was made with another recipe; train without --resume to start over",
+                    ckpt.path("").display()
+                )));
+            }
+            s
+        }
+        _ => TrainState { recipe_json, ..Default::default() },
+    };
+    let base_seconds = state.seconds;
+    let shape = data.shape;
+    let len: usize = shape.iter().product();
+    let (n_train, n_val) = (data.len_of(data.train), data.len_of(data.val));
+    if n_train == 0 || n_val == 0 {
+        return Err(Error::Config(format!("need training and validation positives, have {n_train} and {n_val}")));
+    }
+    let ae_steps = n_train.div_ceil(recipe.ae_batch);
+    let half = (recipe.clf_batch / 2).max(1);
+    let clf_steps = n_train.div_ceil(half);
+    bar.set_length((ae_steps * recipe.ae_epochs + clf_steps * recipe.clf_epochs) as u64);
+    bar.set_position((ae_steps * state.ae_epochs_done + clf_steps * state.clf_epochs_done) as u64);
+
+    let device = Device::flex();
+    let ad = device.clone().autodiff();
+    ad.seed(recipe.seed);
+
+    // ---- Phase 1: the reconstructor A (eq. 3 on inputs corrupted by eqs. 1, 2).
+    let mut ae: Autoencoder = config.autoencoder.init(&ad);
+    let mut optim: ModuleOptimizer = AdamConfig::new().init();
+    if state.ae_epochs_done > 0 {
+        ae = ckpt.load_module("ae_last.bpk", ae)?;
+        optim = ckpt.load_optim("ae_optim.bpk", optim)?;
+    }
+    let val_x = |range: std::ops::Range<usize>| batch_tensor(&data.val[range.start * len..range.end * len], range.len(), shape, &device);
+    for epoch in state.ae_epochs_done..recipe.ae_epochs {
+        let mut rng = epoch_rng(recipe.seed, 1, epoch);
+        let mut order: Vec<usize> = (0..n_train).collect();
+        order.shuffle(&mut rng);
+        let mut total = 0.0;
+        for (step, idx) in order.chunks(recipe.ae_batch).enumerate() {
+            let clean = batch_tensor(&gather(data.train, idx, len), idx.len(), shape, &ad);
+            let noisy = augment::corrupt(clean.clone(), &recipe.augment, &mut rng);
+            let loss = charbonnier(ae.forward(noisy), clean, recipe.charbonnier_eps);
+            let grads = GradientsParams::from_grads(loss.backward(), &ae);
+            total += scalar(loss.clone().detach());
+            ae = optim.step(recipe.ae_lr, ae, grads);
+            bar.inc(1);
+            bar.set_message(format!("A epoch {}/{} loss {:.4}", epoch + 1, recipe.ae_epochs, total / (step + 1) as f64));
+        }
+        // Validation: how well A rebuilds *clean* held-out positives, as at test time.
+        let valid = ae.valid();
+        let mut vsum = 0.0;
+        for start in (0..n_val).step_by(500) {
+            let x = val_x(start..(start + 500).min(n_val));
+            let n = x.dims()[0] as f64;
+            vsum += scalar(charbonnier(valid.forward(x.clone()), x, recipe.charbonnier_eps)) * n;
+        }
+        let vloss = vsum / n_val as f64;
+        state.ae_history.push((epoch + 1, total / ae_steps as f64, vloss));
+        if state.ae_best.is_none_or(|(_, b)| vloss < b) {
+            state.ae_best = Some((epoch + 1, vloss));
+            ckpt.save_module("ae_best.bpk", &valid)?;
+        }
+        ckpt.save_module("ae_last.bpk", &ae)?;
+        ckpt.save_optim("ae_optim.bpk", &optim)?;
+        state.ae_epochs_done = epoch + 1;
+        state.seconds = base_seconds + started.elapsed().as_secs_f64();
+        ckpt.save_state(&state)?;
+    }
+    let ae_best: Autoencoder = ckpt.load_module("ae_best.bpk", config.autoencoder.init(&device))?;
+
+    // A(x) is fixed from here on: compute it once for every positive.
+    let recon_train = map_batches(data.train, shape, 500, &device, |x| {
+        ae_best.forward(x).into_data().try_into_vec::<f32>().unwrap()
+    });
+    let recon_val = map_batches(data.val, shape, 500, &device, |x| ae_best.forward(x).into_data().try_into_vec::<f32>().unwrap());
+
+    // ---- Phase 2: the classifier C on connective positives (label 1) and negatives (label 0).
+    let bce = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&ad);
+    let mut clf: Classifier = config.classifier.init(&ad);
+    let mut optim: ModuleOptimizer = AdamConfig::new().init();
+    if state.clf_epochs_done > 0 {
+        clf = ckpt.load_module("clf_last.bpk", clf)?;
+        optim = ckpt.load_optim("clf_optim.bpk", optim)?;
+    }
+    let labels = |n: usize, dev: &Device| {
+        let t: Vec<i64> = (0..2 * n).map(|i| (i < n) as i64).collect();
+        Tensor::<2, Int>::from_data(TensorData::new(t, [2 * n, 1]), dev)
+    };
+    // One batch of connective samples: eq. 4 for the first half, eq. 5 for the second.
+    let connective_batch = |x: &[f32], ax: &[f32], n: usize, dev: &Device, rng: &mut StdRng| {
+        let x = batch_tensor(x, n, shape, dev);
+        let ax = batch_tensor(ax, n, shape, dev);
+        let negative = augment::hard_negative(ax.clone(), &recipe.augment, rng);
+        Tensor::cat(vec![connect(x.clone(), ax, recipe.lambda), connect(x, negative, recipe.lambda)], 0)
+    };
+    let bce_valid = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&device);
+    for epoch in state.clf_epochs_done..recipe.clf_epochs {
+        let mut rng = epoch_rng(recipe.seed, 2, epoch);
+        let mut order: Vec<usize> = (0..n_train).collect();
+        order.shuffle(&mut rng);
+        let mut total = 0.0;
+        for (step, idx) in order.chunks(half).enumerate() {
+            let input = connective_batch(&gather(data.train, idx, len), &gather(&recon_train, idx, len), idx.len(), &ad, &mut rng);
+            let loss = bce.forward(clf.forward(input), labels(idx.len(), &ad));
+            let grads = GradientsParams::from_grads(loss.backward(), &clf);
+            total += scalar(loss.clone().detach());
+            clf = optim.step(recipe.clf_lr, clf, grads);
+            bar.inc(1);
+            bar.set_message(format!("C epoch {}/{} loss {:.4}", epoch + 1, recipe.clf_epochs, total / (step + 1) as f64));
+        }
+        // Validation on held-out positives with negatives drawn from a fixed seed.
+        let valid = clf.valid();
+        let mut vrng = epoch_rng(recipe.seed, 3, 0);
+        let mut vsum = 0.0;
+        for start in (0..n_val).step_by(250) {
+            let end = (start + 250).min(n_val);
+            let input = connective_batch(&data.val[start * len..end * len], &recon_val[start * len..end * len], end - start, &device, &mut vrng);
+            vsum += scalar(bce_valid.forward(valid.forward(input), labels(end - start, &device))) * (end - start) as f64;
+        }
+        let vloss = vsum / n_val as f64;
+        state.clf_history.push((epoch + 1, total / clf_steps as f64, vloss));
+        if state.clf_best.is_none_or(|(_, b)| vloss < b) {
+            state.clf_best = Some((epoch + 1, vloss));
+            ckpt.save_module("clf_best.bpk", &valid)?;
+        }
+        ckpt.save_module("clf_last.bpk", &clf)?;
+        ckpt.save_optim("clf_optim.bpk", &optim)?;
+        state.clf_epochs_done = epoch + 1;
+        state.seconds = base_seconds + started.elapsed().as_secs_f64();
+        ckpt.save_state(&state)?;
+    }
+    let clf_best: Classifier = ckpt.load_module("clf_best.bpk", config.classifier.init(&device))?;
+    let detector = Detector { autoencoder: ae_best, classifier: clf_best };
+
+    // ---- The threshold: a quantile of f(x) on validation positives, nothing else.
+    let mut val_scores = Vec::with_capacity(n_val);
+    for start in (0..n_val).step_by(500) {
+        let x = val_x(start..(start + 500).min(n_val));
+        val_scores.extend(detect_sync(&detector, x, recipe.lambda, false)?.score);
+    }
+    let threshold = metrics::positive_quantile(&val_scores, recipe.threshold_quantile)
+        .ok_or_else(|| Error::model("detector", "no finite validation scores"))?;
+    state.seconds = base_seconds + started.elapsed().as_secs_f64();
+    ckpt.save_state(&state)?;
+    Ok(Trained { detector, threshold, val_scores, state })
+}
+
+/// Where `connective train` writes, and how.
+pub struct TrainPlan {
+    pub data_dir: std::path::PathBuf,
+    pub out_dir: std::path::PathBuf,
+    pub checkpoint_dir: std::path::PathBuf,
+    pub digits: Vec<u8>,
+    pub recipe: Recipe,
+    pub config: DetectorConfig,
+    pub resume: bool,
+    pub jobs: usize,
+}
+
+/// Trains one MNIST detector per digit, `jobs` at a time (the flex backend keeps about one core
+/// busy per training, so two in parallel use a 2-core machine fully), and writes each model and
+/// its manifest entry as soon as it is done.
+pub fn train_mnist(plan: &TrainPlan) -> Result<Vec<crate::model_io::ModelEntry>> {
+    use indicatif::{MultiProgress, ProgressStyle};
+    use std::sync::Mutex;
+
+    let mnist = super::data::Mnist::load(&plan.data_dir)?;
+    std::fs::create_dir_all(&plan.out_dir).map_err(|e| Error::data(plan.out_dir.display().to_string(), e.to_string()))?;
+    let multi = MultiProgress::new();
+    let style = ProgressStyle::with_template("{prefix:>8} [{elapsed_precise}] {bar:30.cyan/blue} {pos:>5}/{len:5} eta {eta:>4} {msg}")
+        .unwrap()
+        .progress_chars("=> ");
+    let queue = Mutex::new(plan.digits.iter().copied().collect::<std::collections::VecDeque<u8>>());
+    let manifest_lock = Mutex::new(());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..plan.jobs.max(1).min(plan.digits.len().max(1)) {
+            s.spawn(|| {
+                while let Some(digit) = { let mut q = queue.lock().unwrap(); q.pop_front() } {
+                    let bar = multi.add(ProgressBar::new(1).with_style(style.clone()).with_prefix(format!("mnist-{digit}")));
+                    let r = train_one_digit(plan, &mnist, digit, &bar, &manifest_lock);
+                    match &r {
+                        Ok(e) => bar.finish_with_message(format!("done: threshold {:.3}, {:.0} s", e.threshold, e.training_seconds)),
+                        Err(e) => bar.abandon_with_message(format!("failed: {e}")),
+                    }
+                    results.lock().unwrap().push(r);
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap().into_iter().collect()
+}
+
+fn train_one_digit(
+    plan: &TrainPlan,
+    mnist: &super::data::Mnist,
+    digit: u8,
+    bar: &ProgressBar,
+    manifest_lock: &std::sync::Mutex<()>,
+) -> Result<crate::model_io::ModelEntry> {
+    use crate::model_io::{Manifest, ModelEntry, detector_to_bytes, sha256_hex};
+    let r = &plan.recipe;
+    let split = super::data::positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.seed, r.max_train);
+    let train = super::data::to_unit(&mnist.train_images, &split.train);
+    let val = super::data::to_unit(&mnist.train_images, &split.val);
+    let data = TrainData { shape: plan.config.image_shape(), train: &train, val: &val };
+    let name = format!("mnist-{digit}");
+    let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
+    let trained = train_detector(&plan.config, r, &data, &ckpt, plan.resume, bar)?;
+    let bytes = detector_to_bytes(&trained.detector)?;
+    let file = format!("{name}.bpk");
+    let path = plan.out_dir.join(&file);
+    std::fs::write(&path, &bytes).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+    let entry = ModelEntry {
+        name: name.clone(),
+        file,
+        sha256: sha256_hex(&bytes),
+        bytes: bytes.len() as u64,
+        parameters: trained.detector.num_params(),
+        dataset: "mnist".into(),
+        positive_classes: vec![digit.to_string()],
+        lambda: r.lambda,
+        threshold: trained.threshold,
+        threshold_rule: format!(
+            "{:.0}th percentile of f(x) on {} held-out training positives",
+            r.threshold_quantile * 100.0,
+            split.val.len()
+        ),
+        config: plan.config.clone(),
+        recipe: r.clone(),
+        training_seconds: trained.state.seconds,
+        metrics: serde_json::json!({
+            "val_positive_acceptance": trained.val_scores.iter().filter(|&&s| s >= trained.threshold).count() as f64 / trained.val_scores.len() as f64,
+            "ae_history": trained.state.ae_history,
+            "clf_history": trained.state.clf_history,
+        }),
+    };
+    let _guard = manifest_lock.lock().unwrap();
+    let mpath = plan.out_dir.join("manifest.json");
+    let mut manifest = match std::fs::read_to_string(&mpath) {
+        Ok(text) => Manifest::from_json(&text)?,
+        Err(_) => Manifest::new(),
+    };
+    manifest.upsert(entry.clone());
+    std::fs::write(&mpath, serde_json::to_string_pretty(&manifest).unwrap() + "\n")
+        .map_err(|e| Error::data(mpath.display().to_string(), e.to_string()))?;
+    Ok(entry)
+}

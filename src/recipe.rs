@@ -1,0 +1,57 @@
+//! The training recipe: every number that shapes a shipped model, stored in the manifest so a
+//! model can be retrained exactly.
+
+use serde::{Deserialize, Serialize};
+
+use crate::augment::AugmentConfig;
+use crate::connective::DEFAULT_LAMBDA;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub seed: u64,
+    /// Fraction of the training positives held out for early stopping and the threshold.
+    pub val_fraction: f64,
+    /// Use at most this many training positives (`None`: all of them).
+    pub max_train: Option<usize>,
+    pub ae_epochs: usize,
+    pub ae_batch: usize,
+    pub ae_lr: f64,
+    /// ε of the Charbonnier loss (eq. 3).
+    pub charbonnier_eps: f32,
+    pub clf_epochs: usize,
+    /// Samples per classifier batch: half connective positives, half connective negatives.
+    pub clf_batch: usize,
+    pub clf_lr: f64,
+    pub lambda: f32,
+    /// The threshold accepts all but this fraction of the validation positives.
+    pub threshold_quantile: f64,
+    pub augment: AugmentConfig,
+}
+
+impl Default for Recipe {
+    /// The shipped MNIST recipe.
+    fn default() -> Self {
+        Self {
+            seed: 7,
+            val_fraction: 0.1,
+            max_train: None,
+            ae_epochs: 15,
+            ae_batch: 128,
+            ae_lr: 2e-3,
+            charbonnier_eps: 1e-3,
+            clf_epochs: 6,
+            clf_batch: 128,
+            clf_lr: 1e-3,
+            lambda: DEFAULT_LAMBDA,
+            threshold_quantile: 0.05,
+            augment: AugmentConfig::default(),
+        }
+    }
+}
+
+impl Recipe {
+    /// A small recipe for tests and smoke runs: a subset and few epochs.
+    pub fn quick() -> Self {
+        Self { max_train: Some(1024), ae_epochs: 4, clf_epochs: 3, ..Self::default() }
+    }
+}

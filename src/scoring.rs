@@ -1,0 +1,67 @@
+//! Scoring images with a detector and bringing the results back to the host, in batches.
+//! Native code reads tensors synchronously; the browser must await them (WebGPU readback).
+
+use burn::prelude::*;
+use burn::tensor::TensorData;
+
+use crate::connective::{Detection, Detector};
+use crate::error::{Error, Result};
+
+/// Detector outputs as plain vectors, `n` images.
+#[derive(Debug, Clone, Default)]
+pub struct HostDetection {
+    pub score: Vec<f32>,
+    pub recon_error: Vec<f32>,
+    /// A(x), flattened images (empty unless asked for).
+    pub reconstruction: Vec<f32>,
+    /// λx + (1 − λ)A(x), flattened images (empty unless asked for).
+    pub connective: Vec<f32>,
+}
+
+/// `n` images of `shape` (`[channels, h, w]`, values in [0, 1]) as a batch tensor.
+pub fn batch_tensor(images: &[f32], n: usize, shape: [usize; 3], device: &Device) -> Tensor<4> {
+    Tensor::from_data(TensorData::new(images.to_vec(), [n, shape[0], shape[1], shape[2]]), device)
+}
+
+fn to_vec(data: TensorData) -> Result<Vec<f32>> {
+    data.try_into_vec::<f32>().map_err(|e| Error::Input(format!("cannot read tensor: {e:?}")))
+}
+
+fn check(out: &HostDetection) -> Result<()> {
+    if out.score.iter().chain(&out.recon_error).any(|v| !v.is_finite()) {
+        return Err(Error::model("detector", "produced NaN or infinite scores (corrupt weights?)"));
+    }
+    Ok(())
+}
+
+/// Synchronous scoring (native).
+pub fn detect_sync(detector: &Detector, x: Tensor<4>, lambda: f32, with_images: bool) -> Result<HostDetection> {
+    let Detection { reconstruction, connective, score, recon_error } = detector.detect(x, lambda);
+    let mut out = HostDetection {
+        score: to_vec(score.into_data())?,
+        recon_error: to_vec(recon_error.into_data())?,
+        ..Default::default()
+    };
+    if with_images {
+        out.reconstruction = to_vec(reconstruction.into_data())?;
+        out.connective = to_vec(connective.into_data())?;
+    }
+    check(&out)?;
+    Ok(out)
+}
+
+async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
+    to_vec(t.into_data_async().await.map_err(|e| Error::model("detector", format!("{e:?}")))?)
+}
+
+/// Asynchronous scoring (the browser, where WebGPU reads must be awaited).
+pub async fn detect_async(detector: &Detector, x: Tensor<4>, lambda: f32, with_images: bool) -> Result<HostDetection> {
+    let Detection { reconstruction, connective, score, recon_error } = detector.detect(x, lambda);
+    let mut out = HostDetection { score: read(score).await?, recon_error: read(recon_error).await?, ..Default::default() };
+    if with_images {
+        out.reconstruction = read(reconstruction.flatten(0, 3)).await?;
+        out.connective = read(connective.flatten(0, 3)).await?;
+    }
+    check(&out)?;
+    Ok(out)
+}
