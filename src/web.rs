@@ -1,0 +1,298 @@
+//! Browser bindings (wasm-bindgen). The page creates one `Connective`, loads a model's bytes with
+//! its manifest entry, and scores 28×28 images on WebGPU or the CPU backend. Every failure is a
+//! JavaScript `Error` with a message; the panic hook turns any remaining bug into a console
+//! message instead of a silent dead module.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::prelude::*;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::connective::Detector;
+use crate::model_io::{ModelEntry, load_entry};
+use crate::preprocess::{check_unit, mnist_from_rgba};
+use crate::scoring::{batch_tensor, detect_async};
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+thread_local! {
+    /// The WebGPU device, initialised once per page: a second init on the same device fails.
+    static WEBGPU: RefCell<Option<(Device, String, bool)>> = const { RefCell::new(None) };
+}
+
+fn err(e: impl std::fmt::Display) -> JsValue {
+    js_sys::Error::new(&e.to_string()).into()
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_else(js_sys::Date::now)
+}
+
+/// Initialises WebGPU (once); returns the device, the adapter's name and whether it is a
+/// software fallback adapter (`isFallbackAdapter`, SwiftShader in headless Chromium).
+async fn webgpu() -> Result<(Device, String, bool), String> {
+    if let Some(cached) = WEBGPU.with(|w| w.borrow().clone()) {
+        return Ok(cached);
+    }
+    let (device, setup) = Device::wgpu_options().init_with_setup_async().await.map_err(|e| format!("{e}"))?;
+    let info = setup.adapter.get_info();
+    let fallback = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu;
+    let name = if info.name.is_empty() { "WebGPU adapter".to_string() } else { info.name };
+    let out = (device, name, fallback);
+    WEBGPU.with(|w| *w.borrow_mut() = Some(out.clone()));
+    Ok(out)
+}
+
+struct Inner {
+    device: Device,
+    backend: &'static str,
+    reason: String,
+    lambda: f32,
+    threshold: f32,
+    model: Option<(ModelEntry, Vec<u8>, Detector)>,
+}
+
+/// Chooses the backend. `prefer`: "auto" (WebGPU unless the adapter is missing or a software
+/// fallback), "webgpu" (WebGPU whenever an adapter initialises) or "cpu".
+async fn choose(prefer: &str) -> Result<(Device, &'static str, String), JsValue> {
+    match prefer {
+        "cpu" => Ok((Device::flex(), "cpu", "CPU backend chosen".into())),
+        "webgpu" | "auto" => match webgpu().await {
+            Ok((device, name, fallback)) => {
+                if fallback && prefer == "auto" {
+                    Ok((Device::flex(), "cpu", format!("WebGPU adapter \"{name}\" is a software fallback, far slower than the CPU backend")))
+                } else if fallback {
+                    Ok((device, "webgpu", format!("WebGPU on \"{name}\", a software fallback adapter (slow)")))
+                } else {
+                    Ok((device, "webgpu", format!("WebGPU on \"{name}\"")))
+                }
+            }
+            Err(e) if prefer == "auto" => Ok((Device::flex(), "cpu", format!("no WebGPU adapter ({e})"))),
+            Err(e) => Err(err(format!("WebGPU is not available here: {e}"))),
+        },
+        other => Err(err(format!("unknown backend {other:?}: use \"auto\", \"webgpu\" or \"cpu\""))),
+    }
+}
+
+/// One detector session in the page.
+#[wasm_bindgen]
+pub struct Connective {
+    inner: Rc<RefCell<Inner>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ModelInfo {
+    name: String,
+    dataset: String,
+    positive_classes: Vec<String>,
+    lambda: f32,
+    threshold: f32,
+    parameters: usize,
+    bytes: u64,
+    backend: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScoreResult {
+    score: f32,
+    /// sigmoid(score): the classifier's probability that the connective image is a positive.
+    probability: f32,
+    verdict: &'static str,
+    threshold: f32,
+    lambda: f32,
+    recon_error: f32,
+    reconstruction: Vec<f32>,
+    connective: Vec<f32>,
+    error_map: Vec<f32>,
+    ms: f64,
+    backend: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchResult {
+    scores: Vec<f32>,
+    recon_errors: Vec<f32>,
+    ms: f64,
+    backend: &'static str,
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
+    serde_wasm_bindgen::to_value(v).map_err(err)
+}
+
+#[wasm_bindgen]
+impl Connective {
+    /// Starts a session on the preferred backend (see `choose`).
+    pub async fn create(prefer: String) -> Result<Connective, JsValue> {
+        let (device, backend, reason) = choose(&prefer).await?;
+        Ok(Connective {
+            inner: Rc::new(RefCell::new(Inner { device, backend, reason, lambda: 0.5, threshold: 0.0, model: None })),
+        })
+    }
+
+    /// "webgpu" or "cpu".
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.inner.borrow().backend.into()
+    }
+
+    /// Why this backend runs, in words for the page.
+    #[wasm_bindgen(getter, js_name = backendReason)]
+    pub fn backend_reason(&self) -> String {
+        self.inner.borrow().reason.clone()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn lambda(&self) -> f32 {
+        self.inner.borrow().lambda
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn threshold(&self) -> f32 {
+        self.inner.borrow().threshold
+    }
+
+    /// λ of eq. 6 for the next scores, in [0, 1].
+    #[wasm_bindgen(js_name = setLambda)]
+    pub fn set_lambda(&self, lambda: f32) -> Result<(), JsValue> {
+        if !(0.0..=1.0).contains(&lambda) {
+            return Err(err(format!("λ must lie in [0, 1], got {lambda}")));
+        }
+        self.inner.borrow_mut().lambda = lambda;
+        Ok(())
+    }
+
+    /// The decision threshold on the score (a logit).
+    #[wasm_bindgen(js_name = setThreshold)]
+    pub fn set_threshold(&self, threshold: f32) -> Result<(), JsValue> {
+        if !threshold.is_finite() {
+            return Err(err(format!("threshold must be a finite number, got {threshold}")));
+        }
+        self.inner.borrow_mut().threshold = threshold;
+        Ok(())
+    }
+
+    /// Verifies `bytes` against the manifest entry (size, SHA-256) and loads them onto the
+    /// current backend. On any error the previously loaded model stays in place.
+    #[wasm_bindgen(js_name = loadModel)]
+    pub fn load_model(&self, entry_json: String, bytes: Vec<u8>) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let entry: ModelEntry = serde_json::from_str(&entry_json).map_err(|e| err(format!("bad manifest entry: {e}")))?;
+            let device = inner.borrow().device.clone();
+            let detector = load_entry(&entry, &bytes, &device).map_err(err)?;
+            let mut s = inner.borrow_mut();
+            s.lambda = entry.lambda;
+            s.threshold = entry.threshold;
+            let info = ModelInfo {
+                name: entry.name.clone(),
+                dataset: entry.dataset.clone(),
+                positive_classes: entry.positive_classes.clone(),
+                lambda: entry.lambda,
+                threshold: entry.threshold,
+                parameters: entry.parameters,
+                bytes: entry.bytes,
+                backend: s.backend,
+            };
+            s.model = Some((entry, bytes, detector));
+            to_js(&info)
+        })
+    }
+
+    /// Moves the session (and its model) to another backend: "auto", "webgpu" or "cpu".
+    #[wasm_bindgen(js_name = setBackend)]
+    pub fn set_backend(&self, prefer: String) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (device, backend, reason) = choose(&prefer).await?;
+            let reloaded = match &inner.borrow().model {
+                Some((entry, bytes, _)) => Some((entry.clone(), bytes.clone(), load_entry(entry, bytes, &device).map_err(err)?)),
+                None => None,
+            };
+            let mut s = inner.borrow_mut();
+            s.device = device;
+            s.backend = backend;
+            s.reason = reason;
+            if reloaded.is_some() {
+                s.model = reloaded;
+            }
+            Ok(JsValue::from_str(backend))
+        })
+    }
+
+    /// Scores one image: `pixels` are side×side grey levels in [0, 1] (784 for digits).
+    /// Resolves to score, probability, verdict, A(x), the connective image, |x − A(x)|, ms, backend.
+    pub fn score(&self, pixels: Vec<f32>) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (detector, shape, device, lambda, threshold, backend) = session(&inner)?;
+            check_unit(&pixels, shape.iter().product()).map_err(err)?;
+            let t0 = now_ms();
+            let x = batch_tensor(&pixels, 1, shape, &device);
+            let d = detect_async(&detector, x, lambda, true).await.map_err(err)?;
+            let ms = now_ms() - t0;
+            let score = d.score[0];
+            let error_map = pixels.iter().zip(&d.reconstruction).map(|(a, b)| (a - b).abs()).collect();
+            to_js(&ScoreResult {
+                score,
+                probability: 1.0 / (1.0 + (-score).exp()),
+                verdict: if score >= threshold { "inlier" } else { "novel" },
+                threshold,
+                lambda,
+                recon_error: d.recon_error[0],
+                reconstruction: d.reconstruction,
+                connective: d.connective,
+                error_map,
+                ms,
+                backend,
+            })
+        })
+    }
+
+    /// Scores `n` images at once (concatenated in `pixels`): scores and reconstruction errors.
+    #[wasm_bindgen(js_name = scoreBatch)]
+    pub fn score_batch(&self, pixels: Vec<f32>, n: usize) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (detector, shape, device, lambda, _, backend) = session(&inner)?;
+            let len: usize = shape.iter().product();
+            if n == 0 {
+                return Err(err("a batch needs at least one image"));
+            }
+            check_unit(&pixels, n * len).map_err(err)?;
+            let t0 = now_ms();
+            let d = detect_async(&detector, batch_tensor(&pixels, n, shape, &device), lambda, false).await.map_err(err)?;
+            to_js(&BatchResult { scores: d.score, recon_errors: d.recon_error, ms: now_ms() - t0, backend })
+        })
+    }
+}
+
+type Session = (Detector, [usize; 3], Device, f32, f32, &'static str);
+
+fn session(inner: &Rc<RefCell<Inner>>) -> Result<Session, JsValue> {
+    let s = inner.borrow();
+    let (entry, _, detector) = s.model.as_ref().ok_or_else(|| err("no model loaded: call loadModel first"))?;
+    Ok((detector.clone(), entry.config.image_shape(), s.device.clone(), s.lambda, s.threshold, s.backend))
+}
+
+/// RGBA pixels of any size (a drawing, a photo) to 784 MNIST grey levels, with the same code
+/// the CLI uses.
+#[wasm_bindgen(js_name = preprocessRgba)]
+pub fn preprocess_rgba(rgba: Vec<u8>, width: usize, height: usize) -> Result<Vec<u8>, JsValue> {
+    mnist_from_rgba(&rgba, width, height).map_err(err)
+}
+
+/// Checks model bytes against a manifest entry without loading them.
+#[wasm_bindgen(js_name = verifyModel)]
+pub fn verify_model(entry_json: String, bytes: Vec<u8>) -> Result<(), JsValue> {
+    let entry: ModelEntry = serde_json::from_str(&entry_json).map_err(|e| err(format!("bad manifest entry: {e}")))?;
+    crate::model_io::verify(&entry, &bytes).map_err(err)
+}

@@ -1,0 +1,99 @@
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use connective::augment::*;
+use rand::{SeedableRng, rngs::StdRng};
+
+fn dev() -> Device {
+    Device::flex()
+}
+
+fn ramp(b: usize) -> Tensor<4> {
+    let v: Vec<f32> = (0..b * 784).map(|i| (i % 784) as f32 / 783.0).collect();
+    Tensor::from_data(TensorData::new(v, [b, 1, 28, 28]), &dev())
+}
+
+fn vals(t: Tensor<4>) -> Vec<f32> {
+    t.into_data().try_into_vec::<f32>().unwrap()
+}
+
+#[test]
+fn corruption_keeps_shape_and_range() {
+    let cfg = AugmentConfig::default();
+    let mut rng = StdRng::seed_from_u64(1);
+    let x = ramp(8);
+    for out in [corrupt(x.clone(), &cfg, &mut rng), hard_negative(x.clone(), &cfg, &mut rng), motion_blur(x.clone(), 9, &mut rng)] {
+        assert_eq!(out.dims(), [8, 1, 28, 28]);
+        let v = vals(out);
+        assert!(v.iter().all(|p| p.is_finite() && (-1e-6..=1.0 + 1e-6).contains(p)), "values leave [0, 1]");
+    }
+}
+
+#[test]
+fn augmentations_are_deterministic_for_a_seed() {
+    let cfg = AugmentConfig::default();
+    let run = |seed| {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let a = vals(corrupt(ramp(4), &cfg, &mut rng));
+        let b = vals(hard_negative(ramp(4), &cfg, &mut rng));
+        (a, b)
+    };
+    assert_eq!(run(5), run(5));
+    assert_ne!(run(5).0, run(6).0);
+    assert_ne!(run(5).1, run(6).1);
+}
+
+#[test]
+fn gaussian_noise_has_the_asked_spread() {
+    let mut rng = StdRng::seed_from_u64(2);
+    let half = Tensor::<4>::from_data(TensorData::new(vec![0.5f32; 64 * 784], [64, 1, 28, 28]), &dev());
+    let v = vals(gaussian_noise(half, 0.1, &mut rng));
+    let n = v.len() as f64;
+    let mean = v.iter().map(|&p| p as f64).sum::<f64>() / n;
+    let std = (v.iter().map(|&p| (p as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+    assert!((mean - 0.5).abs() < 0.005, "mean {mean}");
+    assert!((std - 0.1).abs() < 0.005, "std {std}");
+}
+
+#[test]
+fn coarse_dropout_zeroes_about_p_in_whole_cells() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let ones = Tensor::<4>::from_data(TensorData::new(vec![1.0f32; 256 * 784], [256, 1, 28, 28]), &dev());
+    let v = vals(coarse_dropout(ones, 0.3, 7, &mut rng));
+    let zeroed = v.iter().filter(|&&p| p == 0.0).count() as f64 / v.len() as f64;
+    assert!((zeroed - 0.3).abs() < 0.02, "zeroed fraction {zeroed}");
+    // Each 4×4 cell of a 7×7 grid over 28×28 is all zero or all one.
+    for img in v.chunks(784) {
+        for cy in 0..7 {
+            for cx in 0..7 {
+                let first = img[cy * 4 * 28 + cx * 4];
+                for y in 0..4 {
+                    for x in 0..4 {
+                        assert_eq!(img[(cy * 4 + y) * 28 + cx * 4 + x], first);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn motion_kernel_is_a_normalised_line() {
+    let k = motion_kernel(9, 7, 0.0);
+    assert!((k.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    // Horizontal streak: only the middle row is lit, over 7 pixels.
+    let lit: Vec<usize> = (0..81).filter(|&i| k[i] > 0.0).collect();
+    assert!(lit.iter().all(|&i| i / 9 == 4), "{lit:?}");
+    assert_eq!(lit.len(), 7);
+}
+
+#[test]
+fn motion_blur_keeps_the_mass_of_a_centred_dot() {
+    let mut img = vec![0.0f32; 784];
+    img[14 * 28 + 14] = 1.0;
+    let x = Tensor::<4>::from_data(TensorData::new(img, [1, 1, 28, 28]), &dev());
+    let mut rng = StdRng::seed_from_u64(4);
+    let v = vals(motion_blur(x, 9, &mut rng));
+    let mass: f32 = v.iter().sum();
+    assert!((mass - 1.0).abs() < 1e-5, "mass {mass}");
+    assert!(v.iter().filter(|&&p| p > 0.0).count() >= 3, "the dot is smeared");
+}

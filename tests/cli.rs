@@ -1,0 +1,81 @@
+//! The binary as a user meets it: wrong input gives one readable error line and a non-zero
+//! exit code, never a panic; a killed training run resumes.
+mod common;
+
+use std::process::Command;
+
+fn connective() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_connective"))
+}
+
+fn fails_with(args: &[&str], needle: &str) {
+    let out = connective().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    assert!(err.contains(needle), "{args:?}: expected {needle:?} in {err}");
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    fails_with(&["train", "--data", "/no/such/dir", "--positive", "3"], "no such directory");
+    fails_with(&["train", "--data", "/tmp", "--positive", "12"], "12");
+    fails_with(&["eval", "--data", "/tmp", "--models", "/tmp"], "missing");
+    fails_with(&["score", "--model", "/no/model.bpk", "x.png"], "manifest");
+    let tmp = std::env::temp_dir().join(format!("connective-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::write(tmp.join("manifest.json"), "{ not json").unwrap();
+    std::fs::write(tmp.join("m.bpk"), b"junk").unwrap();
+    fails_with(&["score", "--model", tmp.join("m.bpk").to_str().unwrap(), "x.png"], "not a valid manifest");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn help_teaches_the_commands() {
+    let out = connective().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in ["train", "eval", "score", "bench", "λx+(1−λ)A(x)"] {
+        assert!(text.contains(word), "--help lacks {word}");
+    }
+}
+
+#[test]
+fn a_killed_training_resumes_from_its_checkpoint() {
+    let data = common::mnist_dir();
+    let tmp = std::env::temp_dir().join(format!("connective-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let (models, ckpts) = (tmp.join("models"), tmp.join("ckpt"));
+    let args = |resume: bool| {
+        let mut c = connective();
+        c.args(["train", "--quick", "--positive", "7", "--data"]).arg(&data).arg("--out").arg(&models).arg("--checkpoints").arg(&ckpts);
+        if resume {
+            c.arg("--resume");
+        }
+        c
+    };
+    let mut child = args(false).spawn().unwrap();
+    let state = ckpts.join("mnist-7/state.json");
+    let t0 = std::time::Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&state)
+            && serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v["ae_epochs_done"].as_u64() >= Some(1))
+        {
+            break;
+        }
+        assert!(t0.elapsed().as_secs() < 300, "no checkpoint after 5 minutes");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(!models.join("mnist-7.bpk").exists(), "killed too late: training had finished");
+    let out = args(true).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let after: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let done = before["ae_epochs_done"].as_u64().unwrap() as usize;
+    // The epochs finished before the kill are kept as they were, and the rest were added.
+    assert_eq!(after["ae_history"].as_array().unwrap()[..done], before["ae_history"].as_array().unwrap()[..done]);
+    assert_eq!(after["ae_history"].as_array().unwrap().len(), 4);
+    assert!(models.join("mnist-7.bpk").exists() && models.join("manifest.json").exists());
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -1,0 +1,90 @@
+use burn::prelude::*;
+use burn::store::ModuleSnapshot;
+use connective::{Detector, DetectorConfig};
+use connective::model_io::*;
+use connective::scoring::{batch_tensor, detect_sync};
+
+fn batch(device: &Device) -> Tensor<4> {
+    let v: Vec<f32> = (0..4 * 784).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
+    batch_tensor(&v, 4, [1, 28, 28], device)
+}
+
+/// Every tensor of a module as (name, shape, raw bytes): what must survive a round trip.
+/// (The files themselves differ in the parameter ids burn assigns on each load.)
+fn tensors(d: &Detector) -> Vec<(String, Vec<usize>, Vec<u8>)> {
+    d.collect(None, None, false)
+        .into_iter()
+        .map(|t| (t.name.clone(), t.shape.to_vec(), t.to_bytes().unwrap().to_vec()))
+        .collect()
+}
+
+#[test]
+fn save_load_round_trip_is_bit_exact() {
+    let device = Device::flex();
+    let config = DetectorConfig::mnist();
+    let detector = config.init(&device);
+    let bytes = detector_to_bytes(&detector).unwrap();
+    let loaded = detector_from_bytes("t", &config, &bytes, &device).unwrap();
+    let (before, after) = (tensors(&detector), tensors(&loaded));
+    assert!(before.len() > 20, "{} tensors", before.len());
+    assert_eq!(before, after);
+    assert_eq!(detector_to_bytes(&loaded).unwrap().len(), bytes.len());
+    let a = detect_sync(&detector, batch(&device), 0.5, true).unwrap();
+    let b = detect_sync(&loaded, batch(&device), 0.5, true).unwrap();
+    assert_eq!(a.score, b.score);
+    assert_eq!(a.reconstruction, b.reconstruction);
+}
+
+#[test]
+fn truncated_altered_or_mismatched_models_are_errors() {
+    let device = Device::flex();
+    let config = DetectorConfig::mnist();
+    let bytes = detector_to_bytes(&config.init(&device)).unwrap();
+    for cut in [0, 10, bytes.len() / 2, bytes.len() - 1] {
+        let r = detector_from_bytes("cut", &config, &bytes[..cut], &device);
+        assert!(r.is_err(), "{cut} bytes loaded");
+        assert!(r.err().unwrap().to_string().contains("model cut"));
+    }
+    // Another architecture: a wider bottleneck.
+    let mut other = DetectorConfig::mnist();
+    other.autoencoder.latent = 32;
+    let e = detector_from_bytes("wide", &other, &bytes, &device).err().unwrap().to_string();
+    assert!(e.contains("wide") && e.to_lowercase().contains("shape"), "{e}");
+
+    // The manifest check catches truncation and tampering before loading.
+    let entry = ModelEntry {
+        name: "m".into(),
+        file: "m.bpk".into(),
+        sha256: sha256_hex(&bytes),
+        bytes: bytes.len() as u64,
+        parameters: 0,
+        dataset: "mnist".into(),
+        positive_classes: vec!["3".into()],
+        lambda: 0.5,
+        threshold: 0.0,
+        threshold_rule: String::new(),
+        config: config.clone(),
+        recipe: Default::default(),
+        training_seconds: 0.0,
+        metrics: serde_json::Value::Null,
+    };
+    assert!(load_entry(&entry, &bytes, &device).is_ok());
+    let e = load_entry(&entry, &bytes[..100], &device).err().unwrap().to_string();
+    assert!(e.contains("truncated"), "{e}");
+    let mut altered = bytes.clone();
+    let mid = altered.len() / 2;
+    altered[mid] ^= 1;
+    let e = load_entry(&entry, &altered, &device).err().unwrap().to_string();
+    assert!(e.contains("SHA-256"), "{e}");
+}
+
+#[test]
+fn manifest_json_round_trip_and_lookup() {
+    let mut m = Manifest::new();
+    assert!(m.find("mnist-3").is_err());
+    let text = serde_json::to_string(&m).unwrap();
+    m = Manifest::from_json(&text).unwrap();
+    assert!(Manifest::from_json("{\"format\":\"other\",\"models\":[]}").is_err());
+    assert!(Manifest::from_json("not json").unwrap_err().to_string().contains("manifest"));
+    assert!(m.models.is_empty());
+}

@@ -1,0 +1,50 @@
+//! End to end on real MNIST: a `--quick` detector for digit 1 must learn (its losses fall) and
+//! must tell ones from zeros far better than chance.
+mod common;
+
+use burn::prelude::*;
+use connective::DetectorConfig;
+use connective::metrics::auroc;
+use connective::native::checkpoint::Checkpointer;
+use connective::native::data::{Mnist, positive_split, to_unit};
+use connective::native::train::{TrainData, train_detector};
+use connective::recipe::Recipe;
+use connective::scoring::{batch_tensor, detect_sync};
+
+#[test]
+fn quick_training_learns_and_separates_an_easy_split() {
+    let mnist = Mnist::load(&common::mnist_dir()).unwrap();
+    let recipe = Recipe::quick();
+    let split = positive_split(&mnist.train_labels, &[1], recipe.val_fraction, recipe.seed, recipe.max_train);
+    let train = to_unit(&mnist.train_images, &split.train);
+    let val = to_unit(&mnist.train_images, &split.val);
+    let config = DetectorConfig::mnist();
+    let dir = std::env::temp_dir().join(format!("connective-quick-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let ckpt = Checkpointer::new(dir.clone()).unwrap();
+    let data = TrainData { shape: [1, 28, 28], train: &train, val: &val };
+    let trained = train_detector(&config, &recipe, &data, &ckpt, false, &indicatif::ProgressBar::hidden()).unwrap();
+
+    let ae = &trained.state.ae_history;
+    assert_eq!(ae.len(), recipe.ae_epochs);
+    assert!(ae.last().unwrap().1 < 0.6 * ae[0].1, "A's loss did not fall: {ae:?}");
+    let clf = &trained.state.clf_history;
+    assert!(clf.last().unwrap().1 < clf[0].1, "C's loss did not fall: {clf:?}");
+    let accepted = trained.val_scores.iter().filter(|&&s| s >= trained.threshold).count() as f64 / trained.val_scores.len() as f64;
+    assert!((accepted - 0.95).abs() < 0.02, "threshold accepts {accepted} of validation positives");
+
+    // Test ones (inliers) against test zeros (outliers).
+    let idx: Vec<usize> = (0..mnist.test_labels.len()).filter(|&i| mnist.test_labels[i] <= 1).take(600).collect();
+    let labels: Vec<bool> = idx.iter().map(|&i| mnist.test_labels[i] == 1).collect();
+    let x = to_unit(&mnist.test_images, &idx);
+    let device = Device::flex();
+    let d = detect_sync(&trained.detector, batch_tensor(&x, idx.len(), [1, 28, 28], &device), recipe.lambda, false).unwrap();
+    let a = auroc(&d.score, &labels).unwrap();
+    assert!(a > 0.9, "AUROC of ones against zeros: {a}");
+
+    // Resuming a finished run trains nothing more and gives the same detector.
+    let again = train_detector(&config, &recipe, &data, &ckpt, true, &indicatif::ProgressBar::hidden()).unwrap();
+    assert_eq!(again.state.ae_history, trained.state.ae_history);
+    assert_eq!(again.threshold, trained.threshold);
+    let _ = std::fs::remove_dir_all(&dir);
+}
