@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use connective::DetectorConfig;
-use connective::native::{bench, eval, score, train};
+use connective::native::{bench, eval, samples, score, train};
 use connective::recipe::Recipe;
 
 #[derive(Parser)]
@@ -33,6 +33,23 @@ enum Command {
     Score(ScoreArgs),
     /// Measure training throughput and inference latency on this machine.
     Bench(BenchArgs),
+    /// Export real MNIST test digits: the page's sprite, and fixtures for tests.
+    Samples(SamplesArgs),
+}
+
+#[derive(Args)]
+struct SamplesArgs {
+    /// Folder with the MNIST IDX files.
+    #[arg(long)]
+    data: PathBuf,
+    #[arg(long, default_value = "www/samples")]
+    out: PathBuf,
+    /// Test digits per class.
+    #[arg(long, default_value_t = 50)]
+    per_class: usize,
+    /// Also write IDX files and paper-like PNGs (test fixtures).
+    #[arg(long)]
+    fixtures: bool,
 }
 
 #[derive(Args)]
@@ -188,6 +205,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             eval::run(&opts)?;
         }
+        Command::Samples(a) => samples::run(&a.data, &a.out, a.per_class.clamp(1, 100), a.fixtures)?,
         Command::Score(a) => score::run(&a.model, &a.images, a.labels.as_deref(), a.lambda, a.limit)?,
         Command::Bench(a) => {
             let mut config = DetectorConfig::mnist();

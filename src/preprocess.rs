@@ -65,9 +65,11 @@ pub fn mnist_from_rgba(rgba: &[u8], width: usize, height: usize) -> Result<Vec<u
 /// Ink intensities in [0, 1] (ink bright) to MNIST format.
 pub fn mnist_from_grey(ink: &[f32], width: usize, height: usize) -> Result<Vec<u8>> {
     let max = ink.iter().copied().fold(0.0f32, f32::max);
-    // Remove the paper's own texture: anything under a fifth of the strongest ink is paper.
-    let floor = 0.2 * max;
-    let ink: Vec<f32> = ink.iter().map(|&v| if v > floor { (v - floor) / (max - floor) } else { 0.0 }).collect();
+    // Paper texture under 15 % of the strongest ink becomes black; ink over 60 % saturates.
+    // MNIST's strokes have solid cores and soft edges, and C learned that look: a stroke left
+    // thin and grey reads as "blurred", which is what C was trained to reject.
+    let (lo, hi) = (0.35 * max, 0.45 * max);
+    let ink: Vec<f32> = ink.iter().map(|&v| ((v - lo) / (hi - lo)).clamp(0.0, 1.0)).collect();
     let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
     for y in 0..height {
         for x in 0..width {

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The binary as a user meets it: wrong input gives one readable error line and a non-zero
 //! exit code, never a panic; a killed training run resumes.
 mod common;

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use connective::autoencoder::charbonnier;

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 use connective::preprocess::*;
 
 fn canvas(w: usize, h: usize, paint: impl Fn(usize, usize) -> bool, ink: [u8; 4], paper: [u8; 4]) -> Vec<u8> {

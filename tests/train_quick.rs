@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! End to end on real MNIST: a `--quick` detector for digit 1 must learn (its losses fall) and
 //! must tell ones from zeros far better than chance.
 mod common;

@@ -5,5 +5,6 @@ pub mod checkpoint;
 pub mod data;
 pub mod eval;
 pub mod plot;
+pub mod samples;
 pub mod score;
 pub mod train;

@@ -1,0 +1,159 @@
+// End-to-end test of the page in Debian's headless Chromium (playwright-core, no downloaded
+// browser): load, draw a stroke, upload a digit photo and a non-image, click a gallery digit,
+// check window.connective against the native CLI's scores, measure latency, take screenshots.
+// Run after `bash www/build.sh`. Prints one line per check and "N passed, N failed".
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const out = path.join(here, 'out');
+mkdirSync(out, { recursive: true });
+const port = 8000 + (process.pid % 1000);
+const base = `http://127.0.0.1:${port}/`;
+
+let passed = 0, failed = 0;
+async function check(name, fn) {
+  try {
+    const note = await fn();
+    passed++;
+    console.log(`ok   ${name}${note ? ` (${note})` : ''}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e.message.split('\n')[0]}`);
+  }
+}
+const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
+
+const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', path.join(root, 'www')], { stdio: 'ignore' });
+await new Promise((r) => setTimeout(r, 800));
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+
+// The fixture digits and the native CLI's scores for them (tests/fixtures).
+const idx = readFileSync(path.join(root, 'tests/fixtures/digits-idx3-ubyte'));
+const fixture = (i) => Array.from(idx.subarray(16 + i * 784, 16 + (i + 1) * 784));
+const native3 = readFileSync(path.join(root, 'tests/fixtures/scores/mnist-3.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+async function open(query, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: viewport.width < 500 ? 2 : 1 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base + query);
+  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 120_000 });
+  return { page, errors, context };
+}
+
+try {
+  const { page, errors } = await open('?digit=3&backend=cpu');
+  await check('page loads wasm and the digit-3 model', async () => {
+    assert((await page.evaluate(() => document.body.dataset.ready)) === 'true', 'not ready');
+    const badge = await page.textContent('[data-testid=backend]');
+    assert(/CPU/.test(badge), `badge says ${badge}`);
+    return badge.trim().replace(/\s+/g, ' ');
+  });
+
+  await check('drawing a stroke gives a score and a verdict', async () => {
+    const box = await page.locator('[data-testid=canvas]').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.2 + 0.05 * i));
+    await page.mouse.up();
+    await page.waitForFunction(() => /inlier|novel/.test(document.querySelector('[data-testid=verdict]').textContent), null, { timeout: 30_000 });
+    const score = await page.textContent('[data-testid=score]');
+    assert(/-?\d+\.\d+/.test(score), `score text ${score}`);
+    return `${score.trim()}, ${(await page.textContent('[data-testid=verdict]')).trim()}`;
+  });
+
+  await check('uploading a PNG of a digit scores it', async () => {
+    const before = await page.textContent('[data-testid=score]');
+    await page.setInputFiles('[data-testid=upload]', path.join(root, 'tests/fixtures/paper-3.png'));
+    await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout: 30_000 });
+    return (await page.textContent('[data-testid=verdict]')).trim();
+  });
+
+  await check('uploading a non-image is refused with a message, and the page still works', async () => {
+    const before = await page.textContent('[data-testid=score]');
+    await page.setInputFiles('[data-testid=upload]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await page.waitForFunction(() => /not a PNG, JPEG or WebP/i.test(document.getElementById('status').textContent), null, { timeout: 10_000 });
+    assert((await page.textContent('[data-testid=score]')) === before, 'score changed');
+    const r = await page.evaluate((px) => window.connective.score(new Uint8Array(px)), fixture(6));
+    assert(Number.isFinite(r.score), 'no score after the bad upload');
+  });
+
+  await check('clicking a gallery digit scores it', async () => {
+    const before = await page.textContent('[data-testid=score]');
+    await page.locator('#gallery button.tile').nth(7).click();
+    await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout: 30_000 });
+    return (await page.textContent('[data-testid=verdict]')).trim();
+  });
+
+  await check('window.connective.score matches the native CLI within 1e-4 (CPU)', async () => {
+    let worst = 0;
+    for (let i = 0; i < native3.length; i++) {
+      const r = await page.evaluate((px) => window.connective.score(new Uint8Array(px)), fixture(i));
+      worst = Math.max(worst, Math.abs(r.score - native3[i].score));
+    }
+    assert(worst <= 1e-4, `max difference ${worst}`);
+    return `max |Δ| = ${worst.toExponential(2)} over ${native3.length} digits`;
+  });
+
+  await check('switching digits loads another model', async () => {
+    await page.evaluate(() => window.connective.setModel(7));
+    const r = await page.evaluate((px) => window.connective.score(new Uint8Array(px)), fixture(14));
+    assert(Number.isFinite(r.score), 'no score');
+  });
+
+  await page.screenshot({ path: path.join(out, 'desktop.png'), fullPage: true });
+  await check('no console errors', async () => { assert(errors.length === 0, errors.join(' | ')); });
+
+  // Latency, measured in the page (bench mode), on each backend.
+  for (const backend of ['cpu', 'webgpu']) {
+    await check(`bench mode on ${backend}`, async () => {
+      const { page: p, context } = await open(`?digit=3&backend=${backend}`);
+      const r = await p.evaluate((n) => window.connective.bench(n), backend === 'cpu' ? 200 : 20);
+      await context.close();
+      assert(r.p50 > 0, 'no timing');
+      console.log(`BENCH ${JSON.stringify(r)}`);
+      return `${r.backend}: p50 ${r.p50.toFixed(2)} ms, p95 ${r.p95.toFixed(2)} ms over ${r.n}`;
+    });
+  }
+
+  await check('WebGPU scores match the native CLI within 1e-4', async () => {
+    const { page: p, context } = await open('?digit=3&backend=webgpu');
+    const backend = await p.evaluate(() => window.connective.session.backend);
+    assert(backend === 'webgpu', `backend is ${backend}`);
+    let worst = 0;
+    for (let i = 0; i < 4; i++) {
+      const r = await p.evaluate((px) => window.connective.score(new Uint8Array(px)), fixture(i));
+      worst = Math.max(worst, Math.abs(r.score - native3[i].score));
+    }
+    await context.close();
+    assert(worst <= 1e-4, `max difference ${worst}`);
+    return `max |Δ| = ${worst.toExponential(2)}`;
+  });
+
+  await check('phone-width screenshot', async () => {
+    const { page: p, context } = await open('?digit=3&backend=cpu', { width: 390, height: 844 });
+    await p.locator('#gallery button.tile').nth(3).click();
+    await p.waitForTimeout(1500);
+    await p.screenshot({ path: path.join(out, 'phone.png'), fullPage: true });
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    await context.close();
+    assert(!overflow, 'horizontal scroll at phone width');
+  });
+} finally {
+  await browser.close();
+  server.kill();
+}
+writeFileSync(path.join(out, 'result.txt'), `${passed} passed, ${failed} failed\n`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

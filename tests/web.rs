@@ -1,0 +1,107 @@
+//! In a real browser (`wasm-pack test --headless --chrome --release`): every shipped model loads
+//! from its bytes, scores the fixture digits as the native CLI did (within 1e-4) on the CPU
+//! backend and on WebGPU, and bad inputs are JavaScript errors, not panics.
+#![cfg(target_arch = "wasm32")]
+
+use burn::prelude::*;
+use connective::model_io::{Manifest, load_entry};
+use connective::scoring::{batch_tensor, detect_async};
+use connective::web::Connective;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const MANIFEST: &str = include_str!("../models/manifest.json");
+const DIGITS_IDX: &[u8] = include_bytes!("fixtures/digits-idx3-ubyte");
+
+macro_rules! models {
+    ($($d:literal),*) => {
+        [$((concat!("mnist-", $d), &include_bytes!(concat!("../models/mnist-", $d, ".bpk"))[..], include_str!(concat!("fixtures/scores/mnist-", $d, ".jsonl")))),*]
+    };
+}
+
+/// (name, model bytes, native `connective score` output).
+const MODELS: [(&str, &[u8], &str); 10] = models!("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+
+fn fixture_images() -> (Vec<f32>, usize) {
+    let images = connective::idx::parse_images(DIGITS_IDX, "digits-idx3-ubyte").unwrap();
+    (images.pixels.iter().map(|&p| p as f32 / 255.0).collect(), images.count)
+}
+
+fn native_scores(jsonl: &str) -> Vec<f32> {
+    jsonl.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["score"].as_f64().unwrap() as f32).collect()
+}
+
+/// Scores every fixture with every model on `device`; returns the largest difference to the
+/// native scores.
+async fn max_difference(device: &Device) -> f32 {
+    let manifest = Manifest::from_json(MANIFEST).unwrap();
+    let (x, n) = fixture_images();
+    let mut worst = 0.0f32;
+    for (name, bytes, jsonl) in MODELS {
+        let entry = manifest.find(name).unwrap();
+        let detector = load_entry(entry, bytes, device).unwrap();
+        let out = detect_async(&detector, batch_tensor(&x, n, [1, 28, 28], device), entry.lambda, false).await.unwrap();
+        let native = native_scores(jsonl);
+        assert_eq!(native.len(), n, "{name}: fixture count");
+        for (a, b) in out.score.iter().zip(&native) {
+            worst = worst.max((a - b).abs());
+        }
+    }
+    web_sys::console::log_1(&format!("max |browser − native| = {worst:e}").into());
+    worst
+}
+
+#[wasm_bindgen_test]
+async fn cpu_backend_matches_native_scores() {
+    let worst = max_difference(&Device::flex()).await;
+    assert!(worst <= 1e-4, "CPU backend differs from native by {worst}");
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_matches_native_scores() {
+    let device = Device::wgpu_options().init_async().await.expect("no WebGPU adapter: run Chromium with --enable-unsafe-webgpu");
+    let worst = max_difference(&device).await;
+    assert!(worst <= 1e-4, "WebGPU differs from native by {worst}");
+}
+
+fn entry_json(name: &str) -> String {
+    serde_json::to_string(Manifest::from_json(MANIFEST).unwrap().find(name).unwrap()).unwrap()
+}
+
+async fn rejects(p: js_sys::Promise) -> String {
+    match JsFuture::from(p).await {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => js_sys::Error::from(e).message().into(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn bad_inputs_are_errors() {
+    let c = Connective::create("cpu".into()).await.unwrap();
+    assert_eq!(c.backend(), "cpu");
+    // No model yet.
+    assert!(rejects(c.score(vec![0.0; 784])).await.contains("no model"));
+    let (name, bytes, _) = MODELS[3];
+    // Truncated and altered bytes.
+    assert!(rejects(c.load_model(entry_json(name), bytes[..1000].to_vec())).await.contains("truncated"));
+    let mut altered = bytes.to_vec();
+    altered[bytes.len() / 2] ^= 0x40;
+    assert!(rejects(c.load_model(entry_json(name), altered)).await.contains("SHA-256"));
+    assert!(rejects(c.load_model("{".into(), bytes.to_vec())).await.contains("manifest entry"));
+    JsFuture::from(c.load_model(entry_json(name), bytes.to_vec())).await.unwrap();
+    // Wrong length, NaN, out of range.
+    assert!(rejects(c.score(vec![0.0; 783])).await.contains("784"));
+    let mut nan = vec![0.0; 784];
+    nan[5] = f32::NAN;
+    assert!(rejects(c.score(nan)).await.contains("NaN"));
+    assert!(rejects(c.score(vec![3.0; 784])).await.contains("outside"));
+    assert!(c.set_lambda(1.5).is_err());
+    assert!(c.set_threshold(f32::NAN).is_err());
+    // Still usable after all of that.
+    let ok = JsFuture::from(c.score(vec![0.0; 784])).await.unwrap();
+    let score = js_sys::Reflect::get(&ok, &"score".into()).unwrap().as_f64().unwrap();
+    assert!(score.is_finite());
+    assert!(connective::web::preprocess_rgba(vec![255; 16], 2, 2).is_err(), "a blank picture");
+}

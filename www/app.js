@@ -1,0 +1,675 @@
+// app.js: loads the wasm detector and a model, then wires drawing, uploads, the sample gallery,
+// the in-page evaluation and the scripting API (window.connective).
+import { DrawPad } from './js/draw.js';
+import { auroc, drawBlank, drawGrey, drawHeat, histSvg, roc, rocSvg, sigmoid, tileCanvas } from './js/charts.js';
+
+const $ = (id) => document.getElementById(id);
+const PX = 784;
+const BACKENDS = ['auto', 'webgpu', 'cpu'];
+const TYPES = { 'image/png': 'PNG', 'image/jpeg': 'JPEG', 'image/webp': 'WebP' };
+const params = new URLSearchParams(location.search);
+const initialBackend = BACKENDS.includes(params.get('backend')) ? params.get('backend') : 'auto';
+const initialDigit = /^[0-9]$/.test(params.get('digit') ?? '') ? Number(params.get('digit')) : 3;
+
+const state = {
+  wasm: null, // the wasm-bindgen module (preprocessRgba)
+  c: null, // the Connective session
+  entries: new Map(), // digit → manifest entry
+  bytes: new Map(), // model file → verified bytes, so switching back is instant
+  digit: null, // digit of the loaded model
+  entry: null,
+  pick: 0, // bumped per model choice: the latest choice wins
+  pickPromise: null,
+  loadingDigit: null,
+  backendPref: initialBackend,
+  samples: null, // {pixels: Float32Array(n·784), labels: number[], n}
+  evalRun: 0, // bumped to cancel a running evaluation
+  evalBusy: false,
+  evalResult: null,
+};
+
+const message = (e) => (e instanceof Error ? e.message : String(e));
+const isBlankError = (e) => /blank image/i.test(message(e));
+const backendLabel = (b) => (b === 'webgpu' ? 'WebGPU' : 'CPU');
+const toUnit = (grey) => Float32Array.from(grey, (v) => v / 255);
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+function canvas2d(width, height) {
+  const cv = Object.assign(document.createElement('canvas'), { width, height });
+  return [cv, cv.getContext('2d', { willReadFrequently: true })];
+}
+
+function say(text, kind = 'info') {
+  Object.assign($('status'), { textContent: text }).dataset.kind = kind;
+}
+
+async function fetchOk(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
+  return res;
+}
+
+// Every call into the session runs one at a time: the wasm side holds one model and device,
+// and a model swap or backend switch must not interleave with a score.
+let chain = Promise.resolve();
+function exclusive(fn) {
+  const p = chain.then(fn);
+  chain = p.catch(() => {});
+  return p;
+}
+
+// ---------- elements ----------
+const panels = { input: $('panel-input'), recon: $('panel-recon'), conn: $('panel-connective'), error: $('panel-error') };
+const els = {
+  digits: $('digits'), verdict: $('verdict'), score: $('score'), latency: $('latency'), recon: $('recon-error'),
+  fill: $('gauge-fill'), tick: $('gauge-tick'), lambda: $('lambda'), threshold: $('threshold'),
+  lambdaOut: $('lambda-out'), thresholdOut: $('threshold-out'), undo: $('undo'), clear: $('clear'),
+  upload: $('upload'), drop: $('drop'), backendSelect: $('backend-select'), gallery: $('gallery'),
+  evalRun: $('eval-run'), evalCancel: $('eval-cancel'), evalProgress: $('eval-progress'), evalStatus: $('eval-status'),
+  evalOut: $('eval-results'),
+};
+
+const pad = new DrawPad($('pad'), { onDraw: () => requestScore(), onStrokeEnd: () => requestScore() });
+
+// ---------- scoring ----------
+/** The model input now: a sample/photo's own 28×28 while nothing is drawn on it, else the canvas. */
+function currentInput() {
+  if (pad.isBlank()) return null;
+  const direct = pad.directInput();
+  if (direct) return direct;
+  const img = pad.imageData();
+  return toUnit(state.wasm.preprocessRgba(img.data, img.width, img.height));
+}
+
+// Live scoring: at most one score in flight; requests meanwhile collapse into one more run,
+// which reads the input as it is then (latest wins), so fast drawing never builds a queue.
+let wanted = false;
+let pumping = false;
+function requestScore() {
+  updateButtons();
+  wanted = true;
+  if (!pumping && state.c && state.wasm && state.digit !== null) pump();
+}
+
+async function pump() {
+  pumping = true;
+  try {
+    while (wanted) {
+      wanted = false;
+      let x = null;
+      try {
+        x = currentInput();
+        if (x) await scoreNow(x);
+        else showEmpty();
+      } catch (e) {
+        if (isBlankError(e)) showEmpty();
+        else say(`Scoring failed: ${message(e)}`, 'error');
+      }
+    }
+  } finally {
+    pumping = false;
+  }
+}
+
+async function scoreNow(x) {
+  const r = await exclusive(() => state.c.score(x));
+  render(x, r);
+  return r;
+}
+
+function render(x, r) {
+  drawGrey(panels.input, x);
+  drawGrey(panels.recon, r.reconstruction);
+  drawGrey(panels.conn, r.connective);
+  drawHeat(panels.error, r.errorMap);
+  const d = state.digit;
+  const inlier = r.verdict === 'inlier';
+  // The symbol and the words carry the verdict without colour.
+  els.verdict.textContent = inlier ? `✓ inlier — looks like a ${d}` : `✗ novel — not a ${d}`;
+  els.verdict.className = `verdict ${inlier ? 'inlier' : 'novel'}`;
+  els.score.textContent = `score ${r.score.toFixed(2)} (p = ${r.probability.toFixed(2)})`;
+  els.fill.style.width = `${(100 * r.probability).toFixed(1)}%`;
+  els.fill.className = `gauge-fill ${inlier ? 'inlier' : 'novel'}`;
+  placeTick(r.threshold);
+  els.latency.textContent = `${r.ms.toFixed(1)} ms on ${backendLabel(r.backend)}`;
+  els.recon.textContent = `reconstruction error ${r.reconError.toFixed(4)}`;
+}
+
+function showEmpty() {
+  for (const c of Object.values(panels)) drawBlank(c);
+  els.verdict.textContent = 'Draw a digit';
+  els.verdict.className = 'verdict empty';
+  els.score.textContent = '—';
+  els.fill.style.width = '0';
+  els.recon.textContent = '';
+}
+
+const placeTick = (threshold) => (els.tick.style.left = `${(100 * sigmoid(threshold)).toFixed(1)}%`);
+const updateButtons = () => (els.undo.disabled = els.clear.disabled = pad.isBlank());
+
+// ---------- backend ----------
+function showBackend() {
+  const c = state.c;
+  if (!c) return;
+  $('backend').dataset.backend = c.backend;
+  $('backend-name').textContent = backendLabel(c.backend);
+  $('backend-reason').textContent = c.backendReason;
+}
+
+async function setBackend(name) {
+  if (!BACKENDS.includes(name)) throw new Error(`unknown backend "${name}": use auto, webgpu or cpu`);
+  if (!state.c) throw new Error('the detector is not running');
+  say(`Switching to ${name === 'auto' ? 'the best backend' : backendLabel(name)}…`);
+  try {
+    const b = await exclusive(() => state.c.setBackend(name));
+    state.backendPref = els.backendSelect.value = name;
+    showBackend();
+    say(`Now running on ${backendLabel(b)}: ${state.c.backendReason}`);
+    requestScore();
+    return b;
+  } catch (e) {
+    els.backendSelect.value = state.backendPref;
+    showBackend();
+    say(`Could not switch to ${backendLabel(name)}: ${message(e)}. Still on ${backendLabel(state.c.backend)}.`, 'error');
+    throw e;
+  }
+}
+
+// ---------- models ----------
+function buildPicker() {
+  for (let d = 0; d < 10; d++) {
+    const b = Object.assign(document.createElement('button'), { type: 'button', textContent: String(d) });
+    b.dataset.digit = String(d);
+    b.addEventListener('click', () => setModel(d).catch(() => {})); // setModel reports its errors
+    els.digits.append(b);
+  }
+  // Arrow keys move along the row, like a toolbar.
+  els.digits.addEventListener('keydown', (e) => {
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+    const buttons = [...els.digits.querySelectorAll('button')];
+    const i = buttons.indexOf(document.activeElement);
+    if (!step || i < 0) return;
+    e.preventDefault();
+    buttons[(i + step + buttons.length) % buttons.length].focus();
+  });
+}
+
+function markDigits() {
+  for (const b of els.digits.querySelectorAll('button')) {
+    const d = Number(b.dataset.digit);
+    const has = state.entries.has(d);
+    b.setAttribute('aria-pressed', String(d === state.digit));
+    b.setAttribute('aria-disabled', String(!has));
+    b.classList.toggle('unavailable', !has);
+    b.classList.toggle('loading', d === state.loadingDigit);
+    b.title = has ? `Detector trained on ${d}s` : `No model for ${d} yet`;
+    b.setAttribute('aria-label', has ? `${d}` : `${d} (unavailable)`);
+  }
+  els.digits.dataset.value = state.digit === null ? '' : String(state.digit);
+}
+
+// The latest valid choice, so start-up can wait for whichever model a click put in its place.
+function setModel(digit) {
+  const p = loadDigit(digit);
+  if (state.entries.has(Number(digit))) state.pickPromise = p;
+  return p;
+}
+
+async function loadDigit(digit) {
+  digit = Number(digit);
+  const entry = state.entries.get(digit);
+  if (!entry) {
+    const why = !state.entries.size ? 'the model list is not loaded yet' : digit >= 0 && digit <= 9 ? `no model for the digit ${digit} yet` : `not a digit: ${digit}`;
+    say(`Cannot switch: ${why}.`, 'error');
+    throw new Error(why);
+  }
+  if (!state.c) throw new Error('the detector is still starting');
+  const token = ++state.pick;
+  if (state.evalResult || state.evalBusy) cancelEval('The digit changed: press Evaluate to score again.');
+  state.loadingDigit = digit;
+  markDigits();
+  say(`Loading the model for ${digit}…`);
+  try {
+    let bytes = state.bytes.get(entry.file);
+    if (!bytes) bytes = new Uint8Array(await (await fetchOk(`models/${encodeURIComponent(entry.file)}`)).arrayBuffer());
+    const info = await exclusive(async () => {
+      if (token !== state.pick) throw new Error('superseded by a later model choice');
+      const info = await state.c.loadModel(JSON.stringify(entry), bytes);
+      // Set inside the exclusive section so no later score sees a half-switched page.
+      state.digit = digit;
+      state.entry = entry;
+      state.bytes.set(entry.file, bytes); // only verified bytes are cached
+      syncSliders();
+      return info;
+    });
+    if (token === state.pick) state.loadingDigit = null;
+    markDigits();
+    updateGallery();
+    showFacts(entry);
+    say(`Model ${info.name} ready: ${info.parameters.toLocaleString('en')} parameters on ${backendLabel(info.backend)}.`);
+    requestScore();
+    return info;
+  } catch (e) {
+    if (token === state.pick) {
+      state.loadingDigit = null;
+      markDigits();
+      const keep = state.digit === null ? '' : ` Still using the model for ${state.digit}.`;
+      say(`Could not load the model for ${digit}: ${message(e)}.${keep}`, 'error');
+    }
+    throw e;
+  }
+}
+
+function syncSliders() {
+  const c = state.c;
+  const t = state.entry ? state.entry.threshold : c.threshold;
+  els.lambda.value = String(c.lambda);
+  els.threshold.min = String(t - 8);
+  els.threshold.max = String(t + 8);
+  els.threshold.value = String(c.threshold);
+  placeTick(c.threshold);
+  showSliderValues();
+}
+
+function showSliderValues() {
+  els.lambdaOut.textContent = state.c ? state.c.lambda.toFixed(2) : '';
+  els.thresholdOut.textContent = state.c ? state.c.threshold.toFixed(2) : '';
+}
+
+function showFacts(entry) {
+  const num = (v, d) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : null);
+  const secs = entry.training_seconds;
+  const oneClass = (entry.metrics && entry.metrics['one-class']) || {};
+  const metric = (m, key) => num(m && m[key], 3);
+  const facts = [
+    ['Model', entry.name],
+    ['Trained on', `${entry.dataset} digit ${(entry.positive_classes || []).join(', ')}`],
+    ['Parameters', typeof entry.parameters === 'number' ? entry.parameters.toLocaleString('en') : null],
+    ['File size', typeof entry.bytes === 'number' ? `${Math.round(entry.bytes / 1024)} KB` : null],
+    ['λ', num(entry.lambda, 2)],
+    ['Threshold', num(entry.threshold, 2)],
+    ['Threshold rule', entry.threshold_rule],
+    ['Training time', typeof secs === 'number' ? (secs < 90 ? `${secs.toFixed(0)} s` : `${(secs / 60).toFixed(1)} min`) : null],
+    ['AUROC, CRBND (one-class, MNIST test set)', metric(oneClass.crbnd, 'auroc')],
+    ['F1, CRBND', metric(oneClass.crbnd, 'f1')],
+    ['AUROC, reconstruction error baseline', metric(oneClass.recon_error, 'auroc')],
+  ];
+  const el = (tag, text) => Object.assign(document.createElement(tag), { textContent: String(text) });
+  $('model-facts').replaceChildren(...facts.filter(([, v]) => v !== null && v !== undefined && v !== '').flatMap(([k, v]) => [el('dt', k), el('dd', v)]));
+  $('model-name').textContent = `Detector for ${state.digit}: ${entry.name}`;
+}
+
+// ---------- uploads ----------
+function typeOf(file) {
+  if (file.type) return file.type;
+  const ext = (file.name.match(/\.([a-z0-9]+)$/i) || [])[1]?.toLowerCase();
+  return { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp' }[ext] || '';
+}
+
+async function handleFile(file) {
+  if (!file) return;
+  const name = file.name || 'The file';
+  const kind = TYPES[typeOf(file)];
+  if (!kind) return say(`${name} is not a PNG, JPEG or WebP image.`, 'error');
+  if (!state.wasm) return say('The detector is still loading: try again in a moment.', 'error');
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    return say(`${name} could not be decoded as a ${kind} image.`, 'error');
+  }
+  try {
+    // Downscale first: preprocessing only needs ~512 px and refuses huge pictures.
+    const scale = Math.min(1, 512 / Math.max(bitmap.width, bitmap.height));
+    const w = Math.max(1, Math.round(bitmap.width * scale));
+    const h = Math.max(1, Math.round(bitmap.height * scale));
+    const [cv, ctx] = canvas2d(w, h);
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(bitmap, 0, 0, w, h);
+    const x = toUnit(state.wasm.preprocessRgba(ctx.getImageData(0, 0, w, h).data, w, h));
+    pad.setBase(cv, w, h, x); // only now, once the picture is known to be usable
+    say(`${name}: ${bitmap.width}×${bitmap.height} ${kind}, scored as 28×28.`);
+    requestScore();
+  } catch (e) {
+    say(isBlankError(e) ? `${name}: no digit found (the picture looks blank).` : `${name}: ${message(e)}`, 'error');
+  } finally {
+    bitmap.close?.();
+  }
+}
+
+// ---------- samples, gallery ----------
+async function loadSamples() {
+  const meta = await (await fetchOk('samples/mnist-test.json')).json();
+  const img = new Image();
+  img.src = 'samples/mnist-test.png';
+  try {
+    await img.decode();
+  } catch {
+    throw new Error('samples/mnist-test.png could not be loaded');
+  }
+  const { tile = 28, rows, columns, labels } = meta;
+  const n = rows * columns;
+  if (tile !== 28 || !(n > 0) || !Array.isArray(labels) || labels.length < n || img.naturalWidth < columns * 28 || img.naturalHeight < rows * 28) {
+    throw new Error('samples/mnist-test.json and .png do not match (28×28 tiles with one label each)');
+  }
+  const [cv, ctx] = canvas2d(img.naturalWidth, img.naturalHeight);
+  ctx.drawImage(img, 0, 0);
+  const data = ctx.getImageData(0, 0, cv.width, cv.height).data;
+  const pixels = new Float32Array(n * PX);
+  for (let i = 0; i < n; i++) {
+    const [r, c] = [Math.floor(i / columns), i % columns];
+    for (let y = 0; y < 28; y++) {
+      for (let x = 0; x < 28; x++) pixels[i * PX + y * 28 + x] = data[((r * 28 + y) * cv.width + c * 28 + x) * 4] / 255;
+    }
+  }
+  state.samples = { pixels, labels: labels.slice(0, n).map(Number), n, columns, rows };
+  buildGallery();
+  els.evalRun.disabled = false;
+}
+
+const sample = (i) => state.samples.pixels.slice(i * PX, (i + 1) * PX);
+
+function buildGallery() {
+  const { labels, rows, columns } = state.samples;
+  const picks = [];
+  for (let r = 0; r < rows; r++) for (let c = 0; c < Math.min(4, columns); c++) picks.push(r * columns + c);
+  picks.sort((a, b) => labels[a] - labels[b] || a - b);
+  els.gallery.replaceChildren();
+  for (const i of picks) {
+    const b = Object.assign(document.createElement('button'), { type: 'button', className: 'tile' });
+    b.dataset.index = String(i);
+    b.dataset.label = String(labels[i]);
+    b.append(tileCanvas(sample(i)));
+    b.addEventListener('click', () => {
+      const x = sample(i);
+      pad.setBase(tileCanvas(x), 28, 28, x);
+      say(`A real ${labels[i]} from the MNIST test set.`);
+      requestScore();
+    });
+    els.gallery.append(b);
+  }
+  updateGallery();
+}
+
+function updateGallery() {
+  for (const b of els.gallery.querySelectorAll('button')) {
+    const label = Number(b.dataset.label);
+    const inClass = label === state.digit;
+    b.classList.toggle('in', inClass);
+    b.setAttribute('aria-label', state.digit === null ? `MNIST ${label}` : `MNIST ${label}: ${inClass ? 'same digit as the model (inlier)' : 'another digit (outlier)'}`);
+  }
+}
+
+// ---------- evaluate here ----------
+function cancelEval(note = '') {
+  state.evalRun++;
+  state.evalBusy = false;
+  state.evalResult = null;
+  els.evalOut.hidden = true;
+  els.evalCancel.hidden = true;
+  els.evalProgress.value = 0;
+  els.evalRun.textContent = 'Evaluate on the sample digits';
+  els.evalStatus.textContent = note;
+}
+
+async function evaluate() {
+  if (!state.samples || !state.c || state.digit === null) return;
+  cancelEval();
+  const run = state.evalRun;
+  state.evalBusy = true;
+  const { pixels, labels, n } = state.samples;
+  const [digit, lambda, batch] = [state.digit, state.c.lambda, 50];
+  const [scores, recon] = [new Array(n), new Array(n)];
+  let ms = 0;
+  els.evalProgress.max = n;
+  els.evalRun.textContent = 'Restart';
+  els.evalCancel.hidden = false;
+  els.evalStatus.textContent = `Scoring ${n} digits…`;
+  try {
+    for (let i = 0; i < n; i += batch) {
+      if (run !== state.evalRun) return;
+      const m = Math.min(batch, n - i);
+      // A run cancelled while this waits in the queue skips its batch.
+      const r = await exclusive(() => (run === state.evalRun ? state.c.scoreBatch(pixels.subarray(i * PX, (i + m) * PX), m) : null));
+      if (run !== state.evalRun || !r) return;
+      for (let k = 0; k < m; k++) [scores[i + k], recon[i + k]] = [r.scores[k], r.reconErrors[k]];
+      ms += r.ms;
+      els.evalProgress.value = i + m;
+      await tick(); // let drawing and clicks through between batches
+    }
+  } catch (e) {
+    if (run !== state.evalRun) return;
+    cancelEval(`Evaluation failed: ${message(e)}`);
+    return say(`Evaluation failed: ${message(e)}`, 'error');
+  }
+  state.evalBusy = false;
+  els.evalCancel.hidden = true;
+  els.evalRun.textContent = 'Evaluate again';
+  state.evalResult = { digit, lambda, scores, recon, labels: labels.map((l) => l === digit), ms };
+  els.evalStatus.textContent = `Scored ${n} digits in ${ms.toFixed(0)} ms on ${backendLabel(state.c.backend)} (λ = ${lambda.toFixed(2)}).`;
+  renderEval();
+}
+
+function renderEval() {
+  const { digit, scores, recon, labels } = state.evalResult;
+  const base = recon.map((v) => -v);
+  const [a, b] = [auroc(scores, labels), auroc(base, labels)];
+  const P = labels.filter(Boolean).length;
+  $('eval-auroc').textContent = Number.isNaN(a) ? 'n/a' : a.toFixed(3);
+  $('eval-baseline').textContent = Number.isNaN(b) ? 'n/a' : b.toFixed(3);
+  $('eval-roc').innerHTML = rocSvg([
+    { pts: roc(scores, labels), cls: 'crbnd', label: `CRBND (${a.toFixed(3)})` },
+    { pts: roc(base, labels), cls: 'baseline', label: `recon. error (${b.toFixed(3)})` },
+  ]);
+  $('eval-note').textContent = `Inliers: the ${P} ${digit}s among the ${labels.length} sample digits; outliers: the other ${labels.length - P}.`;
+  els.evalOut.hidden = false;
+  renderThreshold();
+}
+
+/** The parts that depend on the threshold only: redrawn live as its slider moves. */
+function renderThreshold() {
+  if (!state.evalResult) return;
+  const { digit, scores, labels } = state.evalResult;
+  const t = state.c.threshold;
+  const inl = scores.filter((_, i) => labels[i]);
+  const out = scores.filter((_, i) => !labels[i]);
+  $('eval-hist').innerHTML = histSvg(inl, out, t, { inLabel: `${digit}s (${inl.length})`, outLabel: `other digits (${out.length})` });
+  const acc = (arr) => arr.filter((s) => s >= t).length;
+  const pct = (k, n) => (n ? `${((100 * k) / n).toFixed(0)}%` : 'n/a');
+  const [ai, ao] = [acc(inl), acc(out)];
+  $('eval-counts').textContent =
+    `At threshold ${t.toFixed(2)}: ${ai} of ${inl.length} ${digit}s accepted as inliers (${pct(ai, inl.length)}), ` +
+    `${ao} of ${out.length} other digits wrongly accepted (${pct(ao, out.length)}).`;
+}
+
+// ---------- bench ----------
+function benchSample() {
+  if (state.samples) {
+    const i = state.samples.labels.indexOf(state.digit);
+    return sample(i < 0 ? 0 : i);
+  }
+  // No sprite: a fixed ring, roughly a 0.
+  const x = new Float32Array(PX);
+  for (let y = 0; y < 28; y++) {
+    for (let c = 0; c < 28; c++) x[y * 28 + c] = Math.max(0, 1 - Math.abs(Math.hypot(c - 13.5, (y - 13.5) * 0.75) - 6) / 2);
+  }
+  return x;
+}
+
+async function bench(n = 200) {
+  await ready;
+  n = Math.max(1, Math.floor(Number(n) || 200));
+  const x = benchSample();
+  // One exclusive section: live scores wait, so they neither disturb nor join the timings.
+  return exclusive(async () => {
+    for (let i = 0; i < 5; i++) await state.c.score(x);
+    const t = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await state.c.score(x);
+      t.push(performance.now() - t0);
+    }
+    t.sort((p, q) => p - q);
+    const q = (p) => Math.round(1000 * t[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))]) / 1000;
+    return { backend: state.c.backend, p50: q(0.5), p95: q(0.95), n };
+  });
+}
+
+// ---------- wiring ----------
+els.clear.addEventListener('click', () => (pad.clear(), requestScore()));
+els.undo.addEventListener('click', () => (pad.undo(), requestScore()));
+els.upload.addEventListener('change', () => {
+  const f = els.upload.files && els.upload.files[0];
+  handleFile(f).finally(() => (els.upload.value = '')); // the same file can be chosen again
+});
+// Drops anywhere must not navigate away; drops on the drawing area are uploads.
+for (const t of ['dragover', 'drop']) window.addEventListener(t, (e) => e.preventDefault());
+els.drop.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  els.drop.classList.add('dragging');
+});
+els.drop.addEventListener('dragleave', () => els.drop.classList.remove('dragging'));
+els.drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  els.drop.classList.remove('dragging');
+  const f = e.dataTransfer && e.dataTransfer.files[0];
+  if (f) handleFile(f);
+  else say('Drop an image file (PNG, JPEG or WebP) here.', 'error');
+});
+els.backendSelect.addEventListener('change', () => setBackend(els.backendSelect.value).catch(() => {}));
+// The session validates the values; a refusal is shown, the old value stays.
+function setParam(fn) {
+  try {
+    fn();
+  } catch (e) {
+    say(message(e), 'error');
+  }
+  showSliderValues();
+}
+els.lambda.addEventListener('input', () => {
+  if (!state.c) return;
+  setParam(() => state.c.setLambda(Number(els.lambda.value)));
+  if (state.evalResult || state.evalBusy) cancelEval('λ changed: press Evaluate to score the samples again.');
+  requestScore();
+});
+els.threshold.addEventListener('input', () => {
+  if (!state.c) return;
+  setParam(() => state.c.setThreshold(Number(els.threshold.value)));
+  placeTick(state.c.threshold);
+  renderThreshold();
+  requestScore();
+});
+$('reset').addEventListener('click', () => {
+  if (!state.c || !state.entry) return;
+  state.c.setLambda(state.entry.lambda);
+  state.c.setThreshold(state.entry.threshold);
+  syncSliders();
+  if (state.evalResult && state.evalResult.lambda !== state.c.lambda) cancelEval('λ changed: press Evaluate to score the samples again.');
+  renderThreshold();
+  requestScore();
+});
+els.evalRun.addEventListener('click', () => evaluate());
+els.evalCancel.addEventListener('click', () => cancelEval('Cancelled.'));
+window.addEventListener('error', (e) => {
+  if (!/ResizeObserver/.test(e.message)) say(`Unexpected error: ${e.message}`, 'error');
+});
+
+// ---------- start ----------
+const startNotes = []; // said once the page is ready, so later progress messages don't hide them
+async function createSession(wasm) {
+  try {
+    return await wasm.Connective.create(initialBackend);
+  } catch (e) {
+    if (initialBackend === 'cpu') throw e;
+    // e.g. ?backend=webgpu without WebGPU: run on the CPU rather than not at all, and say so
+    startNotes.push(`${backendLabel(initialBackend)} failed (${message(e)}); using the CPU backend.`);
+    state.backendPref = els.backendSelect.value = 'cpu';
+    return wasm.Connective.create('cpu');
+  }
+}
+
+async function start() {
+  const samples = loadSamples().catch((e) => {
+    $('gallery-note').textContent = `Sample digits unavailable: ${message(e)}`;
+  });
+  const manifestP = fetchOk('models/manifest.json').then((r) => r.json());
+  manifestP.catch(() => {}); // reported below, once awaited
+  const wasm = await import('./pkg/connective.js');
+  await wasm.default();
+  state.wasm = wasm;
+  $('loading-text').textContent = 'Starting the detector…';
+  state.c = await createSession(wasm);
+  showBackend();
+  const manifest = await manifestP.catch((e) => {
+    throw new Error(`the model list could not be loaded (${message(e)})`);
+  });
+  for (const m of (manifest && manifest.models) || []) {
+    const pc = m.positive_classes || [];
+    if (m.dataset === 'mnist' && pc.length === 1 && /^[0-9]$/.test(pc[0]) && !state.entries.has(Number(pc[0]))) state.entries.set(Number(pc[0]), m);
+  }
+  markDigits();
+  if (!state.entries.size) throw new Error('models/manifest.json lists no MNIST digit models');
+  let digit = initialDigit;
+  if (!state.entries.has(digit)) digit = state.entries.has(3) ? 3 : [...state.entries.keys()].sort()[0];
+  $('loading-text').textContent = `Loading the model for ${digit}…`;
+  // A digit clicked meanwhile supersedes this load: then wait for that one instead.
+  for (let p = setModel(digit); ; p = state.pickPromise) {
+    try {
+      await p;
+      break;
+    } catch (e) {
+      if (state.pickPromise === p) throw e;
+    }
+  }
+  if (digit !== initialDigit) startNotes.push(`There is no model for ${initialDigit} yet; showing ${digit} instead.`);
+  await samples;
+  if (startNotes.length) say(startNotes.join(' '), 'error');
+  $('loading').hidden = true;
+  document.body.dataset.ready = 'true';
+}
+
+buildPicker();
+markDigits();
+showEmpty();
+updateButtons();
+els.backendSelect.value = initialBackend;
+
+const ready = start().catch((e) => {
+  $('loading').hidden = true; // the status area says why, as an alert-style message
+  say(`Could not start the detector: ${message(e)}`, 'error');
+  if (!state.c) $('backend-reason').textContent = 'not running';
+  document.body.dataset.ready = 'failed';
+  throw e;
+});
+ready.catch(() => {}); // failures are shown in the page; callers awaiting `ready` still see them
+
+window.connective = {
+  ready,
+  get session() {
+    return state.c;
+  },
+  /** Scores 784 grey levels (0–255), shows them on the pad and the panels. */
+  async score(pixels) {
+    await ready;
+    if (!pixels || pixels.length !== PX) throw new Error(`expected ${PX} grey levels, got ${pixels ? pixels.length : 'none'}`);
+    const x = toUnit(pixels);
+    pad.setBase(tileCanvas(x), 28, 28, x);
+    updateButtons();
+    wanted = false; // this input supersedes any pending live request
+    const r = await scoreNow(x);
+    return { score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, reconError: r.reconError };
+  },
+  setModel: (digit) => setModel(digit),
+  setBackend: (name) => setBackend(name),
+  bench,
+};
+
+if (params.get('bench') === '1') {
+  const show = (text, result) => {
+    Object.assign($('bench-result'), { hidden: false, textContent: text }).dataset.result = JSON.stringify(result);
+    console.log('BENCH ' + JSON.stringify(result));
+  };
+  bench(200).then(
+    (r) => show(`Benchmark, ${r.n} scores on ${backendLabel(r.backend)}: p50 ${r.p50} ms, p95 ${r.p95} ms`, r),
+    (e) => show(`Benchmark failed: ${message(e)}`, { error: message(e) }),
+  );
+}
