@@ -21,8 +21,27 @@ pub struct AugmentConfig {
     pub blur_max_len: usize,
     /// Range of σ for the Gaussian-noise hard negatives.
     pub neg_noise_std: (f32, f32),
-    /// Fraction of hard negatives made by motion blur (the rest by Gaussian noise).
+    /// Fraction of hard negatives made by motion blur.
     pub blur_fraction: f32,
+    /// Fraction made by a random affine warp (the rest by Gaussian noise).
+    #[serde(default)]
+    pub warp_fraction: f32,
+    /// Largest rotation (degrees), scale change (fraction) and shift (fraction of the side) of the warp.
+    #[serde(default = "default_warp")]
+    pub warp: (f32, f32, f32),
+    /// Fraction made by erasing coarse rectangles of A(x) (what A does to the parts of an outlier
+    /// it cannot rebuild), with this dropout probability on a 4×4 grid.
+    #[serde(default)]
+    pub erase_fraction: f32,
+    #[serde(default)]
+    pub erase_p: f32,
+    /// Fraction of negatives that are connective images of synthetic outliers, λx̃ + (1−λ)A(x̃).
+    #[serde(default)]
+    pub synthetic_fraction: f32,
+}
+
+fn default_warp() -> (f32, f32, f32) {
+    (30.0, 0.25, 0.2)
 }
 
 impl Default for AugmentConfig {
@@ -33,7 +52,12 @@ impl Default for AugmentConfig {
             dropout_grid: 7,
             blur_max_len: 9,
             neg_noise_std: (0.15, 0.4),
-            blur_fraction: 0.5,
+            blur_fraction: 0.25,
+            warp_fraction: 0.3,
+            warp: default_warp(),
+            erase_fraction: 0.3,
+            erase_p: 0.5,
+            synthetic_fraction: 0.4,
         }
     }
 }
@@ -122,22 +146,70 @@ pub fn motion_blur(x: Tensor<4>, max_len: usize, rng: &mut StdRng) -> Tensor<4> 
     out.reshape([b, c, h, w])
 }
 
-/// d(·) of eq. 5: each image is degraded by motion blur (with probability `blur_fraction`) or
-/// by Gaussian noise of a random σ; both keep the result close to the positive class.
+/// A random affine warp per image (rotation, scale, shift), bilinear, zeros outside: the
+/// reconstruction no longer lines up with the input, which is what A does to an outlier (it
+/// answers with a clean positive of another shape).
+pub fn affine_warp(x: Tensor<4>, max: (f32, f32, f32), rng: &mut StdRng) -> Tensor<4> {
+    let [b, _, h, w] = x.dims();
+    let (max_deg, max_scale, max_shift) = max;
+    let mut grid = Vec::with_capacity(b * h * w * 2);
+    for _ in 0..b {
+        let mut sym = |m: f32| (rng.random::<f32>() * 2.0 - 1.0) * m;
+        let angle = sym(max_deg).to_radians();
+        let scale = 1.0 + sym(max_scale);
+        let (tx, ty) = (sym(max_shift) * 2.0, sym(max_shift) * 2.0);
+        let (c, s) = (angle.cos() / scale, angle.sin() / scale);
+        for y in 0..h {
+            for xx in 0..w {
+                // Output pixel centre in [-1, 1], mapped back to where it samples the input.
+                let u = (2 * xx + 1) as f32 / w as f32 - 1.0;
+                let v = (2 * y + 1) as f32 / h as f32 - 1.0;
+                grid.push(c * u - s * v + tx);
+                grid.push(s * u + c * v + ty);
+            }
+        }
+    }
+    let grid = Tensor::<4>::from_data(TensorData::new(grid, [b, h, w, 2]), &x.device());
+    x.grid_sample_2d(grid, burn::tensor::ops::GridSampleOptions::default())
+}
+
+/// d(·) of eq. 5: each image is degraded by motion blur, an affine warp, coarse erasure or
+/// Gaussian noise of a random σ (in the fractions of `cfg`); each keeps the result close to the
+/// positive class.
 pub fn hard_negative(ax: Tensor<4>, cfg: &AugmentConfig, rng: &mut StdRng) -> Tensor<4> {
     let [b, c, h, w] = ax.dims();
     let device = ax.device();
     let blurred = motion_blur(ax.clone(), cfg.blur_max_len, rng);
+    let warped = affine_warp(ax.clone(), cfg.warp, rng);
+    let erased = coarse_dropout(ax.clone(), cfg.erase_p, 4, rng);
     let (lo, hi) = cfg.neg_noise_std;
     let mut noise = Vec::with_capacity(b * c * h * w);
-    let mut choose_blur = Vec::with_capacity(b);
+    let (mut pick_blur, mut pick_warp, mut pick_erase) = (Vec::with_capacity(b), Vec::with_capacity(b), Vec::with_capacity(b));
     for _ in 0..b {
         let std = lo + (hi - lo) * rng.random::<f32>();
         noise.extend(normals(rng, c * h * w, std));
-        choose_blur.push(if rng.random::<f32>() < cfg.blur_fraction { 1.0f32 } else { 0.0 });
+        let u = rng.random::<f32>();
+        let blur = u < cfg.blur_fraction;
+        let warp = !blur && u < cfg.blur_fraction + cfg.warp_fraction;
+        let erase = !blur && !warp && u < cfg.blur_fraction + cfg.warp_fraction + cfg.erase_fraction;
+        pick_blur.push(blur as u8 as f32);
+        pick_warp.push(warp as u8 as f32);
+        pick_erase.push(erase as u8 as f32);
     }
-    let noisy = (ax + Tensor::<4>::from_data(TensorData::new(noise, [b, c, h, w]), &device))
-        .clamp(0.0, 1.0);
-    let pick = Tensor::<4>::from_data(TensorData::new(choose_blur, [b, 1, 1, 1]), &device);
-    blurred * pick.clone() + noisy * (pick.neg() + 1.0)
+    let noisy = (ax + Tensor::<4>::from_data(TensorData::new(noise, [b, c, h, w]), &device)).clamp(0.0, 1.0);
+    let pb = Tensor::<4>::from_data(TensorData::new(pick_blur, [b, 1, 1, 1]), &device);
+    let pw = Tensor::<4>::from_data(TensorData::new(pick_warp, [b, 1, 1, 1]), &device);
+    let pe = Tensor::<4>::from_data(TensorData::new(pick_erase, [b, 1, 1, 1]), &device);
+    let pn = (pb.clone() + pw.clone() + pe.clone()).neg() + 1.0;
+    blurred * pb + warped * pw + erased * pe + noisy * pn
+}
+
+/// A synthetic outlier made from positives: each image plus another image of the batch turned by
+/// a large random angle and shifted (strokes no positive has, in places no positive has them).
+/// Passed through A, it shows C what A does to inputs it was not trained on.
+pub fn synthetic_outlier(x: Tensor<4>, rng: &mut StdRng) -> Tensor<4> {
+    let [b, _, _, _] = x.dims();
+    let other = if b > 1 { Tensor::cat(vec![x.clone().slice([1..b]), x.clone().slice([0..1])], 0) } else { x.clone() };
+    let turned = affine_warp(other, (180.0, 0.25, 0.3), rng);
+    (x + turned).clamp(0.0, 1.0)
 }

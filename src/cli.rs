@@ -72,6 +72,9 @@ struct TrainArgs {
     /// Continue from the last finished epoch of an interrupted run.
     #[arg(long)]
     resume: bool,
+    /// Keep the finished reconstructor in the checkpoints and train only a new classifier.
+    #[arg(long, conflicts_with = "resume")]
+    retrain_classifier: bool,
     /// A small recipe (a subset, few epochs) for tests and smoke runs.
     #[arg(long)]
     quick: bool,
@@ -96,6 +99,9 @@ struct TrainArgs {
     /// Override ε of the Charbonnier loss.
     #[arg(long)]
     charbonnier_eps: Option<f32>,
+    /// Override the share of synthetic-outlier negatives for C.
+    #[arg(long)]
+    synthetic_fraction: Option<f32>,
 }
 
 #[derive(Args)]
@@ -169,6 +175,7 @@ fn recipe_from(a: &TrainArgs) -> Recipe {
     if let Some(v) = a.ae_lr { r.ae_lr = v }
     if let Some(v) = a.clf_lr { r.clf_lr = v }
     if let Some(v) = a.charbonnier_eps { r.charbonnier_eps = v }
+    if let Some(v) = a.synthetic_fraction { r.augment.synthetic_fraction = v }
     if a.max_train.is_some() { r.max_train = a.max_train }
     r
 }
@@ -184,6 +191,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out_dir: a.out,
                 checkpoint_dir: a.checkpoints,
                 resume: a.resume,
+                retrain_classifier: a.retrain_classifier,
                 jobs: a.jobs,
             };
             let entries = train::train_mnist(&plan)?;

@@ -42,7 +42,7 @@ async fn webgpu() -> Result<(Device, String, bool), String> {
     let (device, setup) = Device::wgpu_options().init_with_setup_async().await.map_err(|e| format!("{e}"))?;
     let info = setup.adapter.get_info();
     let fallback = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu;
-    let name = if info.name.is_empty() { "WebGPU adapter".to_string() } else { info.name };
+    let name = if info.name.is_empty() { "unnamed".to_string() } else { info.name };
     let out = (device, name, fallback);
     WEBGPU.with(|w| *w.borrow_mut() = Some(out.clone()));
     Ok(out)
@@ -65,11 +65,11 @@ async fn choose(prefer: &str) -> Result<(Device, &'static str, String), JsValue>
         "webgpu" | "auto" => match webgpu().await {
             Ok((device, name, fallback)) => {
                 if fallback && prefer == "auto" {
-                    Ok((Device::flex(), "cpu", format!("WebGPU adapter \"{name}\" is a software fallback, far slower than the CPU backend")))
+                    Ok((Device::flex(), "cpu", format!("the WebGPU adapter ({name}) is a software fallback, far slower than the CPU backend")))
                 } else if fallback {
-                    Ok((device, "webgpu", format!("WebGPU on \"{name}\", a software fallback adapter (slow)")))
+                    Ok((device, "webgpu", format!("WebGPU on a software fallback adapter ({name}): slow")))
                 } else {
-                    Ok((device, "webgpu", format!("WebGPU on \"{name}\"")))
+                    Ok((device, "webgpu", format!("WebGPU adapter: {name}")))
                 }
             }
             Err(e) if prefer == "auto" => Ok((Device::flex(), "cpu", format!("no WebGPU adapter ({e})"))),

@@ -24,7 +24,7 @@ fn quick_training_learns_and_separates_an_easy_split() {
     let _ = std::fs::remove_dir_all(&dir);
     let ckpt = Checkpointer::new(dir.clone()).unwrap();
     let data = TrainData { shape: [1, 28, 28], train: &train, val: &val };
-    let trained = train_detector(&config, &recipe, &data, &ckpt, false, &indicatif::ProgressBar::hidden()).unwrap();
+    let trained = train_detector(&config, &recipe, &data, &ckpt, false, false, &indicatif::ProgressBar::hidden()).unwrap();
 
     let ae = &trained.state.ae_history;
     assert_eq!(ae.len(), recipe.ae_epochs);
@@ -44,7 +44,7 @@ fn quick_training_learns_and_separates_an_easy_split() {
     assert!(a > 0.9, "AUROC of ones against zeros: {a}");
 
     // Resuming a finished run trains nothing more and gives the same detector.
-    let again = train_detector(&config, &recipe, &data, &ckpt, true, &indicatif::ProgressBar::hidden()).unwrap();
+    let again = train_detector(&config, &recipe, &data, &ckpt, true, false, &indicatif::ProgressBar::hidden()).unwrap();
     assert_eq!(again.state.ae_history, trained.state.ae_history);
     assert_eq!(again.threshold, trained.threshold);
     let _ = std::fs::remove_dir_all(&dir);

@@ -42,6 +42,19 @@ pub struct Trained {
     pub state: TrainState,
 }
 
+/// Whether two recipes train the same reconstructor (so a new classifier may reuse it).
+fn same_autoencoder_recipe(a: &Recipe, b: &Recipe) -> bool {
+    let (x, y) = (&a.augment, &b.augment);
+    a.seed == b.seed
+        && a.val_fraction == b.val_fraction
+        && a.max_train == b.max_train
+        && a.ae_epochs == b.ae_epochs
+        && a.ae_batch == b.ae_batch
+        && a.ae_lr == b.ae_lr
+        && a.charbonnier_eps == b.charbonnier_eps
+        && (x.noise_std, x.dropout_p, x.dropout_grid) == (y.noise_std, y.dropout_p, y.dropout_grid)
+}
+
 /// A seed for each (phase, epoch), so a resumed run draws exactly what an unbroken one would.
 fn epoch_rng(seed: u64, phase: u64, epoch: usize) -> StdRng {
     StdRng::seed_from_u64(seed ^ (phase << 56) ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
@@ -78,11 +91,27 @@ pub fn train_detector(
     data: &TrainData,
     ckpt: &Checkpointer,
     resume: bool,
+    retrain_classifier: bool,
     bar: &ProgressBar,
 ) -> Result<Trained> {
     let started = Instant::now();
     let recipe_json = serde_json::to_string(recipe).unwrap();
     let mut state = match ckpt.load_state()? {
+        Some(mut s) if retrain_classifier => {
+            let old: Recipe = serde_json::from_str(&s.recipe_json)
+                .map_err(|e| Error::Config(format!("unreadable recipe in the checkpoint: {e}")))?;
+            if !same_autoencoder_recipe(&old, recipe) || s.ae_epochs_done != recipe.ae_epochs {
+                return Err(Error::Config(format!(
+                    "--retrain-classifier needs a finished reconstructor trained with this recipe in {}",
+                    ckpt.path("").display()
+                )));
+            }
+            s.clf_epochs_done = 0;
+            s.clf_best = None;
+            s.clf_history.clear();
+            s.recipe_json = recipe_json;
+            s
+        }
         Some(s) if resume => {
             if s.recipe_json != recipe_json {
                 return Err(Error::Config(format!(
@@ -91,6 +120,9 @@ pub fn train_detector(
                 )));
             }
             s
+        }
+        _ if retrain_classifier => {
+            return Err(Error::Config(format!("no checkpoint in {} to retrain the classifier from", ckpt.path("").display())));
         }
         _ => TrainState { recipe_json, ..Default::default() },
     };
@@ -175,11 +207,25 @@ pub fn train_detector(
         Tensor::<2, Int>::from_data(TensorData::new(t, [2 * n, 1]), dev)
     };
     // One batch of connective samples: eq. 4 for the first half, eq. 5 for the second.
-    let connective_batch = |x: &[f32], ax: &[f32], n: usize, dev: &Device, rng: &mut StdRng| {
-        let x = batch_tensor(x, n, shape, dev);
-        let ax = batch_tensor(ax, n, shape, dev);
-        let negative = augment::hard_negative(ax.clone(), &recipe.augment, rng);
-        Tensor::cat(vec![connect(x.clone(), ax, recipe.lambda), connect(x, negative, recipe.lambda)], 0)
+    // Some negatives are connective images of synthetic outliers instead (see
+    // `augment::synthetic_outlier`): what A really does to an input it was not trained on.
+    let connective_batch = |xs: &[f32], axs: &[f32], n: usize, dev: &Device, rng: &mut StdRng| {
+        let n_syn = ((n as f32 * recipe.augment.synthetic_fraction).round() as usize).min(n);
+        let x = batch_tensor(xs, n, shape, dev);
+        let ax = batch_tensor(axs, n, shape, dev);
+        let mut parts = vec![connect(x.clone(), ax.clone(), recipe.lambda)];
+        if n_syn < n {
+            let keep = n - n_syn;
+            let negative = augment::hard_negative(ax.slice([0..keep]), &recipe.augment, rng);
+            parts.push(connect(x.slice([0..keep]), negative, recipe.lambda));
+        }
+        if n_syn > 0 {
+            let xs = batch_tensor(&xs[(n - n_syn) * len..], n_syn, shape, &device);
+            let outlier = augment::synthetic_outlier(xs, rng);
+            let syn = connect(outlier.clone(), ae_best.forward(outlier), recipe.lambda);
+            parts.push(Tensor::from_data(syn.into_data(), dev));
+        }
+        Tensor::cat(parts, 0)
     };
     let bce_valid = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&device);
     for epoch in state.clf_epochs_done..recipe.clf_epochs {
@@ -242,6 +288,8 @@ pub struct TrainPlan {
     pub recipe: Recipe,
     pub config: DetectorConfig,
     pub resume: bool,
+    /// Keep each finished reconstructor and train a new classifier (after changing its recipe).
+    pub retrain_classifier: bool,
     pub jobs: usize,
 }
 
@@ -294,7 +342,7 @@ fn train_one_digit(
     let data = TrainData { shape: plan.config.image_shape(), train: &train, val: &val };
     let name = format!("mnist-{digit}");
     let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
-    let trained = train_detector(&plan.config, r, &data, &ckpt, plan.resume, bar)?;
+    let trained = train_detector(&plan.config, r, &data, &ckpt, plan.resume, plan.retrain_classifier, bar)?;
     let bytes = detector_to_bytes(&trained.detector)?;
     let file = format!("{name}.bpk");
     let path = plan.out_dir.join(&file);
