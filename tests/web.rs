@@ -17,7 +17,7 @@ const DIGITS_IDX: &[u8] = include_bytes!("fixtures/digits-idx3-ubyte");
 
 macro_rules! models {
     ($($d:literal),*) => {
-        [$((concat!("mnist-", $d), &include_bytes!(concat!("../models/mnist-", $d, ".bpk"))[..], include_str!(concat!("fixtures/scores/mnist-", $d, ".jsonl")))),*]
+        [$((concat!("mnist-", $d), include_bytes!(concat!("../models/mnist-", $d, ".bpk")).as_slice(), include_str!(concat!("fixtures/scores/mnist-", $d, ".jsonl")))),*]
     };
 }
 

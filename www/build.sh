@@ -6,7 +6,10 @@ bash .ci/install-tools
 source .ci/env
 # CI builds with the `release` profile to reuse what `wasm-pack test --release` compiled;
 # the demo uses `wasm-release` (size-optimised, LTO).
-wasm-pack build --target web --out-dir www/pkg --no-typescript --no-pack --profile "${WASM_PROFILE:-wasm-release}"
+profile="${WASM_PROFILE:-wasm-release}"
+opt=()
+[ "$profile" = wasm-release ] || opt=(--no-opt)  # the test build skips wasm-opt: minutes saved
+wasm-pack build --target web --out-dir www/pkg --no-typescript --no-pack --profile "$profile" "${opt[@]}"
 rm -rf www/models && mkdir -p www/models
 cp models/manifest.json models/*.bpk www/models/
 ls -l www/pkg/*.wasm www/pkg/*.js
