@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::data::{Mnist, positive_split, to_unit};
-use super::plot::{Series, bar_chart, line_chart};
+use super::plot::{Series, bar_chart, line_chart, y_range_for};
 use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at, mean_std, positive_quantile};
 use crate::model_io::{Manifest, load_entry};
@@ -166,7 +166,7 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str) -> (String, serde_json
         &format!("MNIST {key}: AUROC per positive digit"),
         &cats,
         "AUROC",
-        (0.5, 1.0),
+        y_range_for(rows.iter().flat_map(|r| [r.1.auroc, r.2.auroc])),
         &[
             Series { name: "CRBND f(x)".into(), colour: "#1f77b4", points: rows.iter().enumerate().map(|(i, r)| (i as f64, r.1.auroc)).collect(), dashed: false },
             Series { name: "reconstruction error".into(), colour: "#ff7f0e", points: rows.iter().enumerate().map(|(i, r)| (i as f64, r.2.auroc)).collect(), dashed: false },
@@ -230,8 +230,8 @@ fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64) -> (String, serde_json::V
     let svg = line_chart(
         "MNIST, paper protocol (Fig. 3): F1 against the share of outliers",
         "outliers in the test set (%)",
-        "F1",
-        (0.5, 1.0),
+        "F1 (AUROC dashed green)",
+        y_range_for(f1.iter().chain(&au).flat_map(|m| m.iter().flatten().copied()).chain(ALOCC_F1)),
         &[
             series(0, "CRBND F1", "#1f77b4", &f1, false),
             series(1, "recon-error F1", "#ff7f0e", &f1, false),

@@ -11,12 +11,12 @@ pub struct Series {
     pub dashed: bool,
 }
 
-const W: f64 = 640.0;
+const W: f64 = 720.0;
 const H: f64 = 400.0;
 const L: f64 = 64.0;
 const R: f64 = 24.0;
 const T: f64 = 48.0;
-const B: f64 = 56.0;
+const B: f64 = 84.0;
 
 fn frame(svg: &mut String, title: &str, x_label: &str, y_label: &str, y_range: (f64, f64)) {
     let _ = write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" font-family="sans-serif" font-size="13">"#);
@@ -27,7 +27,7 @@ fn frame(svg: &mut String, title: &str, x_label: &str, y_label: &str, y_range: (
         let y = T + (H - T - B) * (1.0 - i as f64 / 5.0);
         let _ = write!(svg, r##"<line x1="{L}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end">{v:.2}</text>"##, W - R, L - 6.0, y + 4.0);
     }
-    let _ = write!(svg, r##"<text x="{}" y="{}" text-anchor="middle">{}</text>"##, (L + W - R) / 2.0, H - 12.0, esc(x_label));
+    let _ = write!(svg, r##"<text x="{}" y="{}" text-anchor="middle">{}</text>"##, (L + W - R) / 2.0, H - B + 38.0, esc(x_label));
     let _ = write!(svg, r##"<text transform="translate(16 {}) rotate(-90)" text-anchor="middle">{}</text>"##, (T + H - B) / 2.0, esc(y_label));
 }
 
@@ -37,8 +37,8 @@ fn esc(s: &str) -> String {
 
 fn legend(svg: &mut String, series: &[Series]) {
     for (i, s) in series.iter().enumerate() {
-        let x = L + 8.0 + 150.0 * (i % 4) as f64;
-        let y = H - B + 30.0 + 0.0 * (i / 4) as f64;
+        let x = L + 8.0 + 160.0 * (i % 4) as f64;
+        let y = H - 14.0;
         let dash = if s.dashed { r#" stroke-dasharray="5 3""# } else { "" };
         let _ = write!(svg, r#"<line x1="{x}" x2="{}" y1="{y}" y2="{y}" stroke="{}" stroke-width="3"{dash}/><text x="{}" y="{}">{}</text>"#, x + 22.0, s.colour, x + 28.0, y + 4.0, esc(&s.name));
     }
@@ -90,4 +90,11 @@ pub fn bar_chart(title: &str, categories: &[String], y_label: &str, y_range: (f6
     legend(&mut svg, series);
     svg.push_str("</svg>\n");
     svg
+}
+
+/// A y range that starts a little under the smallest value, on a 0.05 grid, so that differences
+/// between methods stay visible.
+pub fn y_range_for(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    let lo = values.into_iter().filter(|v| v.is_finite()).fold(1.0f64, f64::min);
+    (((lo - 0.02) * 20.0).floor() / 20.0, 1.0)
 }
