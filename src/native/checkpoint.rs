@@ -78,6 +78,31 @@ impl Checkpointer {
         optim.save(&p).map_err(|e| io(&p, format!("{e:?}")))
     }
 
+    /// Records a finished epoch of one phase (`prefix` "ae" or "clf"): its losses, the model as
+    /// the best so far when its validation loss is the lowest, and the model and optimizer to
+    /// resume from.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_epoch<M: Module, V: Module>(
+        &self,
+        prefix: &str,
+        history: &mut Vec<(usize, f64, f64)>,
+        best: &mut Option<(usize, f64)>,
+        epoch: usize,
+        losses: (f64, f64),
+        valid: &V,
+        model: &M,
+        optim: &ModuleOptimizer,
+    ) -> Result<()> {
+        let (train_loss, val_loss) = losses;
+        history.push((epoch, train_loss, val_loss));
+        if best.is_none_or(|(_, b)| val_loss < b) {
+            *best = Some((epoch, val_loss));
+            self.save_module(&format!("{prefix}_best.bpk"), valid)?;
+        }
+        self.save_module(&format!("{prefix}_last.bpk"), model)?;
+        self.save_optim(&format!("{prefix}_optim.bpk"), optim)
+    }
+
     pub fn load_optim(&self, name: &str, fresh: ModuleOptimizer) -> Result<ModuleOptimizer> {
         let p = self.path(name);
         fresh.load(&p).map_err(|e| io(&p, format!("cannot resume optimizer: {e:?}")))

@@ -175,13 +175,8 @@ pub fn train_detector(
             vsum += scalar(charbonnier(valid.forward(x.clone()), x, recipe.charbonnier_eps)) * n;
         }
         let vloss = vsum / n_val as f64;
-        state.ae_history.push((epoch + 1, total / ae_steps as f64, vloss));
-        if state.ae_best.is_none_or(|(_, b)| vloss < b) {
-            state.ae_best = Some((epoch + 1, vloss));
-            ckpt.save_module("ae_best.bpk", &valid)?;
-        }
-        ckpt.save_module("ae_last.bpk", &ae)?;
-        ckpt.save_optim("ae_optim.bpk", &optim)?;
+        let losses = (total / ae_steps as f64, vloss);
+        ckpt.record_epoch("ae", &mut state.ae_history, &mut state.ae_best, epoch + 1, losses, &valid, &ae, &optim)?;
         state.ae_epochs_done = epoch + 1;
         state.seconds = base_seconds + started.elapsed().as_secs_f64();
         ckpt.save_state(&state)?;
@@ -252,13 +247,8 @@ pub fn train_detector(
             vsum += scalar(bce_valid.forward(valid.forward(input), labels(end - start, &device))) * (end - start) as f64;
         }
         let vloss = vsum / n_val as f64;
-        state.clf_history.push((epoch + 1, total / clf_steps as f64, vloss));
-        if state.clf_best.is_none_or(|(_, b)| vloss < b) {
-            state.clf_best = Some((epoch + 1, vloss));
-            ckpt.save_module("clf_best.bpk", &valid)?;
-        }
-        ckpt.save_module("clf_last.bpk", &clf)?;
-        ckpt.save_optim("clf_optim.bpk", &optim)?;
+        let losses = (total / clf_steps as f64, vloss);
+        ckpt.record_epoch("clf", &mut state.clf_history, &mut state.clf_best, epoch + 1, losses, &valid, &clf, &optim)?;
         state.clf_epochs_done = epoch + 1;
         state.seconds = base_seconds + started.elapsed().as_secs_f64();
         ckpt.save_state(&state)?;
