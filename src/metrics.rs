@@ -64,11 +64,6 @@ impl Confusion {
         let denom = 2 * self.tp + self.fp + self.fn_;
         if denom == 0 { 0.0 } else { 2.0 * self.tp as f64 / denom as f64 }
     }
-
-    pub fn accuracy(&self) -> f64 {
-        let n = self.tp + self.fp + self.tn + self.fn_;
-        if n == 0 { 0.0 } else { (self.tp + self.tn) as f64 / n as f64 }
-    }
 }
 
 /// F1 of the inlier class when scores ≥ `threshold` are called inliers.
