@@ -38,6 +38,25 @@ pub struct AugmentConfig {
     /// Fraction of negatives that are connective images of synthetic outliers, λx̃ + (1−λ)A(x̃).
     #[serde(default)]
     pub synthetic_fraction: f32,
+    /// How synthetic outliers are made from positives.
+    #[serde(default)]
+    pub synthetic: SyntheticKind,
+    /// Mirror training images left-right at random (photos: a mirrored airplane is an airplane;
+    /// digits: off, a mirrored 3 is not a 3).
+    #[serde(default)]
+    pub hflip: bool,
+}
+
+/// How a synthetic outlier is made from positives (see [`synthetic_outlier`] and [`shuffle_tiles`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyntheticKind {
+    /// Digits: a positive plus another positive turned and shifted (strokes where none belong).
+    #[default]
+    Overlay,
+    /// Photos: a positive cut into tiles put back in a random order and turned by a multiple of
+    /// 90° (the colours and textures of the class, but not its shape: what clutter looks like).
+    Shuffle,
 }
 
 fn default_warp() -> (f32, f32, f32) {
@@ -58,6 +77,8 @@ impl Default for AugmentConfig {
             erase_fraction: 0.3,
             erase_p: 0.5,
             synthetic_fraction: 0.4,
+            synthetic: SyntheticKind::Overlay,
+            hflip: false,
         }
     }
 }
@@ -212,4 +233,52 @@ pub fn synthetic_outlier(x: Tensor<4>, rng: &mut StdRng) -> Tensor<4> {
     let other = if b > 1 { Tensor::cat(vec![x.clone().slice([1..b]), x.clone().slice([0..1])], 0) } else { x.clone() };
     let turned = affine_warp(other, (180.0, 0.25, 0.3), rng);
     (x + turned).clamp(0.0, 1.0)
+}
+
+/// Mirrors the same random half of the images of every tensor left-right (the tensors are
+/// images and what was computed from them, e.g. x and A(x), which must stay aligned).
+pub fn random_hflip(xs: Vec<Tensor<4>>, rng: &mut StdRng) -> Vec<Tensor<4>> {
+    let Some(first) = xs.first() else { return xs };
+    let b = first.dims()[0];
+    let flips: Vec<f32> = (0..b).map(|_| rng.random::<bool>() as u8 as f32).collect();
+    let m = Tensor::<4>::from_data(TensorData::new(flips, [b, 1, 1, 1]), &first.device());
+    xs.into_iter().map(|x| x.clone().flip([3]) * m.clone() + x * (m.clone().neg() + 1.0)).collect()
+}
+
+/// Synthetic outliers for photos, on host images (`n` of `shape`, channel-major): each image is
+/// cut into a 2×2 or 4×4 grid of tiles that are put back in a random order (never the original
+/// one) and the result is turned by 0, 90, 180 or 270° (the image must be square).
+pub fn shuffle_tiles(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -> Vec<f32> {
+    use rand::seq::SliceRandom;
+    let [c, h, w] = shape;
+    let len = c * h * w;
+    let mut out = vec![0.0f32; n * len];
+    for i in 0..n {
+        let grid = if rng.random::<bool>() { 2 } else { 4 };
+        let (th, tw) = (h / grid, w / grid);
+        let mut perm: Vec<usize> = (0..grid * grid).collect();
+        while perm.iter().enumerate().all(|(a, &b)| a == b) {
+            perm.shuffle(rng);
+        }
+        let turns = rng.random_range(0..4);
+        let src = &x[i * len..(i + 1) * len];
+        let dst = &mut out[i * len..(i + 1) * len];
+        for y in 0..h {
+            for xx in 0..w {
+                // Where (y, xx) of the output comes from: undo the turn, then the tile move.
+                let (mut sy, mut sx) = (y, xx);
+                for _ in 0..turns {
+                    (sy, sx) = (w - 1 - sx, sy);
+                }
+                let (ty, tx) = ((sy / th).min(grid - 1), (sx / tw).min(grid - 1));
+                let from = perm[ty * grid + tx];
+                let (fy, fx) = (from / grid * th + sy - ty * th, from % grid * tw + sx - tx * tw);
+                let (fy, fx) = (fy.min(h - 1), fx.min(w - 1));
+                for ch in 0..c {
+                    dst[ch * h * w + y * w + xx] = src[ch * h * w + fy * w + fx];
+                }
+            }
+        }
+    }
+    out
 }

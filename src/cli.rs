@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use connective::DetectorConfig;
-use connective::native::{bench, eval, samples, score, train};
+use connective::native::{bench, caltech, eval, photo_samples, samples, score, train};
 use connective::recipe::Recipe;
 
 #[derive(Parser)]
@@ -25,9 +25,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train MNIST detectors: one per positive digit (A, then C, then the threshold).
+    /// Train detectors: one per positive digit (MNIST), or photo detectors for chosen classes.
     Train(TrainArgs),
-    /// Evaluate shipped detectors on the MNIST test set (one-class or the paper's protocol).
+    /// Evaluate: shipped digit detectors on MNIST's test set, or the Caltech photo protocol.
     Eval(EvalArgs),
     /// Score IDX files or PNG/JPEG/WebP images with one detector; prints JSON lines.
     Score(ScoreArgs),
@@ -40,8 +40,15 @@ enum Command {
 #[derive(Args)]
 struct SamplesArgs {
     /// Folder with the MNIST IDX files.
-    #[arg(long)]
-    data: PathBuf,
+    #[arg(long, required_unless_present = "photos")]
+    data: Option<PathBuf>,
+    /// Instead: the photo folder; writes held-out sample photos of the shipped photo models
+    /// (and, with --fixtures, tests/fixtures/photos-idx4-ubyte and a tiny photo folder).
+    #[arg(long, conflicts_with = "data")]
+    photos: Option<PathBuf>,
+    /// Folder with manifest.json (photo samples are held out from its photo models).
+    #[arg(long, default_value = "models")]
+    models: PathBuf,
     #[arg(long, default_value = "www/samples")]
     out: PathBuf,
     /// Test digits per class.
@@ -52,17 +59,31 @@ struct SamplesArgs {
     fixtures: bool,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Dataset {
+    /// IDX files of MNIST; one detector per digit.
+    Mnist,
+    /// A folder with one sub-folder of photos per class and a `clutter` folder (Caltech-101 subset).
+    Caltech,
+}
+
 #[derive(Args)]
 struct TrainArgs {
-    /// Folder with the MNIST IDX files (gzipped or raw).
+    /// Folder with the MNIST IDX files (gzipped or raw), or the photo folder with --dataset caltech.
     #[arg(long)]
     data: PathBuf,
+    #[arg(long, value_enum, default_value = "mnist")]
+    dataset: Dataset,
     /// The positive digit (0–9).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=9), required_unless_present = "all")]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=9), required_unless_present_any = ["all", "classes"])]
     positive: Option<u8>,
     /// Train all ten digits.
     #[arg(long, conflicts_with = "positive")]
     all: bool,
+    /// Photo detectors (--dataset caltech): each use of the flag is one detector, its positive
+    /// classes separated by commas, e.g. --classes airplanes --classes airplanes,Faces_easy,Motorbikes.
+    #[arg(long, conflicts_with_all = ["positive", "all"])]
+    classes: Vec<String>,
     /// Where models and manifest.json go.
     #[arg(long, default_value = "models")]
     out: PathBuf,
@@ -106,7 +127,7 @@ struct TrainArgs {
 
 #[derive(Args)]
 struct EvalArgs {
-    /// Folder with the MNIST IDX files.
+    /// Folder with the MNIST IDX files (or the photo folder for --protocol caltech).
     #[arg(long)]
     data: PathBuf,
     /// Folder with manifest.json and the model files.
@@ -133,6 +154,24 @@ struct EvalArgs {
     /// Replace the results block of this Markdown file (between connective:results markers).
     #[arg(long)]
     readme: Option<PathBuf>,
+    /// Caltech: numbers of positive classes per run.
+    #[arg(long, value_delimiter = ',', default_value = "1,3,5")]
+    sizes: Vec<usize>,
+    /// Caltech: runs per number of positive classes (the paper used 20).
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+    /// Caltech: where runs keep checkpoints and results; a rerun skips finished runs.
+    #[arg(long, default_value = "checkpoints/caltech")]
+    work: PathBuf,
+    /// Caltech: detectors trained at once (about one core each).
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Caltech: a small recipe (64 photos per run, few epochs) for tests.
+    #[arg(long)]
+    quick: bool,
+    /// Caltech: draw positives only from these classes.
+    #[arg(long, value_delimiter = ',')]
+    classes: Vec<String>,
 }
 
 #[derive(Args)]
@@ -182,6 +221,38 @@ fn recipe_from(a: &TrainArgs) -> Recipe {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Train(a) if a.dataset == Dataset::Caltech || !a.classes.is_empty() => {
+            if a.dataset != Dataset::Caltech {
+                anyhow::bail!("--classes trains photo detectors: add --dataset caltech");
+            }
+            if a.classes.is_empty() {
+                anyhow::bail!("--dataset caltech needs --classes (e.g. --classes airplanes)");
+            }
+            let plan = caltech::ShipPlan {
+                data_dir: a.data.clone(),
+                out_dir: a.out.clone(),
+                checkpoint_dir: a.checkpoints.clone(),
+                models: a.classes.iter().map(|c| c.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).collect(),
+                seed: a.seed.unwrap_or(7),
+                jobs: a.jobs,
+                quick: a.quick,
+            };
+            for e in caltech::train_shipped(&plan)? {
+                let m = &e.metrics["held_out_test"];
+                println!(
+                    "{}: {} ({} bytes, {} parameters), threshold {:.4}, {:.0} s, held-out AUROC {:.4} F1 {:.4} (recon error {:.4})",
+                    e.name,
+                    plan.out_dir.join(&e.file).display(),
+                    e.bytes,
+                    e.parameters,
+                    e.threshold,
+                    e.training_seconds,
+                    m["crbnd"]["auroc"].as_f64().unwrap_or(f64::NAN),
+                    m["crbnd"]["f1"].as_f64().unwrap_or(f64::NAN),
+                    m["recon_error"]["auroc"].as_f64().unwrap_or(f64::NAN),
+                );
+            }
+        }
         Command::Train(a) => {
             let plan = train::TrainPlan {
                 digits: if a.all { (0..10).collect() } else { vec![a.positive.unwrap()] },
@@ -199,6 +270,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}: {} ({} bytes, {} parameters), threshold {:.4}, {:.0} s", e.name, plan.out_dir.join(&e.file).display(), e.bytes, e.parameters, e.threshold, e.training_seconds);
             }
         }
+        Command::Eval(a) if a.protocol == eval::Protocol::Caltech => {
+            let opts = caltech::ProtocolOptions {
+                data_dir: a.data,
+                work_dir: a.work,
+                sizes: a.sizes,
+                repeats: a.repeats.max(1),
+                jobs: a.jobs,
+                quick: a.quick,
+                classes: a.classes,
+                json: a.json,
+                plot: a.plot,
+                readme: a.readme,
+            };
+            caltech::run_protocol(&opts)?;
+        }
         Command::Eval(a) => {
             let opts = eval::EvalOptions {
                 data_dir: a.data,
@@ -213,7 +299,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             eval::run(&opts)?;
         }
-        Command::Samples(a) => samples::run(&a.data, &a.out, a.per_class.clamp(1, 100), a.fixtures)?,
+        Command::Samples(a) => match (&a.photos, &a.data) {
+            (Some(dir), _) => photo_samples::run(dir, &a.models, &a.out, a.fixtures.then_some(std::path::Path::new("tests/fixtures")))?,
+            (None, Some(data)) => samples::run(data, &a.out, a.per_class.clamp(1, 100), a.fixtures)?,
+            (None, None) => anyhow::bail!("give --data (MNIST) or --photos (a photo folder)"),
+        },
         Command::Score(a) => score::run(&a.model, &a.images, a.labels.as_deref(), a.lambda, a.limit)?,
         Command::Bench(a) => {
             let mut config = DetectorConfig::mnist();

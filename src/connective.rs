@@ -26,6 +26,15 @@ impl DetectorConfig {
         Self::new(AutoencoderConfig::new(), ClassifierConfig::new())
     }
 
+    /// The photo detector: RGB, `size × size`, wider networks and a wider bottleneck than for
+    /// digits (a photo carries far more than a stroke).
+    pub fn photos(size: usize) -> Self {
+        Self::new(
+            AutoencoderConfig::new().with_channels(3).with_size(size).with_widths([16, 32, 64]).with_latent(64),
+            ClassifierConfig::new().with_channels(3).with_size(size).with_widths([16, 32, 64]),
+        )
+    }
+
     pub fn init(&self, device: &Device) -> Detector {
         Detector {
             autoencoder: self.autoencoder.init(device),

@@ -23,6 +23,7 @@ pub mod error;
 pub mod idx;
 pub mod metrics;
 pub mod model_io;
+pub mod photo;
 pub mod preprocess;
 pub mod recipe;
 pub mod scoring;

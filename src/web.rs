@@ -96,6 +96,8 @@ struct ModelInfo {
     parameters: usize,
     bytes: u64,
     backend: &'static str,
+    /// `[channels, height, width]` of the images the model takes.
+    shape: [usize; 3],
 }
 
 #[derive(Serialize)]
@@ -205,6 +207,7 @@ impl Connective {
                 parameters: entry.parameters,
                 bytes: entry.bytes,
                 backend: s.backend,
+                shape: entry.config.image_shape(),
             };
             s.model = Some((entry, bytes, detector));
             to_js(&info)
@@ -232,7 +235,8 @@ impl Connective {
         })
     }
 
-    /// Scores one image: `pixels` are side×side grey levels in [0, 1] (784 for digits).
+    /// Scores one image: `pixels` in [0, 1], channel-major, of the model's shape (784 grey levels
+    /// for digits, 3×32×32 for photos).
     /// Resolves to score, probability, verdict, A(x), the connective image, |x − A(x)| (the three as
     /// Float32Array), ms, backend.
     pub fn score(&self, pixels: Vec<f32>) -> js_sys::Promise {
@@ -292,6 +296,14 @@ fn session(inner: &Rc<RefCell<Inner>>) -> Result<Session, JsValue> {
 #[wasm_bindgen(js_name = preprocessRgba)]
 pub fn preprocess_rgba(rgba: Vec<u8>, width: usize, height: usize) -> Result<Vec<u8>, JsValue> {
     mnist_from_rgba(&rgba, width, height).map_err(err)
+}
+
+/// RGBA pixels of a photo of any size to a photo model's input (`[3, size, size]` floats in
+/// [0, 1], channel-major), with the same code the CLI uses.
+#[wasm_bindgen(js_name = preprocessPhoto)]
+pub fn preprocess_photo(rgba: Vec<u8>, width: usize, height: usize, size: usize) -> Result<js_sys::Float32Array, JsValue> {
+    let x = crate::photo::photo_from_rgba(&rgba, width, height, size).map_err(err)?;
+    Ok(js_sys::Float32Array::from(x.as_slice()))
 }
 
 /// Checks model bytes against a manifest entry without loading them.

@@ -7,7 +7,7 @@ use connective::idx::*;
 use connective::native::data::{Mnist, positive_split};
 
 fn images() -> IdxImages {
-    IdxImages { count: 2, rows: 2, cols: 3, pixels: (0..12).collect() }
+    IdxImages { count: 2, rows: 2, cols: 3, channels: 1, pixels: (0..12).collect() }
 }
 
 #[test]

@@ -24,6 +24,23 @@ macro_rules! models {
 /// (name, model bytes, native `connective score` output).
 const MODELS: [(&str, &[u8], &str); 10] = models!("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
 
+/// A photo model and held-out sample photos, preprocessed to 32×32 (a colour IDX file).
+const PHOTOS_IDX: &[u8] = include_bytes!("fixtures/photos-idx4-ubyte");
+const PHOTO_MODELS: [(&str, &[u8], &str); 2] = [
+    ("caltech-airplanes", include_bytes!("../models/caltech-airplanes.bpk").as_slice(), include_str!("fixtures/scores/caltech-airplanes.jsonl")),
+    (
+        "caltech-airplanes-faces_easy-motorbikes",
+        include_bytes!("../models/caltech-airplanes-faces_easy-motorbikes.bpk").as_slice(),
+        include_str!("fixtures/scores/caltech-airplanes-faces_easy-motorbikes.jsonl"),
+    ),
+];
+
+fn fixture_photos() -> (Vec<f32>, usize) {
+    let images = connective::idx::parse_images(PHOTOS_IDX, "photos-idx4-ubyte").unwrap();
+    assert_eq!((images.channels, images.rows, images.cols), (3, 32, 32));
+    ((0..images.count).flat_map(|i| images.unit_chw(i)).collect(), images.count)
+}
+
 fn fixture_images() -> (Vec<f32>, usize) {
     let images = connective::idx::parse_images(DIGITS_IDX, "digits-idx3-ubyte").unwrap();
     (images.pixels.iter().map(|&p| p as f32 / 255.0).collect(), images.count)
@@ -37,12 +54,15 @@ fn native_scores(jsonl: &str) -> Vec<f32> {
 /// native scores.
 async fn max_difference(device: &Device) -> f32 {
     let manifest = Manifest::from_json(MANIFEST).unwrap();
-    let (x, n) = fixture_images();
+    let (digits, n_digits) = fixture_images();
+    let (photos, n_photos) = fixture_photos();
     let mut worst = 0.0f32;
-    for (name, bytes, jsonl) in MODELS {
+    for (name, bytes, jsonl) in MODELS.into_iter().chain(PHOTO_MODELS) {
         let entry = manifest.find(name).unwrap();
         let detector = load_entry(entry, bytes, device).unwrap();
-        let out = detect_async(&detector, batch_tensor(&x, n, [1, 28, 28], device), entry.lambda, false).await.unwrap();
+        let shape = entry.config.image_shape();
+        let (x, n) = if shape[0] == 3 { (&photos, n_photos) } else { (&digits, n_digits) };
+        let out = detect_async(&detector, batch_tensor(x, n, shape, device), entry.lambda, false).await.unwrap();
         let native = native_scores(jsonl);
         assert_eq!(native.len(), n, "{name}: fixture count");
         for (a, b) in out.score.iter().zip(&native) {
@@ -104,4 +124,15 @@ async fn bad_inputs_are_errors() {
     let score = js_sys::Reflect::get(&ok, &"score".into()).unwrap().as_f64().unwrap();
     assert!(score.is_finite());
     assert!(connective::web::preprocess_rgba(vec![255; 16], 2, 2).is_err(), "a blank picture");
+    // A photo model takes 3×32×32 and refuses a digit's 784 values.
+    let (name, bytes, _) = PHOTO_MODELS[0];
+    let info = JsFuture::from(c.load_model(entry_json(name), bytes.to_vec())).await.unwrap();
+    let shape: Vec<usize> = serde_wasm_bindgen::from_value(js_sys::Reflect::get(&info, &"shape".into()).unwrap()).unwrap();
+    assert_eq!(shape, [3, 32, 32]);
+    assert!(rejects(c.score(vec![0.0; 784])).await.contains("3072"));
+    let photo = connective::web::preprocess_photo(vec![200; 40 * 30 * 4], 40, 30, 32).unwrap();
+    assert_eq!(photo.length(), 3072);
+    let ok = JsFuture::from(c.score(photo.to_vec())).await.unwrap();
+    assert!(js_sys::Reflect::get(&ok, &"score".into()).unwrap().as_f64().unwrap().is_finite());
+    assert!(connective::web::preprocess_photo(vec![0; 10], 40, 30, 32).is_err(), "wrong length");
 }

@@ -1,7 +1,7 @@
 // app.js: loads the wasm detector and a model, then wires drawing, uploads, the sample gallery,
 // the in-page evaluation and the scripting API (window.connective).
 import { DrawPad } from './js/draw.js';
-import { auroc, drawBlank, drawGrey, drawHeat, histSvg, roc, rocSvg, sigmoid, tileCanvas } from './js/charts.js';
+import { auroc, drawBlank, drawHeat, drawImage, histSvg, roc, rocSvg, sigmoid, tileCanvas } from './js/charts.js';
 
 const $ = (id) => document.getElementById(id);
 const PX = 784;
@@ -10,6 +10,8 @@ const TYPES = { 'image/png': 'PNG', 'image/jpeg': 'JPEG', 'image/webp': 'WebP' }
 const params = new URLSearchParams(location.search);
 const initialBackend = BACKENDS.includes(params.get('backend')) ? params.get('backend') : 'auto';
 const initialDigit = /^[0-9]$/.test(params.get('digit') ?? '') ? Number(params.get('digit')) : 3;
+const MODES = ['digits', 'photos'];
+const initialMode = MODES.includes(params.get('mode')) ? params.get('mode') : 'digits';
 
 const state = {
   wasm: null, // the wasm-bindgen module (preprocessRgba)
@@ -26,12 +28,25 @@ const state = {
   evalRun: 0, // bumped to cancel a running evaluation
   evalBusy: false,
   evalResult: null,
+  mode: 'digits', // or 'photos'; enterMode switches
+  photoEntries: new Map(), // photo model name → manifest entry
+  photoModel: null, // name of the loaded photo model (null in digits mode)
+  lastPhotoModel: null,
+  lastDigit: initialDigit,
+  photoSamples: null, // [{file, class, source}] from samples/photos/photos.json
 };
 
 const message = (e) => (e instanceof Error ? e.message : String(e));
 const isBlankError = (e) => /blank image/i.test(message(e));
 const backendLabel = (b) => (b === 'webgpu' ? 'WebGPU' : 'CPU');
 const toUnit = (grey) => Float32Array.from(grey, (v) => v / 255);
+/** [channels, side, side] of the loaded model's images. */
+const shapeOf = (entry) => (entry ? [entry.config.autoencoder.channels, entry.config.autoencoder.size, entry.config.autoencoder.size] : [1, 28, 28]);
+/** "airplanes", "airplanes, faces or motorbikes": a photo model's classes in words. */
+function classWords(entry) {
+  const names = (entry.positive_classes || []).map((c) => c.replace(/_easy$/i, '').replace(/_/g, ' ').toLowerCase());
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0] || entry.name;
+}
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 function canvas2d(width, height) {
   const cv = Object.assign(document.createElement('canvas'), { width, height });
@@ -76,6 +91,7 @@ function currentInput() {
   if (pad.isBlank()) return null;
   const direct = pad.directInput();
   if (direct) return direct;
+  if (state.mode === 'photos') return null; // photos are never read back from the pad
   const img = pad.imageData();
   return toUnit(state.wasm.preprocessRgba(img.data, img.width, img.height));
 }
@@ -87,7 +103,7 @@ let pumping = false;
 function requestScore() {
   updateButtons();
   wanted = true;
-  if (!pumping && state.c && state.wasm && state.digit !== null) pump();
+  if (!pumping && state.c && state.wasm && state.entry) pump();
 }
 
 async function pump() {
@@ -117,14 +133,16 @@ async function scoreNow(x) {
 }
 
 function render(x, r) {
-  drawGrey(panels.input, x);
-  drawGrey(panels.recon, r.reconstruction);
-  drawGrey(panels.conn, r.connective);
-  drawHeat(panels.error, r.errorMap);
-  const d = state.digit;
+  const shape = shapeOf(state.entry);
+  if (x.length !== shape[0] * shape[1] * shape[2]) return; // a result for a model since replaced
+  drawImage(panels.input, x, shape);
+  drawImage(panels.recon, r.reconstruction, shape);
+  drawImage(panels.conn, r.connective, shape);
+  drawHeat(panels.error, r.errorMap, shape);
+  const what = state.photoModel ? classWords(state.entry) : `a ${state.digit}`;
   const inlier = r.verdict === 'inlier';
   // The symbol and the words carry the verdict without colour.
-  els.verdict.textContent = inlier ? `✓ inlier — looks like a ${d}` : `✗ novel — not a ${d}`;
+  els.verdict.textContent = inlier ? `✓ inlier — looks like ${what}` : `✗ novel — not ${what}`;
   els.verdict.className = `verdict ${inlier ? 'inlier' : 'novel'}`;
   els.score.textContent = `score ${r.score.toFixed(2)} (p = ${r.probability.toFixed(2)})`;
   els.fill.style.width = `${(100 * r.probability).toFixed(1)}%`;
@@ -135,8 +153,9 @@ function render(x, r) {
 }
 
 function showEmpty() {
-  for (const c of Object.values(panels)) drawBlank(c);
-  els.verdict.textContent = 'Draw a digit';
+  const side = shapeOf(state.entry)[1];
+  for (const c of Object.values(panels)) drawBlank(c, side);
+  els.verdict.textContent = state.mode === 'photos' ? 'Upload or pick a photo' : 'Draw a digit';
   els.verdict.className = 'verdict empty';
   els.score.textContent = '—';
   els.fill.style.width = '0';
@@ -222,12 +241,20 @@ async function loadDigit(digit) {
     say(`Cannot switch: ${why}.`, 'error');
     throw new Error(why);
   }
+  if (state.mode !== 'digits') await enterMode('digits', false);
+  return loadEntry(entry, { digit, label: `the model for ${digit}` });
+}
+
+/** Loads a manifest entry into the session; `key` says what the page shows for it. */
+async function loadEntry(entry, { digit = null, photo = null, label }) {
   if (!state.c) throw new Error('the detector is still starting');
   const token = ++state.pick;
-  if (state.evalResult || state.evalBusy) cancelEval('The digit changed: press Evaluate to score again.');
+  if (state.evalResult || state.evalBusy) cancelEval('The model changed: press Evaluate to score again.');
   state.loadingDigit = digit;
+  state.loadingPhoto = photo;
   markDigits();
-  say(`Loading the model for ${digit}…`);
+  markPhotoModels();
+  say(`Loading ${label}…`);
   try {
     let bytes = state.bytes.get(entry.file);
     if (!bytes) bytes = new Uint8Array(await (await fetchOk(`models/${encodeURIComponent(entry.file)}`)).arrayBuffer());
@@ -236,27 +263,139 @@ async function loadDigit(digit) {
       const info = await state.c.loadModel(JSON.stringify(entry), bytes);
       // Set inside the exclusive section so no later score sees a half-switched page.
       state.digit = digit;
+      state.photoModel = photo;
+      if (digit !== null) state.lastDigit = digit;
+      if (photo !== null) state.lastPhotoModel = photo;
       state.entry = entry;
       state.bytes.set(entry.file, bytes); // only verified bytes are cached
       syncSliders();
       return info;
     });
-    if (token === state.pick) state.loadingDigit = null;
+    if (token === state.pick) state.loadingDigit = state.loadingPhoto = null;
     markDigits();
+    markPhotoModels();
     updateGallery();
     showFacts(entry);
     say(`Model ${info.name} ready: ${info.parameters.toLocaleString('en')} parameters on ${backendLabel(info.backend)}.`);
+    if (pad.isBlank()) showEmpty();
     requestScore();
     return info;
   } catch (e) {
     if (token === state.pick) {
-      state.loadingDigit = null;
+      state.loadingDigit = state.loadingPhoto = null;
       markDigits();
-      const keep = state.digit === null ? '' : ` Still using the model for ${state.digit}.`;
-      say(`Could not load the model for ${digit}: ${message(e)}.${keep}`, 'error');
+      markPhotoModels();
+      const keep = state.entry ? ` Still using ${state.entry.name}.` : '';
+      say(`Could not load ${label}: ${message(e)}.${keep}`, 'error');
     }
     throw e;
   }
+}
+
+// ---------- photos mode ----------
+function buildPhotoPicker() {
+  const box = $('photo-models');
+  box.replaceChildren();
+  for (const [name, entry] of state.photoEntries) {
+    const b = Object.assign(document.createElement('button'), { type: 'button', textContent: classWords(entry) });
+    b.dataset.model = name;
+    b.title = `Detector trained on Caltech 101 photos of ${classWords(entry)}`;
+    b.addEventListener('click', () => setPhotoModel(name).catch(() => {}));
+    box.append(b);
+  }
+  markPhotoModels();
+}
+
+function markPhotoModels() {
+  for (const b of $('photo-models').querySelectorAll('button')) {
+    b.setAttribute('aria-pressed', String(b.dataset.model === state.photoModel));
+    b.classList.toggle('loading', b.dataset.model === state.loadingPhoto);
+  }
+  $('photo-models').dataset.value = state.photoModel || '';
+}
+
+async function setPhotoModel(name) {
+  const entry = state.photoEntries.get(name);
+  if (!entry) {
+    const why = state.photoEntries.size ? `no photo model "${name}" (there are: ${[...state.photoEntries.keys()].join(', ')})` : 'no photo models are listed in models/manifest.json';
+    say(`Cannot switch: ${why}.`, 'error');
+    throw new Error(why);
+  }
+  if (state.mode !== 'photos') await enterMode('photos', false);
+  const p = loadEntry(entry, { photo: name, label: `the photo model for ${classWords(entry)}` });
+  state.pickPromise = p;
+  return p;
+}
+
+/** Switches the page between digits and photos; `load` also loads that mode's last model. */
+async function enterMode(mode, load = true) {
+  if (!MODES.includes(mode)) throw new Error(`unknown mode "${mode}": use digits or photos`);
+  if (mode === 'photos' && !state.photoEntries.size) {
+    say('No photo models are listed in models/manifest.json.', 'error');
+    throw new Error('no photo models');
+  }
+  const changed = state.mode !== mode;
+  state.mode = mode;
+  document.body.dataset.mode = mode;
+  for (const b of $('modes').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.mode === mode));
+  pad.enabled = mode === 'digits';
+  if (changed) {
+    pad.clear();
+    updateButtons();
+    if (state.evalResult || state.evalBusy) cancelEval();
+  }
+  $('h-draw').textContent = mode === 'photos' ? '1. Pick a photo detector, then a photo' : '1. Pick a digit, then draw';
+  $('upload-label').textContent =
+    mode === 'photos'
+      ? 'Score a photo (PNG, JPEG or WebP; you can also drop it on the picture area):'
+      : 'Or score a photo of a digit (PNG, JPEG or WebP; you can also drop it on the drawing area):';
+  if (mode === 'photos') loadPhotoSamples().catch((e) => ($('photo-gallery-note').textContent = `Sample photos unavailable: ${message(e)}`));
+  if (!load) return;
+  if (mode === 'photos') return setPhotoModel(state.lastPhotoModel && state.photoEntries.has(state.lastPhotoModel) ? state.lastPhotoModel : [...state.photoEntries.keys()][0]);
+  return setModel(state.entries.has(state.lastDigit) ? state.lastDigit : [...state.entries.keys()].sort()[0]);
+}
+
+/** Shows a decoded picture on the pad and scores it with the photo model. */
+function showPhoto(source, width, height, name) {
+  const size = shapeOf(state.entry)[1];
+  // Downscale first: the model needs 32 px and preprocessing refuses huge pictures.
+  const scale = Math.min(1, 512 / Math.max(width, height));
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const [cv, ctx] = canvas2d(w, h);
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(source, 0, 0, w, h);
+  const x = state.wasm.preprocessPhoto(ctx.getImageData(0, 0, w, h).data, w, h, size);
+  pad.setBase(cv, w, h, x);
+  updateButtons();
+  say(`${name}: ${width}×${height}, scored as ${size}×${size} colour.`);
+  requestScore();
+}
+
+async function loadPhotoSamples() {
+  if (state.photoSamples) return;
+  state.photoSamples = [];
+  const meta = await (await fetchOk('samples/photos/photos.json')).json();
+  const list = Array.isArray(meta.photos) ? meta.photos : [];
+  state.photoSamples = list;
+  const box = $('photo-gallery');
+  box.replaceChildren();
+  for (const p of list) {
+    const b = Object.assign(document.createElement('button'), { type: 'button', className: 'tile photo' });
+    b.dataset.class = p.class;
+    const img = Object.assign(document.createElement('img'), { src: `samples/photos/${p.file}`, alt: p.class.replace(/_/g, ' '), loading: 'lazy' });
+    b.append(img);
+    b.addEventListener('click', async () => {
+      try {
+        if (!img.complete) await img.decode();
+        showPhoto(img, img.naturalWidth, img.naturalHeight, `Caltech 101 ${p.class} (${p.source})`);
+      } catch (e) {
+        say(`This sample photo could not be used: ${message(e)}`, 'error');
+      }
+    });
+    box.append(b);
+  }
+  updateGallery();
 }
 
 function syncSliders() {
@@ -280,22 +419,32 @@ function showFacts(entry) {
   const secs = entry.training_seconds;
   const oneClass = (entry.metrics && entry.metrics['one-class']) || {};
   const metric = (m, key) => num(m && m[key], 3);
+  const photo = entry.dataset !== 'mnist';
+  const held = (entry.metrics && entry.metrics.held_out_test) || {};
   const facts = [
     ['Model', entry.name],
-    ['Trained on', `${entry.dataset} digit ${(entry.positive_classes || []).join(', ')}`],
+    ['Trained on', photo ? `Caltech 101 photos of ${classWords(entry)} (${entry.metrics && entry.metrics.n_train} photos)` : `${entry.dataset} digit ${(entry.positive_classes || []).join(', ')}`],
     ['Parameters', typeof entry.parameters === 'number' ? entry.parameters.toLocaleString('en') : null],
     ['File size', typeof entry.bytes === 'number' ? `${Math.round(entry.bytes / 1024)} KB` : null],
     ['λ', num(entry.lambda, 2)],
     ['Threshold', num(entry.threshold, 2)],
     ['Threshold rule', entry.threshold_rule],
     ['Training time', typeof secs === 'number' ? (secs < 90 ? `${secs.toFixed(0)} s` : `${(secs / 60).toFixed(1)} min`) : null],
-    ['AUROC, CRBND (one-class, MNIST test set)', metric(oneClass.crbnd, 'auroc')],
-    ['F1, CRBND', metric(oneClass.crbnd, 'f1')],
-    ['AUROC, reconstruction error baseline', metric(oneClass.recon_error, 'auroc')],
+    ...(photo
+      ? [
+          [`AUROC, CRBND (held-out photos vs as many clutter photos)`, metric(held.crbnd, 'auroc')],
+          ['F1, CRBND', metric(held.crbnd, 'f1')],
+          ['AUROC, reconstruction error baseline', metric(held.recon_error, 'auroc')],
+        ]
+      : [
+          ['AUROC, CRBND (one-class, MNIST test set)', metric(oneClass.crbnd, 'auroc')],
+          ['F1, CRBND', metric(oneClass.crbnd, 'f1')],
+          ['AUROC, reconstruction error baseline', metric(oneClass.recon_error, 'auroc')],
+        ]),
   ];
   const el = (tag, text) => Object.assign(document.createElement(tag), { textContent: String(text) });
   $('model-facts').replaceChildren(...facts.filter(([, v]) => v !== null && v !== undefined && v !== '').flatMap(([k, v]) => [el('dt', k), el('dd', v)]));
-  $('model-name').textContent = `Detector for ${state.digit}: ${entry.name}`;
+  $('model-name').textContent = photo ? `Detector for ${classWords(entry)}: ${entry.name}` : `Detector for ${state.digit}: ${entry.name}`;
 }
 
 // ---------- uploads ----------
@@ -310,7 +459,7 @@ async function handleFile(file) {
   const name = file.name || 'The file';
   const kind = TYPES[typeOf(file)];
   if (!kind) return say(`${name} is not a PNG, JPEG or WebP image.`, 'error');
-  if (!state.wasm) return say('The detector is still loading: try again in a moment.', 'error');
+  if (!state.wasm || !state.entry) return say('The detector is still loading: try again in a moment.', 'error');
   let bitmap;
   try {
     bitmap = await createImageBitmap(file);
@@ -318,6 +467,7 @@ async function handleFile(file) {
     return say(`${name} could not be decoded as a ${kind} image.`, 'error');
   }
   try {
+    if (state.mode === 'photos') return showPhoto(bitmap, bitmap.width, bitmap.height, `${name} (${kind})`);
     // Downscale first: preprocessing only needs ~512 px and refuses huge pictures.
     const scale = Math.min(1, 512 / Math.max(bitmap.width, bitmap.height));
     const w = Math.max(1, Math.round(bitmap.width * scale));
@@ -391,6 +541,12 @@ function buildGallery() {
 }
 
 function updateGallery() {
+  const classes = state.photoModel && state.entry ? state.entry.positive_classes : [];
+  for (const b of $('photo-gallery').querySelectorAll('button')) {
+    const inClass = classes.includes(b.dataset.class);
+    b.classList.toggle('in', inClass);
+    b.setAttribute('aria-label', `${b.dataset.class.replace(/_/g, ' ')} photo${classes.length ? (inClass ? ': a class of the model (inlier)' : ': not a class of the model (outlier)') : ''}`);
+  }
   for (const b of els.gallery.querySelectorAll('button')) {
     const label = Number(b.dataset.label);
     const inClass = label === state.digit;
@@ -483,6 +639,12 @@ function renderThreshold() {
 
 // ---------- bench ----------
 function benchSample() {
+  const [c, side] = shapeOf(state.entry);
+  if (c !== 1 || side !== 28) {
+    const direct = pad.directInput();
+    if (direct && direct.length === c * side * side) return direct;
+    return Float32Array.from({ length: c * side * side }, (_, i) => ((i * 37) % 101) / 100);
+  }
   if (state.samples) {
     const i = state.samples.labels.indexOf(state.digit);
     return sample(i < 0 ? 0 : i);
@@ -605,8 +767,28 @@ async function start() {
   for (const m of (manifest && manifest.models) || []) {
     const pc = m.positive_classes || [];
     if (m.dataset === 'mnist' && pc.length === 1 && /^[0-9]$/.test(pc[0]) && !state.entries.has(Number(pc[0]))) state.entries.set(Number(pc[0]), m);
+    if (m.dataset === 'caltech101' && m.config && m.config.autoencoder && m.config.autoencoder.channels === 3) state.photoEntries.set(m.name, m);
   }
+  // One-class models first, then by name.
+  state.photoEntries = new Map([...state.photoEntries].sort(([a, x], [b, y]) => x.positive_classes.length - y.positive_classes.length || a.localeCompare(b)));
+  buildPhotoPicker();
+  $('modes').querySelector('[data-mode="photos"]').disabled = !state.photoEntries.size;
   markDigits();
+  if (initialMode === 'photos' && state.photoEntries.size) {
+    $('loading-text').textContent = 'Loading the photo model…';
+    for (let p = enterMode('photos'); ; p = state.pickPromise) {
+      try {
+        await p;
+        break;
+      } catch (e) {
+        if (state.pickPromise === p) throw e;
+      }
+    }
+    await samples;
+    return finishStart();
+  }
+  if (initialMode === 'photos') startNotes.push('No photo models are listed; showing digits.');
+  await enterMode('digits', false);
   if (!state.entries.size) throw new Error('models/manifest.json lists no MNIST digit models');
   let digit = initialDigit;
   if (!state.entries.has(digit)) digit = state.entries.has(3) ? 3 : [...state.entries.keys()].sort()[0];
@@ -622,12 +804,20 @@ async function start() {
   }
   if (digit !== initialDigit) startNotes.push(`There is no model for ${initialDigit} yet; showing ${digit} instead.`);
   await samples;
+  finishStart();
+}
+
+function finishStart() {
   if (startNotes.length) say(startNotes.join(' '), 'error');
   $('loading').hidden = true;
   document.body.dataset.ready = 'true';
 }
 
 buildPicker();
+document.body.dataset.mode = 'digits';
+for (const b of $('modes').querySelectorAll('button')) {
+  b.addEventListener('click', () => enterMode(b.dataset.mode).catch(() => {}));
+}
 markDigits();
 showEmpty();
 updateButtons();
@@ -647,9 +837,10 @@ window.connective = {
   get session() {
     return state.c;
   },
-  /** Scores 784 grey levels (0–255), shows them on the pad and the panels. */
+  /** Scores 784 grey levels (0–255) with the digit model, shows them on the pad and the panels. */
   async score(pixels) {
     await ready;
+    if (state.mode !== 'digits') throw new Error('score() takes digits: call setModel(digit) first');
     if (!pixels || pixels.length !== PX) throw new Error(`expected ${PX} grey levels, got ${pixels ? pixels.length : 'none'}`);
     const x = toUnit(pixels);
     pad.setBase(tileCanvas(x), 28, 28, x);
@@ -659,6 +850,23 @@ window.connective = {
     return { score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, reconError: r.reconError };
   },
   setModel: (digit) => setModel(digit),
+  /** 'digits' or 'photos'; setMode loads that mode's last (or first) model. */
+  get mode() {
+    return state.mode;
+  },
+  setMode: (mode) => enterMode(mode),
+  setPhotoModel: (name) => setPhotoModel(name),
+  get photoModels() {
+    return [...state.photoEntries.keys()];
+  },
+  /** Scores a photo model input: Float32Array of 3·size·size values in [0, 1], channel-major. */
+  async scorePhoto(x) {
+    await ready;
+    if (state.mode !== 'photos' || !state.entry) throw new Error('no photo model loaded: call setMode("photos") first');
+    const r = await exclusive(() => state.c.score(x));
+    render(x, r);
+    return { score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, reconError: r.reconError };
+  },
   setBackend: (name) => setBackend(name),
   bench,
 };

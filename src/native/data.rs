@@ -32,6 +32,9 @@ fn load_pair(dir: &Path, images: &str, labels: &str) -> Result<(IdxImages, Vec<u
     let (ip, lp) = (find(dir, images)?, find(dir, labels)?);
     let imgs = idx::read_images(&ip)?;
     let labs = idx::read_labels(&lp)?;
+    if imgs.channels != 1 {
+        return Err(Error::data(ip.display().to_string(), "colour images: MNIST files are greyscale IDX3"));
+    }
     if imgs.count != labs.len() {
         return Err(Error::data(
             lp.display().to_string(),

@@ -1,9 +1,12 @@
 //! Native-only code: files, datasets, training, evaluation, plots and the CLI's commands.
 
 pub mod bench;
+pub mod caltech;
 pub mod checkpoint;
 pub mod data;
 pub mod eval;
+pub mod photo_samples;
+pub mod photos;
 pub mod plot;
 pub mod samples;
 pub mod score;

@@ -50,7 +50,7 @@ pub fn run(data: &Path, out: &Path, per_class: usize, fixtures: bool) -> Result<
         for &i in &idx {
             pixels.extend_from_slice(mnist.test_images.image(i));
         }
-        write(&out.join("digits-idx3-ubyte"), &encode_images(&IdxImages { count: idx.len(), rows: 28, cols: 28, pixels }))?;
+        write(&out.join("digits-idx3-ubyte"), &encode_images(&IdxImages { count: idx.len(), rows: 28, cols: 28, channels: 1, pixels }))?;
         write(&out.join("digits-idx1-ubyte"), &encode_labels(&labels))?;
         for d in 0..10 {
             let i = idx[d * per_class];

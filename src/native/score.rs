@@ -9,6 +9,7 @@ use crate::connective::Detector;
 use crate::error::{Error, Result};
 use crate::idx;
 use crate::model_io::{Manifest, ModelEntry, load_entry};
+use crate::photo::photo_from_rgba;
 use crate::preprocess::{MNIST_SIDE, mnist_from_rgba};
 use crate::scoring::{batch_tensor, detect_sync};
 
@@ -29,16 +30,22 @@ pub fn load_model(path: &Path) -> Result<(ModelEntry, Detector)> {
 /// What one input file holds: a stack of MNIST images, or one picture already preprocessed.
 enum Input {
     Idx(idx::IdxImages),
-    Picture(Vec<u8>),
+    /// Model input, preprocessed for the detector's shape.
+    Picture(Vec<f32>),
 }
 
-fn read_input(path: &Path) -> Result<Input> {
+/// Reads an IDX stack (its images must already have the detector's shape) or a picture, which
+/// is preprocessed as a digit (1 channel) or a photo (3 channels).
+fn read_input(path: &Path, shape: [usize; 3]) -> Result<Input> {
     let name = path.display().to_string();
     let bytes = idx::read_maybe_gz(path)?;
-    if bytes.starts_with(&[0, 0, 8, 3]) {
+    if bytes.starts_with(&[0, 0, 8, 3]) || bytes.starts_with(&[0, 0, 8, 4]) {
         let images = idx::parse_images(&bytes, &name)?;
-        if images.rows != MNIST_SIDE || images.cols != MNIST_SIDE {
-            return Err(Error::data(name, format!("images are {}×{}, the detector takes 28×28", images.rows, images.cols)));
+        if [images.channels, images.rows, images.cols] != shape {
+            return Err(Error::data(
+                name,
+                format!("images are {}×{}×{}, the detector takes {}×{}×{}", images.channels, images.rows, images.cols, shape[0], shape[1], shape[2]),
+            ));
         }
         return Ok(Input::Idx(images));
     }
@@ -47,8 +54,15 @@ fn read_input(path: &Path) -> Result<Input> {
     let picture = image::load_from_memory_with_format(&bytes, format)
         .map_err(|e| Error::data(&name, format!("cannot decode the {format:?} picture: {e}")))?
         .to_rgba8();
-    let (w, h) = picture.dimensions();
-    Ok(Input::Picture(mnist_from_rgba(picture.as_raw(), w as usize, h as usize).map_err(|e| Error::data(&name, e.to_string()))?))
+    let (w, h) = (picture.width() as usize, picture.height() as usize);
+    let pixels = if shape[0] == 3 {
+        photo_from_rgba(picture.as_raw(), w, h, shape[1])
+    } else if shape[1] == MNIST_SIDE {
+        mnist_from_rgba(picture.as_raw(), w, h).map(|g| g.iter().map(|&p| p as f32 / 255.0).collect())
+    } else {
+        Err(Error::Input(format!("no preprocessing for a {}×{}×{} detector", shape[0], shape[1], shape[2])))
+    };
+    Ok(Input::Picture(pixels.map_err(|e| Error::data(&name, e.to_string()))?))
 }
 
 /// Scores every image; a file that cannot be read is reported and skipped, and makes the
@@ -82,7 +96,7 @@ pub fn run(model: &Path, inputs: &[std::path::PathBuf], labels: Option<&Path>, l
         writeln!(out, "{v}").ok();
     };
     for path in inputs {
-        match read_input(path) {
+        match read_input(path, shape) {
             Ok(Input::Idx(images)) => {
                 if let Some(l) = &labels
                     && l.len() != images.count
@@ -92,15 +106,14 @@ pub fn run(model: &Path, inputs: &[std::path::PathBuf], labels: Option<&Path>, l
                 let n = limit.unwrap_or(images.count).min(images.count);
                 for start in (0..n).step_by(1000) {
                     let end = (start + 1000).min(n);
-                    let x: Vec<f32> = images.pixels[start * 784..end * 784].iter().map(|&p| p as f32 / 255.0).collect();
+                    let x: Vec<f32> = (start..end).flat_map(|i| images.unit_chw(i)).collect();
                     let d = detect_sync(&detector, batch_tensor(&x, end - start, shape, &device), lambda, false)?;
                     for i in 0..end - start {
                         line((start + i).into(), d.score[i], d.recon_error[i], labels.as_ref().map(|l| l[start + i]));
                     }
                 }
             }
-            Ok(Input::Picture(pixels)) => {
-                let x: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
+            Ok(Input::Picture(x)) => {
                 let d = detect_sync(&detector, batch_tensor(&x, 1, shape, &device), lambda, false)?;
                 line(path.display().to_string().into(), d.score[0], d.recon_error[0], None);
             }

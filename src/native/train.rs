@@ -12,7 +12,7 @@ use indicatif::ProgressBar;
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
 use super::checkpoint::{Checkpointer, TrainState};
-use crate::augment;
+use crate::augment::{self, SyntheticKind};
 use crate::autoencoder::{Autoencoder, charbonnier};
 use crate::classifier::Classifier;
 use crate::connective::{Detector, DetectorConfig, connect};
@@ -52,7 +52,7 @@ fn same_autoencoder_recipe(a: &Recipe, b: &Recipe) -> bool {
         && a.ae_batch == b.ae_batch
         && a.ae_lr == b.ae_lr
         && a.charbonnier_eps == b.charbonnier_eps
-        && (x.noise_std, x.dropout_p, x.dropout_grid) == (y.noise_std, y.dropout_p, y.dropout_grid)
+        && (x.noise_std, x.dropout_p, x.dropout_grid, x.hflip) == (y.noise_std, y.dropout_p, y.dropout_grid, y.hflip)
 }
 
 /// A seed for each (phase, epoch), so a resumed run draws exactly what an unbroken one would.
@@ -157,7 +157,10 @@ pub fn train_detector(
         order.shuffle(&mut rng);
         let mut total = 0.0;
         for (step, idx) in order.chunks(recipe.ae_batch).enumerate() {
-            let clean = batch_tensor(&gather(data.train, idx, len), idx.len(), shape, &ad);
+            let mut clean = batch_tensor(&gather(data.train, idx, len), idx.len(), shape, &ad);
+            if recipe.augment.hflip {
+                clean = augment::random_hflip(vec![clean], &mut rng).remove(0);
+            }
             let noisy = augment::corrupt(clean.clone(), &recipe.augment, &mut rng);
             let loss = charbonnier(ae.forward(noisy), clean, recipe.charbonnier_eps);
             let grads = GradientsParams::from_grads(loss.backward(), &ae);
@@ -206,8 +209,13 @@ pub fn train_detector(
     // `augment::synthetic_outlier`): what A really does to an input it was not trained on.
     let connective_batch = |xs: &[f32], axs: &[f32], n: usize, dev: &Device, rng: &mut StdRng| {
         let n_syn = ((n as f32 * recipe.augment.synthetic_fraction).round() as usize).min(n);
-        let x = batch_tensor(xs, n, shape, dev);
-        let ax = batch_tensor(axs, n, shape, dev);
+        let mut x = batch_tensor(xs, n, shape, dev);
+        let mut ax = batch_tensor(axs, n, shape, dev);
+        if recipe.augment.hflip {
+            let mut both = augment::random_hflip(vec![x, ax], rng);
+            ax = both.pop().unwrap();
+            x = both.pop().unwrap();
+        }
         let mut parts = vec![connect(x.clone(), ax.clone(), recipe.lambda)];
         if n_syn < n {
             let keep = n - n_syn;
@@ -215,8 +223,11 @@ pub fn train_detector(
             parts.push(connect(x.slice([0..keep]), negative, recipe.lambda));
         }
         if n_syn > 0 {
-            let xs = batch_tensor(&xs[(n - n_syn) * len..], n_syn, shape, &device);
-            let outlier = augment::synthetic_outlier(xs, rng);
+            let originals = &xs[(n - n_syn) * len..];
+            let outlier = match recipe.augment.synthetic {
+                SyntheticKind::Overlay => augment::synthetic_outlier(batch_tensor(originals, n_syn, shape, &device), rng),
+                SyntheticKind::Shuffle => batch_tensor(&augment::shuffle_tiles(originals, n_syn, shape, rng), n_syn, shape, &device),
+            };
             let syn = connect(outlier.clone(), ae_best.forward(outlier), recipe.lambda);
             parts.push(Tensor::from_data(syn.into_data(), dev));
         }

@@ -4,7 +4,7 @@
 // Run after `bash www/build.sh`. Prints one line per check and "N passed, N failed".
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -40,6 +40,14 @@ const browser = await chromium.launch({
 const idx = readFileSync(path.join(root, 'tests/fixtures/digits-idx3-ubyte'));
 const fixture = (i) => Array.from(idx.subarray(16 + i * 784, 16 + (i + 1) * 784));
 const native3 = readFileSync(path.join(root, 'tests/fixtures/scores/mnist-3.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+// The sample photos preprocessed to 32×32 (colour IDX, HWC) and the native scores of the airplane model.
+const pidx = readFileSync(path.join(root, 'tests/fixtures/photos-idx4-ubyte'));
+const photo = (i) => {
+  const hw = 32 * 32;
+  const px = pidx.subarray(20 + i * 3 * hw, 20 + (i + 1) * 3 * hw);
+  return Array.from({ length: 3 * hw }, (_, j) => px[(j % hw) * 3 + Math.floor(j / hw)] / 255);
+};
+const nativeAir = readFileSync(path.join(root, 'tests/fixtures/scores/caltech-airplanes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
 async function open(query, viewport = { width: 1280, height: 900 }) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: viewport.width < 500 ? 2 : 1 });
@@ -113,6 +121,49 @@ try {
   });
 
   await page.screenshot({ path: path.join(out, 'desktop.png'), fullPage: true });
+
+  await check('photos mode: a sample photo gets a verdict from the airplane model', async () => {
+    await page.click('[data-testid=mode] button[data-mode=photos]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=photo-model]').dataset.value, null, { timeout: 60_000 });
+    await page.evaluate(() => window.connective.setPhotoModel('caltech-airplanes'));
+    await page.waitForSelector('#photo-gallery button.tile', { timeout: 30_000 });
+    const before = await page.textContent('[data-testid=score]');
+    await page.locator('#photo-gallery button.tile[data-class=airplanes]').first().click();
+    await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout: 30_000 });
+    const v = (await page.textContent('[data-testid=verdict]')).trim();
+    assert(/airplanes/.test(v), `verdict ${v}`);
+    return v;
+  });
+
+  await check('photos mode: uploading a JPEG photo scores it, a non-image is refused', async () => {
+    const before = await page.textContent('[data-testid=score]');
+    await page.setInputFiles('[data-testid=upload]', path.join(root, 'tests/fixtures/photos/clutter', readdirSync(path.join(root, 'tests/fixtures/photos/clutter'))[0]));
+    await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout: 30_000 });
+    const after = await page.textContent('[data-testid=score]');
+    await page.setInputFiles('[data-testid=upload]', { name: 'x.gif', mimeType: 'image/gif', buffer: Buffer.from('GIF89a') });
+    await page.waitForFunction(() => /not a PNG, JPEG or WebP/i.test(document.getElementById('status').textContent), null, { timeout: 10_000 });
+    assert((await page.textContent('[data-testid=score]')) === after, 'score changed after the refused file');
+    return (await page.textContent('[data-testid=verdict]')).trim();
+  });
+
+  await check('photos mode: scores match the native CLI within 1e-4 (CPU)', async () => {
+    let worst = 0;
+    for (let i = 0; i < nativeAir.length; i++) {
+      const r = await page.evaluate((x) => window.connective.scorePhoto(new Float32Array(x)), photo(i));
+      worst = Math.max(worst, Math.abs(r.score - nativeAir[i].score));
+    }
+    assert(worst <= 1e-4, `max difference ${worst}`);
+    return `max |Δ| = ${worst.toExponential(2)} over ${nativeAir.length} photos`;
+  });
+  await page.locator('#photo-gallery button.tile').nth(4).click();
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: path.join(out, 'photos.png'), fullPage: true });
+
+  await check('back to digits mode: the digit model scores again', async () => {
+    await page.evaluate(() => window.connective.setMode('digits'));
+    const r = await page.evaluate((px) => window.connective.score(new Uint8Array(px)), fixture(6));
+    assert(Number.isFinite(r.score), 'no score');
+  });
   await check('no console errors', async () => { assert(errors.length === 0, errors.join(' | ')); });
 
   // Latency, measured in the page (bench mode), on each backend.
@@ -146,6 +197,11 @@ try {
     await p.locator('#gallery button.tile').nth(3).click();
     await p.waitForTimeout(1500);
     await p.screenshot({ path: path.join(out, 'phone.png'), fullPage: true });
+    await p.evaluate(() => window.connective.setMode('photos'));
+    await p.waitForSelector('#photo-gallery button.tile', { timeout: 30_000 });
+    await p.locator('#photo-gallery button.tile').nth(1).click();
+    await p.waitForTimeout(1500);
+    await p.screenshot({ path: path.join(out, 'phone-photos.png'), fullPage: true });
     const overflow = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
     await context.close();
     assert(!overflow, 'horizontal scroll at phone width');

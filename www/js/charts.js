@@ -1,4 +1,4 @@
-// charts.js: 28×28 panels, ROC/AUROC and histograms as inline SVG strings (no libraries).
+// charts.js: model-image panels (28×28 grey, 32×32 colour), ROC/AUROC and histograms as inline SVG strings (no libraries).
 // SVG strings hold only numbers and fixed text from this page, never user input.
 
 const SIDE = 28;
@@ -12,28 +12,52 @@ export function heat(t) {
   return [clamp01(s), clamp01(s - 1), clamp01(s - 2)].map((c) => Math.round(c * 255));
 }
 
-function paint(canvas, values, colour) {
-  if (canvas.width !== SIDE) canvas.width = SIDE;
-  if (canvas.height !== SIDE) canvas.height = SIDE;
+function paint(canvas, side, colour) {
+  if (canvas.width !== side) canvas.width = side;
+  if (canvas.height !== side) canvas.height = side;
   const ctx = canvas.getContext('2d');
-  const img = ctx.createImageData(SIDE, SIDE);
-  for (let i = 0; i < SIDE * SIDE; i++) {
-    img.data.set(colour(values ? values[i] : 0), 4 * i);
+  const img = ctx.createImageData(side, side);
+  for (let i = 0; i < side * side; i++) {
+    img.data.set(colour(i), 4 * i);
     img.data[4 * i + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
 }
 
-/** Grey levels in [0, 1] (ink bright), drawn 28×28; CSS scales the canvas up, pixelated. */
-export function drawGrey(canvas, values) {
-  paint(canvas, values, (v) => {
-    const g = Math.round(clamp01(v) * 255);
+const byte = (v) => Math.round(clamp01(v) * 255);
+
+/** Grey levels in [0, 1] (ink bright), side×side; CSS scales the canvas up, pixelated. */
+export function drawGrey(canvas, values, side = SIDE) {
+  paint(canvas, side, (i) => {
+    const g = byte(values ? values[i] : 0);
     return [g, g, g];
   });
 }
 
-export const drawHeat = (canvas, values) => paint(canvas, values, heat);
-export const drawBlank = (canvas) => paint(canvas, null, () => [0, 0, 0]);
+/** Colour, channel-major ([3, side, side]) values in [0, 1]. */
+export function drawRgb(canvas, values, side) {
+  const n = side * side;
+  paint(canvas, side, (i) => [byte(values[i]), byte(values[n + i]), byte(values[2 * n + i])]);
+}
+
+/** Any model image: shape is [channels, side, side]. */
+export function drawImage(canvas, values, shape = [1, SIDE, SIDE]) {
+  if (shape[0] === 3) drawRgb(canvas, values, shape[1]);
+  else drawGrey(canvas, values, shape[1]);
+}
+
+/** |x − A(x)| as heat; colour images show the mean over their channels. */
+export function drawHeat(canvas, values, shape = [1, SIDE, SIDE]) {
+  const [c, side] = shape;
+  const n = side * side;
+  paint(canvas, side, (i) => {
+    let v = 0;
+    for (let k = 0; k < c; k++) v += values[k * n + i];
+    return heat(v / c);
+  });
+}
+
+export const drawBlank = (canvas, side = SIDE) => paint(canvas, side, () => [0, 0, 0]);
 
 /** A 28×28 canvas of grey levels: a picture the drawing pad can show scaled up. */
 export function tileCanvas(values) {

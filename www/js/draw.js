@@ -14,6 +14,7 @@ export class DrawPad {
     this.onDraw = onDraw;
     this.onStrokeEnd = onStrokeEnd;
     this.maxSide = maxSide; // caps the backing store: preprocessing cost grows with its area
+    this.enabled = true; // photos mode shows a picture but takes no strokes
     this.resize();
     this.redraw();
     if ('ResizeObserver' in window) new ResizeObserver(() => this.resize()).observe(canvas);
@@ -39,7 +40,7 @@ export class DrawPad {
   }
 
   down(e) {
-    if (this.current || (e.pointerType === 'mouse' && e.button !== 0)) return;
+    if (!this.enabled || this.current || (e.pointerType === 'mouse' && e.button !== 0)) return;
     e.preventDefault();
     try {
       this.canvas.setPointerCapture(e.pointerId);

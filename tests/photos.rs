@@ -1,0 +1,151 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Photos: preprocessing, the folder reader (on a tiny fixture folder with one corrupt file),
+//! the per-class split, the photo augmentations, and a `--quick` Caltech protocol run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use burn::prelude::*;
+use connective::augment::{random_hflip, shuffle_tiles};
+use connective::native::photos::{PhotoFolder, photo_split};
+use connective::photo::{chw_to_hwc, hwc_to_chw, photo_from_rgba};
+use connective::scoring::batch_tensor;
+use rand::{SeedableRng, rngs::StdRng};
+
+fn fixture_folder() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos")
+}
+
+#[test]
+fn a_photo_becomes_a_centre_crop_of_the_requested_size() {
+    // 8×4 picture: left half red, right half blue; the centre crop of the 2:1 picture is 4×4 of
+    // the middle, so it keeps both colours, left red and right blue.
+    let (w, h) = (8, 4);
+    let mut rgba = Vec::new();
+    for _y in 0..h {
+        for x in 0..w {
+            rgba.extend_from_slice(if x < 4 { &[255, 0, 0, 255] } else { &[0, 0, 255, 255] });
+        }
+    }
+    let x = photo_from_rgba(&rgba, w, h, 4).unwrap();
+    assert_eq!(x.len(), 3 * 4 * 4);
+    assert!(x.iter().all(|v| (0.0..=1.0).contains(v)));
+    let (red, blue) = (&x[0..16], &x[32..48]);
+    assert!(red[0] > 0.9 && blue[0] < 0.1, "left column is red");
+    assert!(red[3] < 0.1 && blue[3] > 0.9, "right column is blue");
+    // Transparent pixels show white.
+    let clear = photo_from_rgba(&[0, 0, 0, 0].repeat(16), 4, 4, 4).unwrap();
+    assert!(clear.iter().all(|&v| v == 1.0));
+    // Bad input is an error.
+    assert!(photo_from_rgba(&[], 0, 0, 32).is_err());
+    assert!(photo_from_rgba(&[0; 15], 2, 2, 32).unwrap_err().to_string().contains("RGBA bytes"));
+    assert!(photo_from_rgba(&[0; 4], 5000, 5000, 32).unwrap_err().to_string().contains("megapixel"));
+}
+
+#[test]
+fn colour_layouts_round_trip() {
+    let hwc: Vec<u8> = (0..2 * 3 * 3).map(|v| (v * 13) as u8).collect();
+    assert_eq!(chw_to_hwc(&hwc_to_chw(&hwc, 2, 3), 2, 3), hwc);
+}
+
+#[test]
+fn the_reader_skips_and_names_a_corrupt_file() {
+    let folder = PhotoFolder::load(&fixture_folder(), 32, &[], 2).unwrap();
+    let names: Vec<&str> = folder.classes.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Motorbikes", "airplanes", "clutter"]);
+    for c in &folder.classes {
+        assert_eq!(c.len(), 10, "{}", c.name);
+        assert_eq!(c.images.len(), 10 * 3 * 32 * 32);
+        assert!(c.images.iter().all(|v| (0.0..=1.0).contains(v)));
+    }
+    assert_eq!(folder.skipped.len(), 1);
+    assert!(folder.skipped[0].0.ends_with("broken.jpg"));
+    assert!(folder.skipped[0].1.contains("broken.jpg"), "the reason names the file: {}", folder.skipped[0].1);
+    // Asking for a class that is not there is an error naming what is.
+    let err = PhotoFolder::load(&fixture_folder(), 32, &["zebras".into()], 1).err().unwrap().to_string();
+    assert!(err.contains("zebras") && err.contains("airplanes"), "{err}");
+    assert!(PhotoFolder::load(Path::new("/no/such/photos"), 32, &[], 1).err().unwrap().to_string().contains("no such directory"));
+}
+
+#[test]
+fn splits_are_disjoint_complete_and_seeded() {
+    let s = photo_split(80, 0.3, 0.15, 1).unwrap();
+    assert_eq!((s.test.len(), s.val.len(), s.train.len()), (24, 8, 48));
+    let mut all: Vec<usize> = s.train.iter().chain(&s.val).chain(&s.test).copied().collect();
+    all.sort();
+    assert_eq!(all, (0..80).collect::<Vec<_>>());
+    assert_eq!(s, photo_split(80, 0.3, 0.15, 1).unwrap());
+    assert_ne!(s, photo_split(80, 0.3, 0.15, 2).unwrap());
+    assert!(photo_split(2, 0.3, 0.15, 1).is_err());
+}
+
+#[test]
+fn shuffled_tiles_keep_the_pixels_but_not_the_picture() {
+    let shape = [3, 8, 8];
+    let x: Vec<f32> = (0..2 * 3 * 64).map(|v| v as f32 / 384.0).collect();
+    let mut rng = StdRng::seed_from_u64(3);
+    let y = shuffle_tiles(&x, 2, shape, &mut rng);
+    for i in 0..2 {
+        let (a, b) = (&x[i * 192..(i + 1) * 192], &y[i * 192..(i + 1) * 192]);
+        assert_ne!(a, b, "image {i} unchanged");
+        let (mut sa, mut sb) = (a.to_vec(), b.to_vec());
+        sa.sort_by(f32::total_cmp);
+        sb.sort_by(f32::total_cmp);
+        assert_eq!(sa, sb, "image {i}: the same pixel values, moved");
+    }
+    assert_eq!(y, shuffle_tiles(&x, 2, shape, &mut StdRng::seed_from_u64(3)), "seeded");
+}
+
+#[test]
+fn flips_keep_image_and_reconstruction_aligned() {
+    let device = Device::flex();
+    let x: Vec<f32> = (0..4 * 2 * 2).map(|v| v as f32 / 16.0).collect();
+    let a = batch_tensor(&x, 4, [1, 2, 2], &device);
+    let out = random_hflip(vec![a.clone(), a.clone() * 2.0], &mut StdRng::seed_from_u64(9));
+    let (p, q) = (out[0].clone().into_data().try_to_vec::<f32>().unwrap(), out[1].clone().into_data().try_to_vec::<f32>().unwrap());
+    for (u, v) in p.iter().zip(&q) {
+        assert!((v - 2.0 * u).abs() < 1e-6, "the pair was flipped differently");
+    }
+    let flipped = (0..4).filter(|i| p[i * 4] != x[i * 4]).count();
+    assert!(flipped > 0 && flipped < 4, "{flipped} of 4 flipped");
+}
+
+#[test]
+fn a_quick_caltech_run_trains_tests_and_resumes() {
+    let tmp = std::env::temp_dir().join(format!("connective-caltech-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_connective"))
+            .args(["eval", "--protocol", "caltech", "--quick", "--sizes", "1,2", "--repeats", "1", "--data"])
+            .arg(fixture_folder())
+            .arg("--work")
+            .arg(tmp.join("work"))
+            .arg("--json")
+            .arg(tmp.join("caltech.json"))
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("skipped") && err.contains("broken.jpg"), "the corrupt file is named: {err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("| 1 | 1 |") && stdout.contains("| 2 | 1 |"), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.join("caltech.json")).unwrap()).unwrap();
+    let rows = json["by_positives"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let run = &row["runs"][0];
+        // 50 % outliers, and metrics that are numbers.
+        assert_eq!(run["n_test_positives"], run["n_test_outliers"]);
+        assert!(run["crbnd"]["auroc"].as_f64().unwrap().is_finite());
+        assert!(run["recon_error"]["auroc"].as_f64().unwrap().is_finite());
+    }
+    assert_eq!(rows[1]["runs"][0]["classes"].as_array().unwrap().len(), 2);
+    // A rerun finds the finished runs and reports the same numbers without training again.
+    let again = run();
+    assert!(again.status.success());
+    let json2: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.join("caltech.json")).unwrap()).unwrap();
+    assert_eq!(json["by_positives"], json2["by_positives"]);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
