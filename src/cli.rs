@@ -172,6 +172,18 @@ struct EvalArgs {
     /// Caltech: draw positives only from these classes.
     #[arg(long, value_delimiter = ',')]
     classes: Vec<String>,
+    /// Caltech experiments: width of A's bottleneck (default 64).
+    #[arg(long)]
+    latent: Option<usize>,
+    /// Caltech experiments: images A sees in training (default 24000).
+    #[arg(long)]
+    ae_images: Option<usize>,
+    /// Caltech experiments: images C sees in training (default 16000).
+    #[arg(long)]
+    clf_images: Option<usize>,
+    /// Caltech experiments: share of training photos only C learns from (default 0.35).
+    #[arg(long)]
+    clf_fraction: Option<f64>,
 }
 
 #[derive(Args)]
@@ -279,6 +291,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 jobs: a.jobs,
                 quick: a.quick,
                 classes: a.classes,
+                latent: a.latent,
+                ae_images: a.ae_images,
+                clf_images: a.clf_images,
+                clf_fraction: a.clf_fraction,
                 json: a.json,
                 plot: a.plot,
                 readme: a.readme,

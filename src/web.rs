@@ -20,6 +20,7 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
+#[cfg(feature = "webgpu")]
 thread_local! {
     /// The WebGPU device, initialised once per page: a second init on the same device fails.
     static WEBGPU: RefCell<Option<(Device, String, bool)>> = const { RefCell::new(None) };
@@ -35,6 +36,7 @@ fn now_ms() -> f64 {
 
 /// Initialises WebGPU (once); returns the device, the adapter's name and whether it is a
 /// software fallback adapter (`isFallbackAdapter`, SwiftShader in headless Chromium).
+#[cfg(feature = "webgpu")]
 async fn webgpu() -> Result<(Device, String, bool), String> {
     if let Some(cached) = WEBGPU.with(|w| w.borrow().clone()) {
         return Ok(cached);
@@ -46,6 +48,13 @@ async fn webgpu() -> Result<(Device, String, bool), String> {
     let out = (device, name, fallback);
     WEBGPU.with(|w| *w.borrow_mut() = Some(out.clone()));
     Ok(out)
+}
+
+/// The CPU-only build (no `webgpu` feature): the page loads it when the browser has no WebGPU
+/// adapter, or only a software one, and saves the download of the WebGPU runtime.
+#[cfg(not(feature = "webgpu"))]
+async fn webgpu() -> Result<(Device, String, bool), String> {
+    Err("this is the CPU-only build of connective".into())
 }
 
 struct Inner {

@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 source .ci/env
 cargo test --release
 # SwiftShader (a software WebGPU adapter) is slow: give the WebGPU parity test time.
-WASM_BINDGEN_TEST_TIMEOUT=900 wasm-pack test --headless --chrome --release
+WASM_BINDGEN_TEST_TIMEOUT=900 wasm-pack test --headless --chrome --release -- --features webgpu
 WASM_PROFILE="${WASM_PROFILE:-release}" bash www/build.sh
 (cd tests/e2e && node page.mjs)

@@ -79,6 +79,7 @@ async fn cpu_backend_matches_native_scores() {
     assert!(worst <= 1e-4, "CPU backend differs from native by {worst}");
 }
 
+#[cfg(feature = "webgpu")]
 #[wasm_bindgen_test]
 async fn webgpu_matches_native_scores() {
     let device = Device::wgpu_options().init_async().await.expect("no WebGPU adapter: run Chromium with --enable-unsafe-webgpu");

@@ -25,6 +25,8 @@ const state = {
   loadingDigit: null,
   backendPref: initialBackend,
   samples: null, // {pixels: Float32Array(n·784), labels: number[], n}
+  build: 'cpu', // which wasm build runs: 'webgpu' (pkg/) or 'cpu' (pkg-cpu/)
+  buildReason: '', // why the CPU build was chosen at start, until the user switches
   evalRun: 0, // bumped to cancel a running evaluation
   evalBusy: false,
   evalResult: null,
@@ -170,8 +172,51 @@ function showBackend() {
   const c = state.c;
   if (!c) return;
   $('backend').dataset.backend = c.backend;
+  $('backend').dataset.build = state.build;
   $('backend-name').textContent = backendLabel(c.backend);
-  $('backend-reason').textContent = c.backendReason;
+  $('backend-reason').textContent = state.buildReason || c.backendReason;
+}
+
+// Two builds of the same Rust code: pkg/ has the WebGPU backend, pkg-cpu/ only the CPU backend
+// (about a sixth of the download). The page starts on the CPU build, so the first score never waits
+// for the WebGPU runtime; where the browser has a WebGPU adapter that is not a software fallback, it
+// then loads the WebGPU build in the background and moves the session there.
+const BUILDS = { webgpu: './pkg/connective.js', cpu: './pkg-cpu/connective.js' };
+
+async function probeWebgpu() {
+  if (!navigator.gpu) return { ok: false, why: 'this browser has no WebGPU' };
+  let adapter = null;
+  try {
+    adapter = await navigator.gpu.requestAdapter();
+  } catch (e) {
+    return { ok: false, why: `WebGPU failed to start (${message(e)})` };
+  }
+  if (!adapter) return { ok: false, why: 'no WebGPU adapter' };
+  const info = adapter.info || {};
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed';
+  const fallback = info.isFallbackAdapter === true || adapter.isFallbackAdapter === true || /swiftshader/i.test(name);
+  return fallback ? { ok: false, fallback: true, why: `the WebGPU adapter (${name}) is a software fallback, far slower than the CPU backend` } : { ok: true, name };
+}
+
+async function loadBuild(build) {
+  const wasm = await import(BUILDS[build]);
+  await wasm.default();
+  return wasm;
+}
+
+/** Moves the session into the WebGPU build: a new session there, the same model, λ and threshold. */
+async function upgradeToWebgpu(name) {
+  const wasm = await loadBuild('webgpu');
+  const c = await wasm.Connective.create(name);
+  if (state.entry) {
+    await c.loadModel(JSON.stringify(state.entry), state.bytes.get(state.entry.file));
+    c.setLambda(state.c.lambda);
+    c.setThreshold(state.c.threshold);
+  }
+  const old = state.c;
+  Object.assign(state, { wasm, c, build: 'webgpu', buildReason: '' });
+  old.free?.();
+  return c.backend;
 }
 
 async function setBackend(name) {
@@ -179,7 +224,11 @@ async function setBackend(name) {
   if (!state.c) throw new Error('the detector is not running');
   say(`Switching to ${name === 'auto' ? 'the best backend' : backendLabel(name)}…`);
   try {
-    const b = await exclusive(() => state.c.setBackend(name));
+    const b = await exclusive(() => {
+      if (name !== 'cpu' && state.build === 'cpu') return upgradeToWebgpu(name);
+      state.buildReason = '';
+      return state.c.setBackend(name);
+    });
     state.backendPref = els.backendSelect.value = name;
     showBackend();
     say(`Now running on ${backendLabel(b)}: ${state.c.backendReason}`);
@@ -738,6 +787,7 @@ window.addEventListener('error', (e) => {
 // ---------- start ----------
 const startNotes = []; // said once the page is ready, so later progress messages don't hide them
 async function createSession(wasm) {
+  if (state.build === 'cpu') return wasm.Connective.create('cpu');
   try {
     return await wasm.Connective.create(initialBackend);
   } catch (e) {
@@ -755,8 +805,13 @@ async function start() {
   });
   const manifestP = fetchOk('models/manifest.json').then((r) => r.json());
   manifestP.catch(() => {}); // reported below, once awaited
-  const wasm = await import('./pkg/connective.js');
-  await wasm.default();
+  const probe = initialBackend === 'cpu' ? { ok: false, why: 'CPU backend chosen' } : await probeWebgpu();
+  state.probe = probe;
+  // ?backend=webgpu insists on WebGPU (even on a software adapter) from the start.
+  state.build = initialBackend === 'webgpu' && (probe.ok || probe.fallback) ? 'webgpu' : 'cpu';
+  if (initialBackend === 'auto') state.buildReason = probe.ok ? `starting on the CPU; loading WebGPU (${probe.name})…` : probe.why;
+  if (initialBackend === 'webgpu' && state.build === 'cpu') startNotes.push(`WebGPU is not available (${probe.why}); using the CPU backend.`);
+  const wasm = await loadBuild(state.build);
   state.wasm = wasm;
   $('loading-text').textContent = 'Starting the detector…';
   state.c = await createSession(wasm);
@@ -811,6 +866,20 @@ function finishStart() {
   if (startNotes.length) say(startNotes.join(' '), 'error');
   $('loading').hidden = true;
   document.body.dataset.ready = 'true';
+  if (initialBackend === 'auto' && state.probe && state.probe.ok && state.build === 'cpu') {
+    // The page works already; WebGPU takes over once its runtime has arrived.
+    exclusive(() => (state.build === 'cpu' && state.backendPref === 'auto' ? upgradeToWebgpu('auto') : null))
+      .then((b) => {
+        if (!b) return;
+        showBackend();
+        say(`Now running on ${backendLabel(b)}: ${state.c.backendReason}`);
+        requestScore();
+      })
+      .catch((e) => {
+        state.buildReason = `WebGPU could not start (${message(e)}): CPU backend`;
+        showBackend();
+      });
+  }
 }
 
 buildPicker();

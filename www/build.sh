@@ -9,7 +9,10 @@ source .ci/env
 profile="${WASM_PROFILE:-wasm-release}"
 opt=()
 [ "$profile" = wasm-release ] || opt=(--no-opt)  # the test build skips wasm-opt: minutes saved
-wasm-pack build --target web --out-dir www/pkg --no-typescript --no-pack --profile "$profile" "${opt[@]}"
+# Two builds of the same crate: with the WebGPU backend (pkg/) and CPU only (pkg-cpu/, smaller);
+# the page loads the second where WebGPU cannot help (no adapter, or a software one).
+wasm-pack build --target web --out-dir www/pkg --no-typescript --no-pack --profile "$profile" "${opt[@]}" -- --features webgpu
+wasm-pack build --target web --out-dir www/pkg-cpu --no-typescript --no-pack --profile "$profile" "${opt[@]}"
 rm -rf www/models && mkdir -p www/models
 cp models/manifest.json models/*.bpk www/models/
-ls -l www/pkg/*.wasm www/pkg/*.js
+ls -l www/pkg/*.wasm www/pkg/*.js www/pkg-cpu/*.wasm

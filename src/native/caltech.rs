@@ -32,6 +32,8 @@ pub const PHOTO_SIZE: usize = 32;
 pub const CLUTTER: &str = "clutter";
 /// Share of each positive class's photos held out for testing.
 pub const TEST_FRACTION: f64 = 0.3;
+/// Share of the training photos that only C learns from.
+pub const CLF_FRACTION: f64 = 0.35;
 /// Smallest epoch of the shipped recipe, in images.
 pub const EPOCH_IMAGES: usize = 1024;
 /// Published Caltech-256 results (AUROC, F1) for 1, 3, 5 positive classes at 50 % outliers.
@@ -49,7 +51,10 @@ pub struct Pair {
 pub struct PhotoResult {
     pub classes: Vec<String>,
     pub seed: u64,
+    /// Training photos of A, and of C alone.
     pub n_train: usize,
+    #[serde(default)]
+    pub n_clf: usize,
     pub n_val: usize,
     pub n_test_positives: usize,
     pub n_test_outliers: usize,
@@ -69,12 +74,14 @@ pub struct PhotoPlan {
     pub clf_images: usize,
     /// Smallest epoch in images (small classes are repeated to fill it).
     pub epoch_images: usize,
+    /// Share of each class's training photos kept from A for C (see `TrainData::clf_train`).
+    pub clf_fraction: f64,
 }
 
 impl PhotoPlan {
     pub fn new(size: usize, quick: bool) -> Self {
         let (ae_images, clf_images, epoch_images) = if quick { (256, 256, 64) } else { (PHOTO_AE_IMAGES, PHOTO_CLF_IMAGES, EPOCH_IMAGES) };
-        Self { size, config: DetectorConfig::photos(size), recipe: Recipe::photos(), ae_images, clf_images, epoch_images }
+        Self { size, config: DetectorConfig::photos(size), recipe: Recipe::photos(), ae_images, clf_images, epoch_images, clf_fraction: CLF_FRACTION }
     }
 }
 
@@ -116,8 +123,8 @@ pub fn train_and_test(
     ckpt: &Checkpointer,
     bar: &ProgressBar,
 ) -> Result<(Detector, Recipe, PhotoResult)> {
-    let (mut train, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut n_train, mut n_val, mut n_test) = (0, 0, 0);
+    let (mut train, mut clf, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut n_train, mut n_clf, mut n_val, mut n_test) = (0, 0, 0, 0);
     for class in classes {
         let c = folder.class(class)?;
         let split = photo_split(c.len(), TEST_FRACTION, plan.recipe.val_fraction, class_seed(seed, class))
@@ -126,19 +133,31 @@ pub fn train_and_test(
         if let Some(m) = plan.recipe.max_train {
             tr.truncate(m);
         }
-        gather(folder, class, &tr, &mut train)?;
+        // The first part of the training photos is C's alone (A never sees it), the rest A's.
+        let n_c = if plan.clf_fraction > 0.0 && tr.len() >= 2 {
+            ((tr.len() as f64 * plan.clf_fraction).round() as usize).clamp(1, tr.len() - 1)
+        } else {
+            0
+        };
+        gather(folder, class, &tr[n_c..], &mut train)?;
+        gather(folder, class, &tr[..n_c], &mut clf)?;
         gather(folder, class, &split.val, &mut val)?;
         gather(folder, class, &split.test, &mut test)?;
-        (n_train, n_val, n_test) = (n_train + tr.len(), n_val + split.val.len(), n_test + split.test.len());
+        (n_train, n_clf, n_val, n_test) = (n_train + tr.len() - n_c, n_clf + n_c, n_val + split.val.len(), n_test + split.test.len());
     }
     let shape = plan.config.image_shape();
     let len: usize = shape.iter().product();
     // A class has as few as 50 training photos: repeat them (each copy is flipped and corrupted
     // differently) so that an epoch, and with it a checkpoint, covers at least ~1000 images.
-    let reps = (plan.epoch_images / n_train.max(1)).max(1);
-    let train = train.repeat(reps);
-    let recipe = Recipe { seed, ..plan.recipe.clone() }.with_photo_budget(n_train * reps, plan.ae_images, plan.clf_images);
-    let data = TrainData { shape, train: &train, val: &val };
+    let reps = |n: usize| (plan.epoch_images / n.max(1)).max(1);
+    let (ra, rc) = (reps(n_train), reps(n_clf));
+    let train = train.repeat(ra);
+    let clf = clf.repeat(rc);
+    let mut recipe = Recipe { seed, ..plan.recipe.clone() }.with_photo_budget(n_train * ra, plan.ae_images, plan.clf_images);
+    if n_clf > 0 {
+        recipe.clf_epochs = Recipe::photos().with_photo_budget(n_clf * rc, plan.ae_images, plan.clf_images).clf_epochs;
+    }
+    let data = TrainData { shape, train: &train, clf_train: (n_clf > 0).then_some(&clf[..]), val: &val };
     let trained = train_detector(&plan.config, &recipe, &data, ckpt, true, false, bar)?;
 
     // The test set: every held-out positive and as many clutter photos (fewer positives when
@@ -167,6 +186,7 @@ pub fn train_and_test(
         classes: classes.to_vec(),
         seed,
         n_train,
+        n_clf,
         n_val,
         n_test_positives: n_each,
         n_test_outliers: n_each,
@@ -236,6 +256,11 @@ pub struct ProtocolOptions {
     pub quick: bool,
     /// Only draw positives from these classes (default: every class but clutter).
     pub classes: Vec<String>,
+    /// Experiment knobs: bottleneck width of A, images per phase.
+    pub latent: Option<usize>,
+    pub ae_images: Option<usize>,
+    pub clf_images: Option<usize>,
+    pub clf_fraction: Option<f64>,
     pub json: Option<PathBuf>,
     pub plot: Option<PathBuf>,
     pub readme: Option<PathBuf>,
@@ -255,6 +280,12 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     if opts.quick {
         plan.recipe.max_train = Some(64);
     }
+    if let Some(v) = opts.latent {
+        plan.config.autoencoder.latent = v;
+    }
+    plan.ae_images = opts.ae_images.unwrap_or(plan.ae_images);
+    plan.clf_images = opts.clf_images.unwrap_or(plan.clf_images);
+    plan.clf_fraction = opts.clf_fraction.unwrap_or(plan.clf_fraction);
     let folder = load_folder(&opts.data_dir, plan.size, &[])?;
     if folder.class(CLUTTER).is_err() {
         return Err(Error::data(opts.data_dir.display().to_string(), format!("no {CLUTTER:?} folder: the outliers are missing")));
@@ -270,7 +301,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     }
     let results_dir = opts.work_dir.join("results");
     std::fs::create_dir_all(&results_dir).map_err(|e| Error::data(results_dir.display().to_string(), e.to_string()))?;
-    let recipe_key = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, TEST_FRACTION)).unwrap();
+    let recipe_key = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, plan.clf_fraction, TEST_FRACTION)).unwrap();
     let mut runs = Vec::new();
     for &n in &opts.sizes {
         for r in 0..opts.repeats {

@@ -24,7 +24,12 @@ use crate::scoring::{batch_tensor, detect_sync};
 /// Positives for one detector: flattened images in [0, 1].
 pub struct TrainData<'a> {
     pub shape: [usize; 3],
+    /// What A learns from (and, unless `clf_train` is given, C too).
     pub train: &'a [f32],
+    /// Positives A never sees, for C's connective samples: then C learns from reconstructions as
+    /// poor as A makes them for unseen positives (on a small class, A nearly memorises its own
+    /// training images, and a C trained on those reconstructions calls every new positive novel).
+    pub clf_train: Option<&'a [f32]>,
     pub val: &'a [f32],
 }
 
@@ -130,12 +135,14 @@ pub fn train_detector(
     let shape = data.shape;
     let len: usize = shape.iter().product();
     let (n_train, n_val) = (data.len_of(data.train), data.len_of(data.val));
-    if n_train == 0 || n_val == 0 {
+    let clf_train = data.clf_train.unwrap_or(data.train);
+    let n_clf = data.len_of(clf_train);
+    if n_train == 0 || n_val == 0 || n_clf == 0 {
         return Err(Error::Config(format!("need training and validation positives, have {n_train} and {n_val}")));
     }
     let ae_steps = n_train.div_ceil(recipe.ae_batch);
     let half = (recipe.clf_batch / 2).max(1);
-    let clf_steps = n_train.div_ceil(half);
+    let clf_steps = n_clf.div_ceil(half);
     bar.set_length((ae_steps * recipe.ae_epochs + clf_steps * recipe.clf_epochs) as u64);
     bar.set_position((ae_steps * state.ae_epochs_done + clf_steps * state.clf_epochs_done) as u64);
 
@@ -187,7 +194,7 @@ pub fn train_detector(
     let ae_best: Autoencoder = ckpt.load_module("ae_best.bpk", config.autoencoder.init(&device))?;
 
     // A(x) is fixed from here on: compute it once for every positive.
-    let recon_train = map_batches(data.train, shape, 500, &device, |x| {
+    let recon_train = map_batches(clf_train, shape, 500, &device, |x| {
         ae_best.forward(x).into_data().try_into_vec::<f32>().unwrap()
     });
     let recon_val = map_batches(data.val, shape, 500, &device, |x| ae_best.forward(x).into_data().try_into_vec::<f32>().unwrap());
@@ -236,11 +243,11 @@ pub fn train_detector(
     let bce_valid = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&device);
     for epoch in state.clf_epochs_done..recipe.clf_epochs {
         let mut rng = epoch_rng(recipe.seed, 2, epoch);
-        let mut order: Vec<usize> = (0..n_train).collect();
+        let mut order: Vec<usize> = (0..n_clf).collect();
         order.shuffle(&mut rng);
         let mut total = 0.0;
         for (step, idx) in order.chunks(half).enumerate() {
-            let input = connective_batch(&gather(data.train, idx, len), &gather(&recon_train, idx, len), idx.len(), &ad, &mut rng);
+            let input = connective_batch(&gather(clf_train, idx, len), &gather(&recon_train, idx, len), idx.len(), &ad, &mut rng);
             let loss = bce.forward(clf.forward(input), labels(idx.len(), &ad));
             let grads = GradientsParams::from_grads(loss.backward(), &clf);
             total += scalar(loss.clone().detach());
@@ -340,7 +347,7 @@ fn train_one_digit(
     let split = super::data::positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.seed, r.max_train);
     let train = super::data::to_unit(&mnist.train_images, &split.train);
     let val = super::data::to_unit(&mnist.train_images, &split.val);
-    let data = TrainData { shape: plan.config.image_shape(), train: &train, val: &val };
+    let data = TrainData { shape: plan.config.image_shape(), train: &train, clf_train: None, val: &val };
     let name = format!("mnist-{digit}");
     let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
     let trained = train_detector(&plan.config, r, &data, &ckpt, plan.resume, plan.retrain_classifier, bar)?;
