@@ -175,10 +175,10 @@ struct EvalArgs {
     /// Caltech experiments: width of A's bottleneck (default 64).
     #[arg(long)]
     latent: Option<usize>,
-    /// Caltech experiments: images A sees in training (default 24000).
+    /// Caltech experiments: images A sees in training (default 18000).
     #[arg(long)]
     ae_images: Option<usize>,
-    /// Caltech experiments: images C sees in training (default 16000).
+    /// Caltech experiments: images C sees in training (default 12000).
     #[arg(long)]
     clf_images: Option<usize>,
     /// Caltech experiments: share of training photos only C learns from (default 0.35).

@@ -58,8 +58,8 @@ impl Recipe {
 
 /// Photos: images seen per phase, whatever the size of the training set (a class has 50 to 500
 /// training photos), so every detector costs about the same time.
-pub const PHOTO_AE_IMAGES: usize = 24_000;
-pub const PHOTO_CLF_IMAGES: usize = 16_000;
+pub const PHOTO_AE_IMAGES: usize = 18_000;
+pub const PHOTO_CLF_IMAGES: usize = 12_000;
 
 impl Recipe {
     /// The photo recipe (Caltech). Epochs are set per training set by [`Recipe::with_photo_budget`].
