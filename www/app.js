@@ -406,6 +406,7 @@ async function enterMode(mode, load = true) {
 
 /** Shows a decoded picture on the pad and scores it with the photo model. */
 function showPhoto(source, width, height, name) {
+  if (!state.photoModel) return say('The photo model is still loading: try again in a moment.', 'error');
   const size = shapeOf(state.entry)[1];
   // Downscale first: the model needs 32 px and preprocessing refuses huge pictures.
   const scale = Math.min(1, 512 / Math.max(width, height));

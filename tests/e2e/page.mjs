@@ -166,6 +166,16 @@ try {
   });
   await check('no console errors', async () => { assert(errors.length === 0, errors.join(' | ')); });
 
+  await check('auto: on a software WebGPU adapter only the CPU build is downloaded', async () => {
+    const { page: p, context } = await open('?digit=3&backend=auto');
+    const wasm = await p.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.wasm')));
+    const badge = (await p.textContent('[data-testid=backend]')).trim().replace(/\s+/g, ' ');
+    await context.close();
+    assert(wasm.length === 1 && wasm[0].endsWith('pkg-cpu/connective_bg.wasm'), `wasm fetched: ${wasm.join(', ')}`);
+    assert(/CPU/.test(badge) && /fallback|no WebGPU/i.test(badge), `badge: ${badge}`);
+    return badge;
+  });
+
   // Latency, measured in the page (bench mode), on each backend.
   for (const backend of ['cpu', 'webgpu']) {
     await check(`bench mode on ${backend}`, async () => {
