@@ -388,6 +388,7 @@ async function enterMode(mode, load = true) {
   document.body.dataset.mode = mode;
   for (const b of $('modes').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.mode === mode));
   pad.enabled = mode === 'digits';
+  pad.background = mode === 'digits' ? '#000' : '#e8ebf0';
   if (changed) {
     pad.clear();
     updateButtons();

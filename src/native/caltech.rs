@@ -486,6 +486,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
                     "recon_error": result.recon_error,
                 },
                 "n_train": result.n_train,
+                "n_clf": result.n_clf,
                 "n_val": result.n_val,
             }),
         };

@@ -15,6 +15,7 @@ export class DrawPad {
     this.onStrokeEnd = onStrokeEnd;
     this.maxSide = maxSide; // caps the backing store: preprocessing cost grows with its area
     this.enabled = true; // photos mode shows a picture but takes no strokes
+    this.background = '#000'; // digits: the page MNIST draws on; photos: a neutral frame
     this.resize();
     this.redraw();
     if ('ResizeObserver' in window) new ResizeObserver(() => this.resize()).observe(canvas);
@@ -74,7 +75,7 @@ export class DrawPad {
     const { ctx } = this;
     const { width: w, height: h } = this.canvas;
     // Opaque black everywhere: preprocessing reads the paper colour from the border.
-    ctx.fillStyle = '#000';
+    ctx.fillStyle = this.background;
     ctx.fillRect(0, 0, w, h);
     if (this.base) {
       const { image, width, height } = this.base;
