@@ -80,3 +80,27 @@ fn a_killed_training_resumes_from_its_checkpoint() {
     assert!(models.join("mnist-7.bpk").exists() && models.join("manifest.json").exists());
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn a_photo_model_scores_photos_and_names_a_broken_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = connective()
+        .args(["score", "--model"])
+        .arg(root.join("models/caltech-airplanes.bpk"))
+        .arg(root.join("tests/fixtures/photos/airplanes/image_0001.jpg"))
+        .arg(root.join("tests/fixtures/photos/airplanes/broken.jpg"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "a broken input makes the command fail");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("broken.jpg"), "{stderr}");
+    let line: serde_json::Value = serde_json::from_str(stdout.lines().next().expect("the good photo is scored")).unwrap();
+    assert!(line["file"].as_str().unwrap().ends_with("image_0001.jpg"));
+    assert!(line["score"].as_f64().unwrap().is_finite());
+    assert!(["inlier", "novel"].contains(&line["verdict"].as_str().unwrap()));
+    // A digit IDX file does not fit a photo model: a clear error, not a panic.
+    let out = connective().args(["score", "--model"]).arg(root.join("models/caltech-airplanes.bpk")).arg(root.join("tests/fixtures/digits-idx3-ubyte")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("3×32×32") && !stderr.contains("panicked"), "{stderr}");
+}

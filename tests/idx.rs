@@ -18,6 +18,20 @@ fn encode_parse_round_trip() {
 }
 
 #[test]
+fn colour_images_round_trip_and_come_out_channel_major() {
+    // One 1×2 RGB image: pixel 0 = (1, 2, 3), pixel 1 = (4, 5, 6), interleaved in the file.
+    let c = IdxImages { count: 1, rows: 1, cols: 2, channels: 3, pixels: vec![1, 2, 3, 4, 5, 6] };
+    let bytes = encode_images(&c);
+    assert_eq!(&bytes[..4], &[0, 0, 8, 4]);
+    assert_eq!(parse_images(&bytes, "rgb").unwrap(), c);
+    let x: Vec<u8> = c.unit_chw(0).iter().map(|v| (v * 255.0).round() as u8).collect();
+    assert_eq!(x, [1, 4, 2, 5, 3, 6]);
+    let mut short = bytes.clone();
+    short.pop();
+    assert!(parse_images(&short, "rgb").unwrap_err().to_string().contains("truncated"));
+}
+
+#[test]
 fn bad_magic_and_truncation_are_named_errors() {
     let e = parse_images(&encode_labels(&[1, 2]), "labels-as-images").unwrap_err().to_string();
     assert!(e.contains("labels-as-images") && e.contains("bad magic"), "{e}");
