@@ -202,6 +202,19 @@ try {
     return `max |Δ| = ${worst.toExponential(2)}`;
   });
 
+  await check('switching from the CPU build to WebGPU loads the WebGPU build and keeps the model', async () => {
+    const { page: p, context } = await open('?digit=3&backend=cpu');
+    const b = await p.evaluate(() => window.connective.setBackend('webgpu'));
+    const r = await p.evaluate((px) => window.connective.score(new Uint8Array(px)), fixture(0));
+    const badge = (await p.textContent('[data-testid=backend]')).trim().replace(/\s+/g, ' ');
+    const wasm = await p.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.wasm')));
+    await context.close();
+    assert(b === 'webgpu' && r.backend === 'webgpu', `backend ${b} / ${r.backend}`);
+    assert(wasm.some((n) => n.endsWith('/pkg/connective_bg.wasm')), `wasm fetched: ${wasm.join(', ')}`);
+    assert(Math.abs(r.score - native3[0].score) <= 1e-4, `score ${r.score} vs native ${native3[0].score}`);
+    return badge;
+  });
+
   await check('phone-width screenshot', async () => {
     const { page: p, context } = await open('?digit=3&backend=cpu', { width: 390, height: 844 });
     await p.locator('#gallery button.tile').nth(3).click();
