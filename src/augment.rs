@@ -45,6 +45,17 @@ pub struct AugmentConfig {
     /// digits: off, a mirrored 3 is not a 3).
     #[serde(default)]
     pub hflip: bool,
+    /// Largest zoom-in of the random views C's positives are built from (0: C sees the training
+    /// images as they are). A view is zoomed in, turned a little and re-lit, then passed through A:
+    /// a reconstruction as A makes it for an image it has not memorised.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub clf_views: f32,
+}
+
+/// Off knobs stay out of the JSON, so recipes written before they existed keep their identity
+/// (resume and the protocol's finished-run check compare recipes as JSON).
+fn is_zero(v: &f32) -> bool {
+    *v == 0.0
 }
 
 /// How a synthetic outlier is made from positives (see [`synthetic_outlier`] and [`shuffle_tiles`]).
@@ -79,6 +90,7 @@ impl Default for AugmentConfig {
             synthetic_fraction: 0.4,
             synthetic: SyntheticKind::Overlay,
             hflip: false,
+            clf_views: 0.0,
         }
     }
 }
@@ -281,4 +293,35 @@ pub fn shuffle_tiles(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -
         }
     }
     out
+}
+
+/// A random view of each image that stays inside it (no empty corners): zoomed in by up to
+/// `1 + max_zoom`, turned by up to 8°, shifted within what the zoom leaves, and its brightness
+/// scaled by 0.8–1.2.
+pub fn random_view(x: Tensor<4>, max_zoom: f32, rng: &mut StdRng) -> Tensor<4> {
+    let [b, _, h, w] = x.dims();
+    let mut grid = Vec::with_capacity(b * h * w * 2);
+    let mut light = Vec::with_capacity(b);
+    for _ in 0..b {
+        let zoom = 1.0 + max_zoom * rng.random::<f32>();
+        let angle = (rng.random::<f32>() * 2.0 - 1.0) * 8f32.to_radians();
+        // Room left for a shift once the turned, zoomed window fits inside [-1, 1]².
+        let reach = (angle.cos().abs() + angle.sin().abs()) / zoom;
+        let room = (1.0 - reach).max(0.0);
+        let (tx, ty) = ((rng.random::<f32>() * 2.0 - 1.0) * room, (rng.random::<f32>() * 2.0 - 1.0) * room);
+        let (c, s) = (angle.cos() / zoom, angle.sin() / zoom);
+        for y in 0..h {
+            for xx in 0..w {
+                let u = (2 * xx + 1) as f32 / w as f32 - 1.0;
+                let v = (2 * y + 1) as f32 / h as f32 - 1.0;
+                grid.push(c * u - s * v + tx);
+                grid.push(s * u + c * v + ty);
+            }
+        }
+        light.push(0.8 + 0.4 * rng.random::<f32>());
+    }
+    let device = x.device();
+    let grid = Tensor::<4>::from_data(TensorData::new(grid, [b, h, w, 2]), &device);
+    let light = Tensor::<4>::from_data(TensorData::new(light, [b, 1, 1, 1]), &device);
+    (x.grid_sample_2d(grid, burn::tensor::ops::GridSampleOptions::default()) * light).clamp(0.0, 1.0)
 }

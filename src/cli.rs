@@ -184,6 +184,9 @@ struct EvalArgs {
     /// Caltech experiments: share of training photos only C learns from (default 0.35).
     #[arg(long)]
     clf_fraction: Option<f64>,
+    /// Caltech experiments: build C's positives from random views zoomed in by up to 1 + this.
+    #[arg(long)]
+    clf_views: Option<f32>,
 }
 
 #[derive(Args)]
@@ -295,6 +298,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ae_images: a.ae_images,
                 clf_images: a.clf_images,
                 clf_fraction: a.clf_fraction,
+                clf_views: a.clf_views,
                 json: a.json,
                 plot: a.plot,
                 readme: a.readme,

@@ -91,6 +91,7 @@ impl Recipe {
                 synthetic_fraction: 0.4,
                 synthetic: SyntheticKind::Shuffle,
                 hflip: true,
+                clf_views: 0.0,
             },
         }
     }

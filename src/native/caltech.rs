@@ -261,6 +261,7 @@ pub struct ProtocolOptions {
     pub ae_images: Option<usize>,
     pub clf_images: Option<usize>,
     pub clf_fraction: Option<f64>,
+    pub clf_views: Option<f32>,
     pub json: Option<PathBuf>,
     pub plot: Option<PathBuf>,
     pub readme: Option<PathBuf>,
@@ -286,6 +287,9 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     plan.ae_images = opts.ae_images.unwrap_or(plan.ae_images);
     plan.clf_images = opts.clf_images.unwrap_or(plan.clf_images);
     plan.clf_fraction = opts.clf_fraction.unwrap_or(plan.clf_fraction);
+    if let Some(v) = opts.clf_views {
+        plan.recipe.augment.clf_views = v;
+    }
     let folder = load_folder(&opts.data_dir, plan.size, &[])?;
     if folder.class(CLUTTER).is_err() {
         return Err(Error::data(opts.data_dir.display().to_string(), format!("no {CLUTTER:?} folder: the outliers are missing")));

@@ -216,8 +216,14 @@ pub fn train_detector(
     // `augment::synthetic_outlier`): what A really does to an input it was not trained on.
     let connective_batch = |xs: &[f32], axs: &[f32], n: usize, dev: &Device, rng: &mut StdRng| {
         let n_syn = ((n as f32 * recipe.augment.synthetic_fraction).round() as usize).min(n);
-        let mut x = batch_tensor(xs, n, shape, dev);
-        let mut ax = batch_tensor(axs, n, shape, dev);
+        let (mut x, mut ax) = if recipe.augment.clf_views > 0.0 {
+            // C's positives from random views of the images, rebuilt by A now (see AugmentConfig).
+            let view = augment::random_view(batch_tensor(xs, n, shape, &device), recipe.augment.clf_views, rng);
+            let a_view = ae_best.forward(view.clone());
+            (Tensor::from_data(view.into_data(), dev), Tensor::from_data(a_view.into_data(), dev))
+        } else {
+            (batch_tensor(xs, n, shape, dev), batch_tensor(axs, n, shape, dev))
+        };
         if recipe.augment.hflip {
             let mut both = augment::random_hflip(vec![x, ax], rng);
             ax = both.pop().unwrap();
