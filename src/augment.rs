@@ -303,8 +303,9 @@ pub fn random_view(x: Tensor<4>, max_zoom: f32, rng: &mut StdRng) -> Tensor<4> {
     let mut grid = Vec::with_capacity(b * h * w * 2);
     let mut light = Vec::with_capacity(b);
     for _ in 0..b {
-        let zoom = 1.0 + max_zoom * rng.random::<f32>();
         let angle = (rng.random::<f32>() * 2.0 - 1.0) * 8f32.to_radians();
+        // At least enough zoom that the turned window fits inside the image.
+        let zoom = (1.0 + max_zoom * rng.random::<f32>()).max(angle.cos().abs() + angle.sin().abs());
         // Room left for a shift once the turned, zoomed window fits inside [-1, 1]².
         let reach = (angle.cos().abs() + angle.sin().abs()) / zoom;
         let room = (1.0 - reach).max(0.0);

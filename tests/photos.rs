@@ -149,3 +149,14 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     assert_eq!(json["by_positives"], json2["by_positives"]);
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn random_views_stay_inside_the_image() {
+    // A constant image: any sample from outside it would show as a dark (zero) pixel.
+    let device = Device::flex();
+    let x = batch_tensor(&vec![0.5; 8 * 3 * 16 * 16], 8, [3, 16, 16], &device);
+    let v = connective::augment::random_view(x, 0.3, &mut StdRng::seed_from_u64(4));
+    let px = v.into_data().try_to_vec::<f32>().unwrap();
+    let (lo, hi) = px.iter().fold((f32::MAX, f32::MIN), |(a, b), &p| (a.min(p), b.max(p)));
+    assert!(lo >= 0.5 * 0.8 - 1e-3 && hi <= 0.5 * 1.2 + 1e-3, "values {lo}..{hi}: a view left the image");
+}
