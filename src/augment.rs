@@ -179,6 +179,20 @@ pub fn motion_blur(x: Tensor<4>, max_len: usize, rng: &mut StdRng) -> Tensor<4> 
     out.reshape([b, c, h, w])
 }
 
+/// Appends one image's sampling grid for `grid_sample_2d`: each output pixel centre, in [-1, 1],
+/// mapped back to where it samples the input (turned by `angle`, zoomed by `scale`, shifted).
+fn push_affine_grid(grid: &mut Vec<f32>, h: usize, w: usize, angle: f32, scale: f32, shift: (f32, f32)) {
+    let (c, s) = (angle.cos() / scale, angle.sin() / scale);
+    for y in 0..h {
+        for xx in 0..w {
+            let u = (2 * xx + 1) as f32 / w as f32 - 1.0;
+            let v = (2 * y + 1) as f32 / h as f32 - 1.0;
+            grid.push(c * u - s * v + shift.0);
+            grid.push(s * u + c * v + shift.1);
+        }
+    }
+}
+
 /// A random affine warp per image (rotation, scale, shift), bilinear, zeros outside: the
 /// reconstruction no longer lines up with the input, which is what A does to an outlier (it
 /// answers with a clean positive of another shape).
@@ -191,16 +205,7 @@ pub fn affine_warp(x: Tensor<4>, max: (f32, f32, f32), rng: &mut StdRng) -> Tens
         let angle = sym(max_deg).to_radians();
         let scale = 1.0 + sym(max_scale);
         let (tx, ty) = (sym(max_shift) * 2.0, sym(max_shift) * 2.0);
-        let (c, s) = (angle.cos() / scale, angle.sin() / scale);
-        for y in 0..h {
-            for xx in 0..w {
-                // Output pixel centre in [-1, 1], mapped back to where it samples the input.
-                let u = (2 * xx + 1) as f32 / w as f32 - 1.0;
-                let v = (2 * y + 1) as f32 / h as f32 - 1.0;
-                grid.push(c * u - s * v + tx);
-                grid.push(s * u + c * v + ty);
-            }
-        }
+        push_affine_grid(&mut grid, h, w, angle, scale, (tx, ty));
     }
     let grid = Tensor::<4>::from_data(TensorData::new(grid, [b, h, w, 2]), &x.device());
     x.grid_sample_2d(grid, burn::tensor::ops::GridSampleOptions::default())
@@ -310,15 +315,7 @@ pub fn random_view(x: Tensor<4>, max_zoom: f32, rng: &mut StdRng) -> Tensor<4> {
         let reach = (angle.cos().abs() + angle.sin().abs()) / zoom;
         let room = (1.0 - reach).max(0.0);
         let (tx, ty) = ((rng.random::<f32>() * 2.0 - 1.0) * room, (rng.random::<f32>() * 2.0 - 1.0) * room);
-        let (c, s) = (angle.cos() / zoom, angle.sin() / zoom);
-        for y in 0..h {
-            for xx in 0..w {
-                let u = (2 * xx + 1) as f32 / w as f32 - 1.0;
-                let v = (2 * y + 1) as f32 / h as f32 - 1.0;
-                grid.push(c * u - s * v + tx);
-                grid.push(s * u + c * v + ty);
-            }
-        }
+        push_affine_grid(&mut grid, h, w, angle, zoom, (tx, ty));
         light.push(0.8 + 0.4 * rng.random::<f32>());
     }
     let device = x.device();

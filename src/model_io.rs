@@ -74,6 +74,20 @@ impl Manifest {
         self.models.push(entry);
         self.models.sort_by(|a, b| a.name.cmp(&b.name));
     }
+
+    /// Adds or replaces `entry` in `dir/manifest.json` (created when missing). Callers that train
+    /// several models at once hold one lock around this read-modify-write.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn upsert_in_dir(dir: &std::path::Path, entry: ModelEntry) -> Result<()> {
+        let path = dir.join("manifest.json");
+        let mut manifest = match std::fs::read_to_string(&path) {
+            Ok(text) => Manifest::from_json(&text)?,
+            Err(_) => Manifest::new(),
+        };
+        manifest.upsert(entry);
+        std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap() + "\n")
+            .map_err(|e| Error::data(path.display().to_string(), e.to_string()))
+    }
 }
 
 impl Default for Manifest {

@@ -7,22 +7,11 @@
 use image::{RgbImage, imageops};
 
 use crate::error::{Error, Result};
-use crate::preprocess::MAX_PIXELS;
+use crate::preprocess::check_rgba;
 
 /// Photo RGBA (`width × height × 4` bytes) to `[3, size, size]` floats, channel-major.
 pub fn photo_from_rgba(rgba: &[u8], width: usize, height: usize, size: usize) -> Result<Vec<f32>> {
-    if width == 0 || height == 0 {
-        return Err(Error::Input("empty image (0 pixels)".into()));
-    }
-    if width.saturating_mul(height) > MAX_PIXELS {
-        return Err(Error::Input(format!(
-            "image of {width}×{height} pixels is larger than the {} megapixel limit; downscale it first",
-            MAX_PIXELS / 1_000_000
-        )));
-    }
-    if rgba.len() != width * height * 4 {
-        return Err(Error::Input(format!("expected {} RGBA bytes for {width}×{height}, got {}", width * height * 4, rgba.len())));
-    }
+    check_rgba(rgba, width, height)?;
     if size == 0 {
         return Err(Error::Config("photo size must be positive".into()));
     }

@@ -41,8 +41,8 @@ fn to_grey(rgba: &[u8], width: usize, height: usize) -> Vec<f32> {
         .collect()
 }
 
-/// RGBA pixels (`width × height × 4` bytes) to 784 grey levels in MNIST format.
-pub fn mnist_from_rgba(rgba: &[u8], width: usize, height: usize) -> Result<Vec<u8>> {
+/// Refuses RGBA input that is empty, over the size limit, or not `width × height × 4` bytes.
+pub fn check_rgba(rgba: &[u8], width: usize, height: usize) -> Result<()> {
     if width == 0 || height == 0 {
         return Err(Error::Input("empty image (0 pixels)".into()));
     }
@@ -59,6 +59,12 @@ pub fn mnist_from_rgba(rgba: &[u8], width: usize, height: usize) -> Result<Vec<u
             rgba.len()
         )));
     }
+    Ok(())
+}
+
+/// RGBA pixels (`width × height × 4` bytes) to 784 grey levels in MNIST format.
+pub fn mnist_from_rgba(rgba: &[u8], width: usize, height: usize) -> Result<Vec<u8>> {
+    check_rgba(rgba, width, height)?;
     mnist_from_grey(&to_grey(rgba, width, height), width, height)
 }
 

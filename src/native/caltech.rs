@@ -495,14 +495,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
             }),
         };
         let _guard = manifest_lock.lock().unwrap();
-        let mpath = plan.out_dir.join("manifest.json");
-        let mut manifest = match std::fs::read_to_string(&mpath) {
-            Ok(text) => Manifest::from_json(&text)?,
-            Err(_) => Manifest::new(),
-        };
-        manifest.upsert(entry.clone());
-        std::fs::write(&mpath, serde_json::to_string_pretty(&manifest).unwrap() + "\n")
-            .map_err(|e| Error::data(mpath.display().to_string(), e.to_string()))?;
+        Manifest::upsert_in_dir(&plan.out_dir, entry.clone())?;
         Ok(entry)
     });
     results.into_iter().collect()
