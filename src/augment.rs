@@ -68,6 +68,9 @@ pub enum SyntheticKind {
     /// Photos: a positive cut into tiles put back in a random order and turned by a multiple of
     /// 90° (the colours and textures of the class, but not its shape: what clutter looks like).
     Shuffle,
+    /// Digits: a mix of ways a digit stops being the class (see [`synthetic_mixed`]): overlays,
+    /// large turns, parts cut away, pen strokes added, and pen strokes alone.
+    Mixed,
 }
 
 fn default_warp() -> (f32, f32, f32) {
@@ -88,7 +91,7 @@ impl Default for AugmentConfig {
             erase_fraction: 0.3,
             erase_p: 0.5,
             synthetic_fraction: 0.4,
-            synthetic: SyntheticKind::Overlay,
+            synthetic: SyntheticKind::Mixed,
             hflip: false,
             clf_views: 0.0,
         }
@@ -322,4 +325,95 @@ pub fn random_view(x: Tensor<4>, max_zoom: f32, rng: &mut StdRng) -> Tensor<4> {
     let grid = Tensor::<4>::from_data(TensorData::new(grid, [b, h, w, 2]), &device);
     let light = Tensor::<4>::from_data(TensorData::new(light, [b, 1, 1, 1]), &device);
     (x.grid_sample_2d(grid, burn::tensor::ops::GridSampleOptions::default()) * light).clamp(0.0, 1.0)
+}
+
+/// Random pen strokes on an empty canvas, on the host (`n` images of `shape`, every channel the
+/// same): one to three quadratic Bézier curves about as wide as MNIST's pen, values in [0, 1].
+/// Inputs nobody trained A on, and what a visitor's scribble looks like (a single line fooled C).
+pub fn random_strokes(n: usize, shape: [usize; 3], rng: &mut StdRng) -> Vec<f32> {
+    let [c, h, w] = shape;
+    let unit = h.min(w) as f32 / 28.0;
+    let mut out = vec![0.0f32; n * c * h * w];
+    let mut canvas = vec![0.0f32; h * w];
+    for i in 0..n {
+        canvas.iter_mut().for_each(|v| *v = 0.0);
+        for _ in 0..rng.random_range(1..=3) {
+            let mut pt = || (w as f32 * rng.random_range(0.15..0.85), h as f32 * rng.random_range(0.15..0.85));
+            let (p0, p1, p2) = (pt(), pt(), pt());
+            let radius = unit * rng.random_range(0.9..1.7);
+            let steps = (4.0 * (h + w) as f32) as usize;
+            for s in 0..=steps {
+                let t = s as f32 / steps as f32;
+                let (a, b, d) = ((1.0 - t) * (1.0 - t), 2.0 * (1.0 - t) * t, t * t);
+                let (px, py) = (a * p0.0 + b * p1.0 + d * p2.0, a * p0.1 + b * p1.1 + d * p2.1);
+                let reach = radius.ceil() as isize + 1;
+                for dy in -reach..=reach {
+                    for dx in -reach..=reach {
+                        let (x, y) = (px.floor() as isize + dx, py.floor() as isize + dy);
+                        if x < 0 || y < 0 || x >= w as isize || y >= h as isize {
+                            continue;
+                        }
+                        let dist = ((x as f32 + 0.5 - px).powi(2) + (y as f32 + 0.5 - py).powi(2)).sqrt();
+                        let v = (radius + 0.5 - dist).clamp(0.0, 1.0);
+                        let cell = &mut canvas[y as usize * w + x as usize];
+                        *cell = cell.max(v);
+                    }
+                }
+            }
+        }
+        for ch in 0..c {
+            out[(i * c + ch) * h * w..(i * c + ch + 1) * h * w].copy_from_slice(&canvas);
+        }
+    }
+    out
+}
+
+/// Each image turned by 60–120° either way (zeros outside): the strokes of the class in
+/// directions the class never has them.
+pub fn large_turn(x: Tensor<4>, rng: &mut StdRng) -> Tensor<4> {
+    let [b, _, h, w] = x.dims();
+    let mut grid = Vec::with_capacity(b * h * w * 2);
+    for _ in 0..b {
+        let sign = if rng.random::<bool>() { 1.0 } else { -1.0 };
+        let angle = sign * rng.random_range(60f32..120.0).to_radians();
+        push_affine_grid(&mut grid, h, w, angle, 1.0, (0.0, 0.0));
+    }
+    let grid = Tensor::<4>::from_data(TensorData::new(grid, [b, h, w, 2]), &x.device());
+    x.grid_sample_2d(grid, burn::tensor::ops::GridSampleOptions::default())
+}
+
+/// Shares of the kinds of synthetic outlier in [`synthetic_mixed`]: overlay, large turn, part cut
+/// away, strokes added, strokes alone.
+pub const MIXED_SHARES: [f32; 5] = [0.3, 0.15, 0.2, 0.2, 0.15];
+
+/// Synthetic outliers for digits, each image made one of five ways (in the shares of
+/// [`MIXED_SHARES`]): another positive turned and laid over it ([`synthetic_outlier`]); itself
+/// turned by 60–120°; large coarse rectangles cut away (a 9 whose loop is open is a 4: A closes it
+/// again, and the connective image shows a stroke the input lacks); one to three pen strokes
+/// added; pen strokes alone. Passed through A by the caller, like every synthetic outlier.
+pub fn synthetic_mixed(x: Tensor<4>, rng: &mut StdRng) -> Tensor<4> {
+    let [b, c, h, w] = x.dims();
+    let device = x.device();
+    let strokes = Tensor::<4>::from_data(TensorData::new(random_strokes(b, [c, h, w], rng), [b, c, h, w]), &device);
+    let overlay = synthetic_outlier(x.clone(), rng);
+    let turned = large_turn(x.clone(), rng);
+    let cut = coarse_dropout(x.clone(), 0.35, 3, rng);
+    let added = (x + strokes.clone()).clamp(0.0, 1.0);
+    let kinds = [overlay, turned, cut, added, strokes];
+    let mut picks = vec![vec![0.0f32; b]; kinds.len()];
+    for i in 0..b {
+        let u = rng.random::<f32>();
+        let mut acc = 0.0;
+        let k = MIXED_SHARES.iter().position(|&s| {
+            acc += s;
+            u < acc
+        });
+        picks[k.unwrap_or(kinds.len() - 1)][i] = 1.0;
+    }
+    kinds
+        .into_iter()
+        .zip(picks)
+        .map(|(t, p)| t * Tensor::<4>::from_data(TensorData::new(p, [b, 1, 1, 1]), &device))
+        .reduce(|a, t| a + t)
+        .unwrap()
 }

@@ -123,6 +123,10 @@ struct TrainArgs {
     /// Override the share of synthetic-outlier negatives for C.
     #[arg(long)]
     synthetic_fraction: Option<f32>,
+    /// Override how synthetic outliers are made: overlay (a positive over another, turned),
+    /// mixed (overlays, large turns, parts cut away, pen strokes), shuffle (photo tiles).
+    #[arg(long, value_parser = ["overlay", "mixed", "shuffle"])]
+    synthetic: Option<String>,
 }
 
 #[derive(Args)]
@@ -230,6 +234,9 @@ fn recipe_from(a: &TrainArgs) -> Recipe {
     if let Some(v) = a.clf_lr { r.clf_lr = v }
     if let Some(v) = a.charbonnier_eps { r.charbonnier_eps = v }
     if let Some(v) = a.synthetic_fraction { r.augment.synthetic_fraction = v }
+    if let Some(v) = &a.synthetic {
+        r.augment.synthetic = serde_json::from_value(serde_json::Value::String(v.clone())).expect("clap checked the value");
+    }
     if a.max_train.is_some() { r.max_train = a.max_train }
     r
 }

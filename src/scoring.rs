@@ -50,6 +50,31 @@ pub fn detect_sync(detector: &Detector, x: Tensor<4>, lambda: f32, with_images: 
     Ok(out)
 }
 
+/// Scores `data` (flattened images of `shape`) in batches of `batch` on the host side:
+/// (f(x), −reconstruction error) per image, the two scores every evaluation compares.
+/// `progress` hears how many images each batch held.
+pub fn score_and_baseline(
+    detector: &Detector,
+    data: &[f32],
+    shape: [usize; 3],
+    lambda: f32,
+    batch: usize,
+    device: &Device,
+    mut progress: impl FnMut(usize),
+) -> Result<(Vec<f32>, Vec<f32>)> {
+    let len: usize = shape.iter().product();
+    let n = data.len() / len;
+    let (mut score, mut baseline) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for start in (0..n).step_by(batch.max(1)) {
+        let end = (start + batch.max(1)).min(n);
+        let d = detect_sync(detector, batch_tensor(&data[start * len..end * len], end - start, shape, device), lambda, false)?;
+        score.extend(d.score);
+        baseline.extend(d.recon_error.iter().map(|e| -e));
+        progress(end - start);
+    }
+    Ok((score, baseline))
+}
+
 async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
     to_vec(t.into_data_async().await.map_err(|e| Error::model("detector", format!("{e:?}")))?)
 }

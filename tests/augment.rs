@@ -98,3 +98,56 @@ fn motion_blur_keeps_the_mass_of_a_centred_dot() {
     assert!((mass - 1.0).abs() < 1e-5, "mass {mass}");
     assert!(v.iter().filter(|&&p| p > 0.0).count() >= 3, "the dot is smeared");
 }
+
+#[test]
+fn random_strokes_are_pen_lines_in_range_and_seeded() {
+    let draw = |seed| random_strokes(6, [1, 28, 28], &mut StdRng::seed_from_u64(seed));
+    let a = draw(3);
+    assert_eq!(a.len(), 6 * 784);
+    assert!(a.iter().all(|v| (0.0..=1.0).contains(v)));
+    assert_eq!(a, draw(3), "same seed, same strokes");
+    assert_ne!(a, draw(4));
+    for img in a.chunks(784) {
+        // A stroke, not a blot: some pixels fully inked, most of the canvas empty (MNIST digits
+        // ink about 10–20 % of the image).
+        let inked = img.iter().filter(|&&v| v > 0.5).count();
+        assert!(img.iter().any(|&v| v == 1.0), "no full-ink pixel");
+        assert!((10..=400).contains(&inked), "{inked} inked pixels");
+    }
+    // Colour: every channel carries the same strokes.
+    let c = random_strokes(2, [3, 32, 32], &mut StdRng::seed_from_u64(5));
+    assert_eq!(&c[..1024], &c[1024..2048]);
+}
+
+#[test]
+fn large_turn_moves_a_vertical_bar_to_horizontal() {
+    let mut bar = vec![0.0f32; 784];
+    for y in 4..24 {
+        for x in 13..15 {
+            bar[y * 28 + x] = 1.0;
+        }
+    }
+    let x = Tensor::<4>::from_data(TensorData::new(bar, [1, 1, 28, 28]), &dev());
+    let out = vals(large_turn(x, &mut StdRng::seed_from_u64(9)));
+    let (mut col, mut row) = (0.0, 0.0);
+    for y in 0..28 {
+        col += out[y * 28 + 13]; // ink left in the bar's column
+        row += out[13 * 28 + y] + out[14 * 28 + y]; // ink along the middle rows
+    }
+    assert!(row > col * 1.5, "turned by ≥ 60°: row ink {row}, column ink {col}");
+}
+
+#[test]
+fn synthetic_mixed_keeps_shape_range_and_changes_every_image() {
+    let x = ramp(64);
+    let out = vals(synthetic_mixed(x.clone(), &mut StdRng::seed_from_u64(2)));
+    assert!(out.iter().all(|p| p.is_finite() && (-1e-6..=1.0 + 1e-6).contains(p)));
+    let orig = vals(x);
+    for (i, (o, a)) in out.chunks(784).zip(orig.chunks(784)).enumerate() {
+        let diff: f32 = o.iter().zip(a).map(|(p, q)| (p - q).abs()).sum();
+        assert!(diff > 1.0, "image {i} left almost unchanged ({diff})");
+    }
+    assert_eq!(MIXED_SHARES.iter().sum::<f32>(), 1.0);
+    let again = vals(synthetic_mixed(ramp(64), &mut StdRng::seed_from_u64(2)));
+    assert_eq!(out, again);
+}

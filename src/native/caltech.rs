@@ -10,12 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use burn::prelude::*;
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::checkpoint::Checkpointer;
+use super::jobs::{in_parallel, trained_message};
 use super::photos::{PhotoFolder, photo_split};
 use super::plot::{Series, bar_chart, y_range_for};
 use super::train::{TrainData, train_detector};
@@ -24,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at, mean_std, positive_quantile};
 use crate::model_io::{Manifest, ModelEntry, detector_to_bytes, sha256_hex};
 use crate::recipe::{PHOTO_AE_IMAGES, PHOTO_CLF_IMAGES, Recipe};
-use crate::scoring::{batch_tensor, detect_sync};
+use crate::scoring::score_and_baseline;
 
 /// Side of the photo models, in pixels (see the README for the 32 vs 64 evidence).
 pub const PHOTO_SIZE: usize = 32;
@@ -100,17 +101,7 @@ fn gather(folder: &PhotoFolder, class: &str, idx: &[usize], out: &mut Vec<f32>) 
 
 /// Scores `data` (n images) in batches: (f(x), −reconstruction error).
 fn score(detector: &Detector, data: &[f32], shape: [usize; 3], lambda: f32) -> Result<(Vec<f32>, Vec<f32>)> {
-    let len: usize = shape.iter().product();
-    let n = data.len() / len;
-    let device = Device::flex();
-    let (mut s, mut b) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for start in (0..n).step_by(256) {
-        let end = (start + 256).min(n);
-        let d = detect_sync(detector, batch_tensor(&data[start * len..end * len], end - start, shape, &device), lambda, false)?;
-        s.extend(d.score);
-        b.extend(d.recon_error.iter().map(|e| -e));
-    }
-    Ok((s, b))
+    score_and_baseline(detector, data, shape, lambda, 256, &Device::flex(), |_| ())
 }
 
 /// Trains one detector on `classes` (their train split; validation split for early stopping and
@@ -198,11 +189,6 @@ pub fn train_and_test(
     Ok((trained.detector, recipe, result))
 }
 
-fn bar_style() -> ProgressStyle {
-    ProgressStyle::with_template("{prefix:>22} [{elapsed_precise}] {bar:30.cyan/blue} {pos:>5}/{len:5} eta {eta:>4} {msg}")
-        .unwrap()
-        .progress_chars("=> ")
-}
 
 /// Loads the photo folder and warns about every file that could not be decoded.
 pub fn load_folder(dir: &Path, size: usize, only: &[String]) -> Result<PhotoFolder> {
@@ -217,32 +203,6 @@ pub fn load_folder(dir: &Path, size: usize, only: &[String]) -> Result<PhotoFold
     Ok(folder)
 }
 
-/// Runs `jobs` at a time; each job gets its own progress bar.
-fn in_parallel<T: Send, R: Send>(items: Vec<T>, jobs: usize, label: impl Fn(&T) -> String + Sync, work: impl Fn(T, &ProgressBar) -> Result<R> + Sync) -> Vec<Result<R>> {
-    let multi = MultiProgress::new();
-    let n = items.len();
-    let queue = Mutex::new(items.into_iter().enumerate().collect::<std::collections::VecDeque<_>>());
-    let results: Mutex<Vec<Option<Result<R>>>> = Mutex::new((0..n).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..jobs.max(1).min(n.max(1)) {
-            s.spawn(|| {
-                while let Some((i, item)) = {
-                    let mut q = queue.lock().unwrap();
-                    q.pop_front()
-                } {
-                    let bar = multi.add(ProgressBar::new(1).with_style(bar_style()).with_prefix(label(&item)));
-                    let r = work(item, &bar);
-                    match &r {
-                        Ok(_) => bar.finish_with_message("done"),
-                        Err(e) => bar.abandon_with_message(format!("failed: {e}")),
-                    }
-                    results.lock().unwrap()[i] = Some(r);
-                }
-            });
-        }
-    });
-    results.into_inner().unwrap().into_iter().map(|r| r.expect("every job ran")).collect()
-}
 
 // ---------------------------------------------------------------- the protocol
 
@@ -334,6 +294,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
                 .map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
             Ok((n, result))
         },
+        |_| "done".into(),
     );
     let results: Vec<(usize, PhotoResult)> = results.into_iter().collect::<Result<_>>()?;
     let (md, json, svg) = report(&results, &opts.sizes, &folder);
@@ -497,7 +458,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
         let _guard = manifest_lock.lock().unwrap();
         Manifest::upsert_in_dir(&plan.out_dir, entry.clone())?;
         Ok(entry)
-    });
+    }, trained_message);
     results.into_iter().collect()
 }
 

@@ -16,7 +16,7 @@ use super::plot::{Series, bar_chart, line_chart, y_range_for};
 use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at, mean_std, positive_quantile};
 use crate::model_io::{Manifest, load_entry};
-use crate::scoring::{batch_tensor, detect_sync};
+use crate::scoring::score_and_baseline;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
 pub enum Protocol {
@@ -98,19 +98,12 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         let detector = load_entry(entry, &bytes, &device)?;
         let shape = entry.config.image_shape();
         let digit: u8 = entry.positive_classes[0].parse().map_err(|_| Error::model(&entry.name, "positive class is not a digit"))?;
-        let run = |data: &[f32], bar: Option<&ProgressBar>| -> Result<(Vec<f32>, Vec<f32>)> {
-            let n = data.len() / 784;
-            let (mut s, mut b) = (Vec::with_capacity(n), Vec::with_capacity(n));
-            for start in (0..n).step_by(1000) {
-                let end = (start + 1000).min(n);
-                let d = detect_sync(&detector, batch_tensor(&data[start * 784..end * 784], end - start, shape, &device), entry.lambda, false)?;
-                s.extend(d.score);
-                b.extend(d.recon_error.iter().map(|e| -e));
+        let run = |data: &[f32], bar: Option<&ProgressBar>| {
+            score_and_baseline(&detector, data, shape, entry.lambda, 1000, &device, |n| {
                 if let Some(bar) = bar {
-                    bar.inc((end - start) as u64);
+                    bar.inc(n as u64);
                 }
-            }
-            Ok((s, b))
+            })
         };
         // The baseline's threshold, like CRBND's, from the same held-out training positives.
         let r = &entry.recipe;

@@ -5,6 +5,7 @@ pub mod caltech;
 pub mod checkpoint;
 pub mod data;
 pub mod eval;
+pub mod jobs;
 pub mod photo_samples;
 pub mod photos;
 pub mod plot;

@@ -239,6 +239,7 @@ pub fn train_detector(
             let originals = &xs[(n - n_syn) * len..];
             let outlier = match recipe.augment.synthetic {
                 SyntheticKind::Overlay => augment::synthetic_outlier(batch_tensor(originals, n_syn, shape, &device), rng),
+                SyntheticKind::Mixed => augment::synthetic_mixed(batch_tensor(originals, n_syn, shape, &device), rng),
                 SyntheticKind::Shuffle => batch_tensor(&augment::shuffle_tiles(originals, n_syn, shape, rng), n_syn, shape, &device),
             };
             let syn = connect(outlier.clone(), ae_best.forward(outlier), recipe.lambda);
@@ -311,34 +312,18 @@ pub struct TrainPlan {
 /// busy per training, so two in parallel use a 2-core machine fully), and writes each model and
 /// its manifest entry as soon as it is done.
 pub fn train_mnist(plan: &TrainPlan) -> Result<Vec<crate::model_io::ModelEntry>> {
-    use indicatif::{MultiProgress, ProgressStyle};
-    use std::sync::Mutex;
-
     let mnist = super::data::Mnist::load(&plan.data_dir)?;
     std::fs::create_dir_all(&plan.out_dir).map_err(|e| Error::data(plan.out_dir.display().to_string(), e.to_string()))?;
-    let multi = MultiProgress::new();
-    let style = ProgressStyle::with_template("{prefix:>8} [{elapsed_precise}] {bar:30.cyan/blue} {pos:>5}/{len:5} eta {eta:>4} {msg}")
-        .unwrap()
-        .progress_chars("=> ");
-    let queue = Mutex::new(plan.digits.iter().copied().collect::<std::collections::VecDeque<u8>>());
-    let manifest_lock = Mutex::new(());
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..plan.jobs.max(1).min(plan.digits.len().max(1)) {
-            s.spawn(|| {
-                while let Some(digit) = { let mut q = queue.lock().unwrap(); q.pop_front() } {
-                    let bar = multi.add(ProgressBar::new(1).with_style(style.clone()).with_prefix(format!("mnist-{digit}")));
-                    let r = train_one_digit(plan, &mnist, digit, &bar, &manifest_lock);
-                    match &r {
-                        Ok(e) => bar.finish_with_message(format!("done: threshold {:.3}, {:.0} s", e.threshold, e.training_seconds)),
-                        Err(e) => bar.abandon_with_message(format!("failed: {e}")),
-                    }
-                    results.lock().unwrap().push(r);
-                }
-            });
-        }
-    });
-    results.into_inner().unwrap().into_iter().collect()
+    let manifest_lock = std::sync::Mutex::new(());
+    super::jobs::in_parallel(
+        plan.digits.clone(),
+        plan.jobs,
+        |d| format!("mnist-{d}"),
+        |digit, bar| train_one_digit(plan, &mnist, digit, bar, &manifest_lock),
+        super::jobs::trained_message,
+    )
+    .into_iter()
+    .collect()
 }
 
 fn train_one_digit(
