@@ -71,6 +71,9 @@ pub enum SyntheticKind {
     /// Digits: a mix of ways a digit stops being the class (see [`synthetic_mixed`]): overlays,
     /// large turns, parts cut away, pen strokes added, and pen strokes alone.
     Mixed,
+    /// Photos: shuffled tiles, patchworks of tiles from several photos, and close-ups (see
+    /// [`synthetic_photo_mixed`]).
+    PhotoMixed,
 }
 
 fn default_warp() -> (f32, f32, f32) {
@@ -416,4 +419,65 @@ pub fn synthetic_mixed(x: Tensor<4>, rng: &mut StdRng) -> Tensor<4> {
         .map(|(t, p)| t * Tensor::<4>::from_data(TensorData::new(p, [b, 1, 1, 1]), &device))
         .reduce(|a, t| a + t)
         .unwrap()
+}
+
+/// A patchwork per image, on the host: a 2×2 or 4×4 grid whose every tile is a random tile of a
+/// random image of the batch (the class's colours and textures, no object anywhere).
+pub fn patchwork_tiles(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -> Vec<f32> {
+    let [c, h, w] = shape;
+    let len = c * h * w;
+    let mut out = vec![0.0f32; n * len];
+    for i in 0..n {
+        let grid = if rng.random::<bool>() { 2 } else { 4 };
+        let (th, tw) = (h / grid, w / grid);
+        for ty in 0..grid {
+            for tx in 0..grid {
+                let (src, fy, fx) = (rng.random_range(0..n), rng.random_range(0..grid), rng.random_range(0..grid));
+                for y in 0..th {
+                    for xx in 0..tw {
+                        for ch in 0..c {
+                            out[i * len + ch * h * w + (ty * th + y) * w + tx * tw + xx] =
+                                x[src * len + ch * h * w + (fy * th + y) * w + fx * tw + xx];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A close-up per image: a random window of a quarter to a third of the side, enlarged to the
+/// whole image (a texture or a part, never the whole object).
+pub fn close_up(x: Tensor<4>, rng: &mut StdRng) -> Tensor<4> {
+    let [b, _, h, w] = x.dims();
+    let mut grid = Vec::with_capacity(b * h * w * 2);
+    for _ in 0..b {
+        let zoom = rng.random_range(3.0f32..4.0);
+        let room = 1.0 - 1.0 / zoom;
+        let (tx, ty) = ((rng.random::<f32>() * 2.0 - 1.0) * room, (rng.random::<f32>() * 2.0 - 1.0) * room);
+        push_affine_grid(&mut grid, h, w, 0.0, zoom, (tx, ty));
+    }
+    let grid = Tensor::<4>::from_data(TensorData::new(grid, [b, h, w, 2]), &x.device());
+    x.grid_sample_2d(grid, burn::tensor::ops::GridSampleOptions::default())
+}
+
+/// Synthetic outliers for photos from host images: 40 % shuffled tiles ([`shuffle_tiles`]), 30 %
+/// patchworks ([`patchwork_tiles`]), 30 % close-ups ([`close_up`]).
+pub fn synthetic_photo_mixed(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng, device: &Device) -> Tensor<4> {
+    let dims = [n, shape[0], shape[1], shape[2]];
+    let t = |v: Vec<f32>| Tensor::<4>::from_data(TensorData::new(v, dims), device);
+    let shuffled = t(shuffle_tiles(x, n, shape, rng));
+    let patch = t(patchwork_tiles(x, n, shape, rng));
+    let close = close_up(t(x.to_vec()), rng);
+    let (mut ps, mut pp) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let u = rng.random::<f32>();
+        ps.push((u < 0.4) as u8 as f32);
+        pp.push((0.4..0.7).contains(&u) as u8 as f32);
+    }
+    let ps = Tensor::<4>::from_data(TensorData::new(ps, [n, 1, 1, 1]), device);
+    let pp = Tensor::<4>::from_data(TensorData::new(pp, [n, 1, 1, 1]), device);
+    let pc = (ps.clone() + pp.clone()).neg() + 1.0;
+    shuffled * ps + patch * pp + close * pc
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use connective::DetectorConfig;
 use connective::native::{bench, caltech, eval, photo_samples, samples, score, train};
+use connective::augment::SyntheticKind;
 use connective::recipe::Recipe;
 
 #[derive(Parser)]
@@ -124,8 +125,9 @@ struct TrainArgs {
     #[arg(long)]
     synthetic_fraction: Option<f32>,
     /// Override how synthetic outliers are made: overlay (a positive over another, turned),
-    /// mixed (overlays, large turns, parts cut away, pen strokes), shuffle (photo tiles).
-    #[arg(long, value_parser = ["overlay", "mixed", "shuffle"])]
+    /// mixed (overlays, large turns, parts cut away, pen strokes), shuffle (photo tiles),
+    /// photo_mixed (shuffled tiles, patchworks, close-ups).
+    #[arg(long, value_parser = ["overlay", "mixed", "shuffle", "photo_mixed"])]
     synthetic: Option<String>,
 }
 
@@ -191,6 +193,9 @@ struct EvalArgs {
     /// Caltech experiments: build C's positives from random views zoomed in by up to 1 + this.
     #[arg(long)]
     clf_views: Option<f32>,
+    /// Caltech experiments: how synthetic outliers are made (default shuffle).
+    #[arg(long, value_parser = ["shuffle", "photo_mixed"])]
+    synthetic: Option<String>,
 }
 
 #[derive(Args)]
@@ -225,6 +230,11 @@ struct BenchArgs {
     ae_widths: Option<Vec<usize>>,
 }
 
+/// A synthetic-outlier kind by its recipe name (clap has checked the name).
+fn synthetic_kind(name: &str) -> SyntheticKind {
+    serde_json::from_value(serde_json::Value::String(name.into())).expect("clap checked the value")
+}
+
 fn recipe_from(a: &TrainArgs) -> Recipe {
     let mut r = if a.quick { Recipe::quick() } else { Recipe::default() };
     if let Some(v) = a.ae_epochs { r.ae_epochs = v }
@@ -235,7 +245,7 @@ fn recipe_from(a: &TrainArgs) -> Recipe {
     if let Some(v) = a.charbonnier_eps { r.charbonnier_eps = v }
     if let Some(v) = a.synthetic_fraction { r.augment.synthetic_fraction = v }
     if let Some(v) = &a.synthetic {
-        r.augment.synthetic = serde_json::from_value(serde_json::Value::String(v.clone())).expect("clap checked the value");
+        r.augment.synthetic = synthetic_kind(v);
     }
     if a.max_train.is_some() { r.max_train = a.max_train }
     r
@@ -306,6 +316,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 clf_images: a.clf_images,
                 clf_fraction: a.clf_fraction,
                 clf_views: a.clf_views,
+                synthetic: a.synthetic.as_deref().map(synthetic_kind),
                 json: a.json,
                 plot: a.plot,
                 readme: a.readme,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use burn::prelude::*;
-use connective::augment::{random_hflip, shuffle_tiles};
+use connective::augment::{close_up, patchwork_tiles, random_hflip, shuffle_tiles, synthetic_photo_mixed};
 use connective::native::photos::{PhotoFolder, photo_split};
 use connective::photo::{chw_to_hwc, hwc_to_chw, photo_from_rgba};
 use connective::scoring::batch_tensor;
@@ -94,6 +94,43 @@ fn shuffled_tiles_keep_the_pixels_but_not_the_picture() {
         assert_eq!(sa, sb, "image {i}: the same pixel values, moved");
     }
     assert_eq!(y, shuffle_tiles(&x, 2, shape, &mut StdRng::seed_from_u64(3)), "seeded");
+}
+
+#[test]
+fn patchworks_are_made_of_whole_tiles_of_the_batch() {
+    // Every pixel of an image says which image and which pixel it is, so each 2×2 block of the
+    // output (the smallest tile on an 8×8 image) must be one 2×2 block of some input image.
+    let shape = [1, 8, 8];
+    let x: Vec<f32> = (0..3 * 64).map(|v| v as f32).collect();
+    let y = patchwork_tiles(&x, 3, shape, &mut StdRng::seed_from_u64(4));
+    assert_eq!(y.len(), x.len());
+    for i in 0..3 {
+        for (ty, tx) in [(0, 0), (0, 6), (6, 2), (4, 4)] {
+            let at = |dy: usize, dx: usize| y[i * 64 + (ty + dy) * 8 + tx + dx];
+            let first = at(0, 0);
+            assert_eq!(at(0, 1), first + 1.0, "image {i}: tile at ({ty}, {tx}) is not contiguous");
+            assert_eq!(at(1, 0), first + 8.0);
+        }
+    }
+    assert_eq!(y, patchwork_tiles(&x, 3, shape, &mut StdRng::seed_from_u64(4)), "seeded");
+}
+
+#[test]
+fn close_ups_enlarge_a_part_and_photo_mixed_outliers_stay_in_range() {
+    let device = Device::flex();
+    // A left-to-right ramp: a close-up spans a third of it or less, so its range shrinks.
+    let x: Vec<f32> = (0..2 * 3 * 32 * 32).map(|i| (i % 32) as f32 / 31.0).collect();
+    let out = close_up(batch_tensor(&x, 2, [3, 32, 32], &device), &mut StdRng::seed_from_u64(1));
+    let v = out.into_data().try_into_vec::<f32>().unwrap();
+    for img in v.chunks(3 * 1024) {
+        let row = &img[16 * 32..17 * 32];
+        let span = row[31] - row[0];
+        assert!(span > 0.0 && span < 0.45, "close-up spans {span} of the ramp");
+    }
+    let mixed = synthetic_photo_mixed(&x, 2, [3, 32, 32], &mut StdRng::seed_from_u64(2), &device);
+    assert_eq!(mixed.dims(), [2, 3, 32, 32]);
+    let m = mixed.into_data().try_into_vec::<f32>().unwrap();
+    assert!(m.iter().all(|p| p.is_finite() && (-1e-6..=1.0 + 1e-6).contains(p)));
 }
 
 #[test]

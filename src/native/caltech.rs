@@ -189,7 +189,6 @@ pub fn train_and_test(
     Ok((trained.detector, recipe, result))
 }
 
-
 /// Loads the photo folder and warns about every file that could not be decoded.
 pub fn load_folder(dir: &Path, size: usize, only: &[String]) -> Result<PhotoFolder> {
     let spinner = ProgressBar::new_spinner().with_message(format!("decoding photos in {} at {size}×{size}", dir.display()));
@@ -222,6 +221,7 @@ pub struct ProtocolOptions {
     pub clf_images: Option<usize>,
     pub clf_fraction: Option<f64>,
     pub clf_views: Option<f32>,
+    pub synthetic: Option<crate::augment::SyntheticKind>,
     pub json: Option<PathBuf>,
     pub plot: Option<PathBuf>,
     pub readme: Option<PathBuf>,
@@ -247,6 +247,9 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     plan.ae_images = opts.ae_images.unwrap_or(plan.ae_images);
     plan.clf_images = opts.clf_images.unwrap_or(plan.clf_images);
     plan.clf_fraction = opts.clf_fraction.unwrap_or(plan.clf_fraction);
+    if let Some(v) = opts.synthetic {
+        plan.recipe.augment.synthetic = v;
+    }
     if let Some(v) = opts.clf_views {
         plan.recipe.augment.clf_views = v;
     }
