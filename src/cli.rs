@@ -118,6 +118,9 @@ struct TrainArgs {
     ae_lr: Option<f64>,
     #[arg(long)]
     clf_lr: Option<f64>,
+    /// Keep C's learning rate constant instead of annealing it (the recipe before cosine annealing).
+    #[arg(long)]
+    constant_clf_lr: bool,
     /// Override ε of the Charbonnier loss.
     #[arg(long)]
     charbonnier_eps: Option<f32>,
@@ -242,6 +245,7 @@ fn recipe_from(a: &TrainArgs) -> Recipe {
     if let Some(v) = a.seed { r.seed = v }
     if let Some(v) = a.ae_lr { r.ae_lr = v }
     if let Some(v) = a.clf_lr { r.clf_lr = v }
+    if a.constant_clf_lr { r.clf_cosine = false }
     if let Some(v) = a.charbonnier_eps { r.charbonnier_eps = v }
     if let Some(v) = a.synthetic_fraction { r.augment.synthetic_fraction = v }
     if let Some(v) = &a.synthetic {

@@ -22,6 +22,11 @@ pub struct Recipe {
     /// Samples per classifier batch: half connective positives, half connective negatives.
     pub clf_batch: usize,
     pub clf_lr: f64,
+    /// Anneal C's learning rate along a cosine from `clf_lr` to 2 % of it over all of C's steps
+    /// (burn's `CosineAnnealingLrScheduler`). At a constant rate C's validation loss jumped by up
+    /// to 50 % between epochs, and which epoch happened to be best decided the detector.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clf_cosine: bool,
     pub lambda: f32,
     /// The threshold accepts all but this fraction of the validation positives.
     pub threshold_quantile: f64,
@@ -42,6 +47,7 @@ impl Default for Recipe {
             clf_epochs: 6,
             clf_batch: 128,
             clf_lr: 1e-3,
+            clf_cosine: true,
             lambda: DEFAULT_LAMBDA,
             threshold_quantile: 0.05,
             augment: AugmentConfig::default(),
@@ -75,6 +81,7 @@ impl Recipe {
             clf_epochs: 0,
             clf_batch: 128,
             clf_lr: 1e-3,
+            clf_cosine: false,
             lambda: DEFAULT_LAMBDA,
             threshold_quantile: 0.05,
             augment: AugmentConfig {

@@ -89,3 +89,21 @@ fn manifest_json_round_trip_and_lookup() {
     assert!(Manifest::from_json("not json").unwrap_err().to_string().contains("manifest"));
     assert!(m.models.is_empty());
 }
+
+#[test]
+fn recipes_written_before_a_knob_existed_keep_their_meaning_and_identity() {
+    use connective::augment::SyntheticKind;
+    use connective::recipe::Recipe;
+    // The digit recipe anneals C's rate and mixes its synthetic outliers; the photo recipe does
+    // neither, and its JSON (the key of finished protocol runs) has no trace of the new knobs.
+    let digits = Recipe::default();
+    assert!(digits.clf_cosine);
+    assert_eq!(digits.augment.synthetic, SyntheticKind::Mixed);
+    let photos = serde_json::to_string(&Recipe::photos()).unwrap();
+    assert!(!photos.contains("clf_cosine") && !photos.contains("clf_views"), "{photos}");
+    // A recipe saved without the field reads back as a constant rate.
+    let mut old = serde_json::to_value(Recipe::default()).unwrap();
+    old.as_object_mut().unwrap().remove("clf_cosine");
+    let back: Recipe = serde_json::from_value(old).unwrap();
+    assert!(!back.clf_cosine);
+}

@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use burn::nn::loss::BinaryCrossEntropyLossConfig;
+use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::TensorData;
@@ -249,6 +250,21 @@ pub fn train_detector(
         Tensor::cat(parts, 0)
     };
     let bce_valid = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&device);
+    // C's learning rate per step: constant, or annealed over all of C's steps; a resumed run
+    // first walks the schedule to where the interrupted one stopped.
+    let mut schedule = recipe
+        .clf_cosine
+        .then(|| {
+            CosineAnnealingLrSchedulerConfig::new(recipe.clf_lr, (clf_steps * recipe.clf_epochs).max(1))
+                .with_min_lr(recipe.clf_lr * 0.02)
+                .init()
+                .map_err(Error::Config)
+        })
+        .transpose()?;
+    let mut clf_lr = || schedule.as_mut().map_or_else(|| recipe.clf_lr.into(), |s| s.step());
+    for _ in 0..clf_steps * state.clf_epochs_done {
+        clf_lr();
+    }
     for epoch in state.clf_epochs_done..recipe.clf_epochs {
         let mut rng = epoch_rng(recipe.seed, 2, epoch);
         let mut order: Vec<usize> = (0..n_clf).collect();
@@ -259,7 +275,7 @@ pub fn train_detector(
             let loss = bce.forward(clf.forward(input), labels(idx.len(), &ad));
             let grads = GradientsParams::from_grads(loss.backward(), &clf);
             total += scalar(loss.clone().detach());
-            clf = optim.step(recipe.clf_lr, clf, grads);
+            clf = optim.step(clf_lr(), clf, grads);
             bar.inc(1);
             bar.set_message(format!("C epoch {}/{} loss {:.4}", epoch + 1, recipe.clf_epochs, total / (step + 1) as f64));
         }
