@@ -199,6 +199,14 @@ fn push_affine_grid(grid: &mut Vec<f32>, h: usize, w: usize, angle: f32, scale: 
     }
 }
 
+/// Samples every image of `x` at its own grid (as built by [`push_affine_grid`], `h × w × 2`
+/// numbers per image), bilinear, zeros outside.
+fn sample_grid(x: Tensor<4>, grid: Vec<f32>) -> Tensor<4> {
+    let [b, _, h, w] = x.dims();
+    let grid = Tensor::<4>::from_data(TensorData::new(grid, [b, h, w, 2]), &x.device());
+    x.grid_sample_2d(grid, burn::tensor::ops::GridSampleOptions::default())
+}
+
 /// A random affine warp per image (rotation, scale, shift), bilinear, zeros outside: the
 /// reconstruction no longer lines up with the input, which is what A does to an outlier (it
 /// answers with a clean positive of another shape).
@@ -213,8 +221,7 @@ pub fn affine_warp(x: Tensor<4>, max: (f32, f32, f32), rng: &mut StdRng) -> Tens
         let (tx, ty) = (sym(max_shift) * 2.0, sym(max_shift) * 2.0);
         push_affine_grid(&mut grid, h, w, angle, scale, (tx, ty));
     }
-    let grid = Tensor::<4>::from_data(TensorData::new(grid, [b, h, w, 2]), &x.device());
-    x.grid_sample_2d(grid, burn::tensor::ops::GridSampleOptions::default())
+    sample_grid(x, grid)
 }
 
 /// d(·) of eq. 5: each image is degraded by motion blur, an affine warp, coarse erasure or
@@ -268,6 +275,12 @@ pub fn random_hflip(xs: Vec<Tensor<4>>, rng: &mut StdRng) -> Vec<Tensor<4>> {
     xs.into_iter().map(|x| x.clone().flip([3]) * m.clone() + x * (m.clone().neg() + 1.0)).collect()
 }
 
+/// A 2×2 or 4×4 grid of tiles, at random: (tiles per side, tile height, tile width).
+fn random_tile_grid(h: usize, w: usize, rng: &mut StdRng) -> (usize, usize, usize) {
+    let grid = if rng.random::<bool>() { 2 } else { 4 };
+    (grid, h / grid, w / grid)
+}
+
 /// Synthetic outliers for photos, on host images (`n` of `shape`, channel-major): each image is
 /// cut into a 2×2 or 4×4 grid of tiles that are put back in a random order (never the original
 /// one) and the result is turned by 0, 90, 180 or 270° (the image must be square).
@@ -277,8 +290,7 @@ pub fn shuffle_tiles(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -
     let len = c * h * w;
     let mut out = vec![0.0f32; n * len];
     for i in 0..n {
-        let grid = if rng.random::<bool>() { 2 } else { 4 };
-        let (th, tw) = (h / grid, w / grid);
+        let (grid, th, tw) = random_tile_grid(h, w, rng);
         let mut perm: Vec<usize> = (0..grid * grid).collect();
         while perm.iter().enumerate().all(|(a, &b)| a == b) {
             perm.shuffle(rng);
@@ -324,10 +336,8 @@ pub fn random_view(x: Tensor<4>, max_zoom: f32, rng: &mut StdRng) -> Tensor<4> {
         push_affine_grid(&mut grid, h, w, angle, zoom, (tx, ty));
         light.push(0.8 + 0.4 * rng.random::<f32>());
     }
-    let device = x.device();
-    let grid = Tensor::<4>::from_data(TensorData::new(grid, [b, h, w, 2]), &device);
-    let light = Tensor::<4>::from_data(TensorData::new(light, [b, 1, 1, 1]), &device);
-    (x.grid_sample_2d(grid, burn::tensor::ops::GridSampleOptions::default()) * light).clamp(0.0, 1.0)
+    let light = Tensor::<4>::from_data(TensorData::new(light, [b, 1, 1, 1]), &x.device());
+    (sample_grid(x, grid) * light).clamp(0.0, 1.0)
 }
 
 /// Random pen strokes on an empty canvas, on the host (`n` images of `shape`, every channel the
@@ -381,8 +391,7 @@ pub fn large_turn(x: Tensor<4>, rng: &mut StdRng) -> Tensor<4> {
         let angle = sign * rng.random_range(60f32..120.0).to_radians();
         push_affine_grid(&mut grid, h, w, angle, 1.0, (0.0, 0.0));
     }
-    let grid = Tensor::<4>::from_data(TensorData::new(grid, [b, h, w, 2]), &x.device());
-    x.grid_sample_2d(grid, burn::tensor::ops::GridSampleOptions::default())
+    sample_grid(x, grid)
 }
 
 /// Shares of the kinds of synthetic outlier in [`synthetic_mixed`]: overlay, large turn, part cut
@@ -402,16 +411,23 @@ pub fn synthetic_mixed(x: Tensor<4>, rng: &mut StdRng) -> Tensor<4> {
     let turned = large_turn(x.clone(), rng);
     let cut = coarse_dropout(x.clone(), 0.35, 3, rng);
     let added = (x + strokes.clone()).clamp(0.0, 1.0);
-    let kinds = [overlay, turned, cut, added, strokes];
+    mix_by_shares(vec![overlay, turned, cut, added, strokes], &MIXED_SHARES, rng)
+}
+
+/// Picks, per image, one of `kinds` (same-shape batches) with the probabilities `shares` (the
+/// last kind takes whatever the shares leave), one uniform draw per image.
+fn mix_by_shares(kinds: Vec<Tensor<4>>, shares: &[f32], rng: &mut StdRng) -> Tensor<4> {
+    let b = kinds[0].dims()[0];
+    let device = kinds[0].device();
     let mut picks = vec![vec![0.0f32; b]; kinds.len()];
     for i in 0..b {
         let u = rng.random::<f32>();
         let mut acc = 0.0;
-        let k = MIXED_SHARES.iter().position(|&s| {
+        let k = shares.iter().position(|&s| {
             acc += s;
             u < acc
         });
-        picks[k.unwrap_or(kinds.len() - 1)][i] = 1.0;
+        picks[k.unwrap_or(kinds.len() - 1).min(kinds.len() - 1)][i] = 1.0;
     }
     kinds
         .into_iter()
@@ -428,8 +444,7 @@ pub fn patchwork_tiles(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng)
     let len = c * h * w;
     let mut out = vec![0.0f32; n * len];
     for i in 0..n {
-        let grid = if rng.random::<bool>() { 2 } else { 4 };
-        let (th, tw) = (h / grid, w / grid);
+        let (grid, th, tw) = random_tile_grid(h, w, rng);
         for ty in 0..grid {
             for tx in 0..grid {
                 let (src, fy, fx) = (rng.random_range(0..n), rng.random_range(0..grid), rng.random_range(0..grid));
@@ -458,8 +473,7 @@ pub fn close_up(x: Tensor<4>, rng: &mut StdRng) -> Tensor<4> {
         let (tx, ty) = ((rng.random::<f32>() * 2.0 - 1.0) * room, (rng.random::<f32>() * 2.0 - 1.0) * room);
         push_affine_grid(&mut grid, h, w, 0.0, zoom, (tx, ty));
     }
-    let grid = Tensor::<4>::from_data(TensorData::new(grid, [b, h, w, 2]), &x.device());
-    x.grid_sample_2d(grid, burn::tensor::ops::GridSampleOptions::default())
+    sample_grid(x, grid)
 }
 
 /// Synthetic outliers for photos from host images: 40 % shuffled tiles ([`shuffle_tiles`]), 30 %
@@ -470,14 +484,5 @@ pub fn synthetic_photo_mixed(x: &[f32], n: usize, shape: [usize; 3], rng: &mut S
     let shuffled = t(shuffle_tiles(x, n, shape, rng));
     let patch = t(patchwork_tiles(x, n, shape, rng));
     let close = close_up(t(x.to_vec()), rng);
-    let (mut ps, mut pp) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for _ in 0..n {
-        let u = rng.random::<f32>();
-        ps.push((u < 0.4) as u8 as f32);
-        pp.push((0.4..0.7).contains(&u) as u8 as f32);
-    }
-    let ps = Tensor::<4>::from_data(TensorData::new(ps, [n, 1, 1, 1]), device);
-    let pp = Tensor::<4>::from_data(TensorData::new(pp, [n, 1, 1, 1]), device);
-    let pc = (ps.clone() + pp.clone()).neg() + 1.0;
-    shuffled * ps + patch * pp + close * pc
+    mix_by_shares(vec![shuffled, patch, close], &[0.4, 0.3, 0.3], rng)
 }
