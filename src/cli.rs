@@ -132,6 +132,15 @@ struct TrainArgs {
     /// photo_mixed (shuffled tiles, patchworks, close-ups).
     #[arg(long, value_parser = ["overlay", "mixed", "shuffle", "photo_mixed"])]
     synthetic: Option<String>,
+    /// Override the width of A's dense bottleneck (digits; default 16).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    latent: Option<u16>,
+    /// Override σ of the Gaussian noise on A's inputs (eq. 1).
+    #[arg(long, value_parser = non_negative)]
+    noise_std: Option<f32>,
+    /// Override the coarse-dropout probability on A's inputs (eq. 2).
+    #[arg(long, value_parser = probability)]
+    dropout_p: Option<f32>,
 }
 
 #[derive(Args)]
@@ -233,6 +242,20 @@ struct BenchArgs {
     ae_widths: Option<Vec<usize>>,
 }
 
+fn non_negative(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a finite number ≥ 0")),
+    }
+}
+
+fn probability(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a probability between 0 and 1")),
+    }
+}
+
 /// A synthetic-outlier kind by its recipe name (clap has checked the name).
 fn synthetic_kind(name: &str) -> SyntheticKind {
     serde_json::from_value(serde_json::Value::String(name.into())).expect("clap checked the value")
@@ -251,6 +274,8 @@ fn recipe_from(a: &TrainArgs) -> Recipe {
     if let Some(v) = &a.synthetic {
         r.augment.synthetic = synthetic_kind(v);
     }
+    if let Some(v) = a.noise_std { r.augment.noise_std = v }
+    if let Some(v) = a.dropout_p { r.augment.dropout_p = v }
     if a.max_train.is_some() { r.max_train = a.max_train }
     r
 }
@@ -293,7 +318,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let plan = train::TrainPlan {
                 digits: if a.all { (0..10).collect() } else { vec![a.positive.unwrap()] },
                 recipe: recipe_from(&a),
-                config: DetectorConfig::mnist(),
+                config: {
+                    let mut c = DetectorConfig::mnist();
+                    if let Some(l) = a.latent {
+                        c.autoencoder.latent = l as usize;
+                    }
+                    c
+                },
                 data_dir: a.data,
                 out_dir: a.out,
                 checkpoint_dir: a.checkpoints,

@@ -2,10 +2,15 @@
 //! (`BurnpackStore`); burn-import is a deprecated shim in burn 0.22 (it re-exports burn-onnx), so
 //! it plays no part. The same bytes load natively and in the browser; the manifest holds what the
 //! bytes do not: configuration, λ, threshold, recipe, metrics and a SHA-256 of the file.
+//!
+//! Shipped weights are stored at half precision (burn-store's `HalfPrecisionAdapter`: convolution
+//! and dense weights as f16, batch-norm statistics as f32) and widened back to f32 on load, which
+//! halves what the page downloads. Training quantises its detector the same way *before* it picks
+//! the threshold and measures, so every number in the manifest belongs to the bytes shipped.
 
 use burn::prelude::*;
-use burn::store::{BurnpackStore, ModuleSnapshot};
-use burn::tensor::Bytes;
+use burn::store::{BurnpackStore, FloatCastAdapter, HalfPrecisionAdapter, ModuleSnapshot};
+use burn::tensor::{Bytes, DType};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -42,6 +47,9 @@ pub struct ModelEntry {
     pub config: DetectorConfig,
     pub recipe: Recipe,
     pub training_seconds: f64,
+    /// How the weights are stored (`f32` for manifests written before this field existed).
+    #[serde(default)]
+    pub precision: Precision,
     /// Written by `connective eval`.
     #[serde(default)]
     pub metrics: serde_json::Value,
@@ -100,9 +108,27 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// How weights are stored in a burnpack file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Every tensor as f32: bit-exact.
+    #[default]
+    F32,
+    /// Convolution and dense weights as f16, batch-norm statistics as f32 (f16 would underflow
+    /// the running variances): half the bytes, weights rounded to 11 significant bits.
+    F16,
+}
+
+/// What training writes to `models/`.
+pub const SHIPPED_PRECISION: Precision = Precision::F16;
+
 /// Serialises a detector's weights to burnpack bytes.
-pub fn detector_to_bytes(detector: &Detector) -> Result<Vec<u8>> {
+pub fn detector_to_bytes(detector: &Detector, precision: Precision) -> Result<Vec<u8>> {
     let mut store = BurnpackStore::from_bytes(None);
+    if precision == Precision::F16 {
+        store = store.with_to_adapter(HalfPrecisionAdapter::new());
+    }
     detector
         .save_into(&mut store)
         .map_err(|e| Error::model("detector", format!("cannot serialise: {e}")))?;
@@ -114,7 +140,8 @@ pub fn detector_to_bytes(detector: &Detector) -> Result<Vec<u8>> {
 /// architecture must be present with its shape; anything else is an error naming the tensor.
 pub fn detector_from_bytes(name: &str, config: &DetectorConfig, bytes: &[u8], device: &Device) -> Result<Detector> {
     let mut detector = config.init(device);
-    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec())));
+    // Whatever precision the file holds, the networks compute in f32.
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec()))).with_from_adapter(FloatCastAdapter::to(DType::F32));
     let result = detector
         .load_from(&mut store)
         .map_err(|e| Error::model(name, format!("cannot load weights: {e}")))?;
@@ -122,6 +149,16 @@ pub fn detector_from_bytes(name: &str, config: &DetectorConfig, bytes: &[u8], de
         return Err(Error::model(name, format!("weights do not fit the architecture: {result}")));
     }
     Ok(detector)
+}
+
+/// The detector as it will be after a trip through a file of `precision`, with those bytes:
+/// training calls this before it picks the threshold, so the threshold fits the shipped weights.
+pub fn as_stored(detector: Detector, config: &DetectorConfig, precision: Precision, device: &Device) -> Result<(Detector, Vec<u8>)> {
+    let bytes = detector_to_bytes(&detector, precision)?;
+    if precision == Precision::F32 {
+        return Ok((detector, bytes));
+    }
+    Ok((detector_from_bytes("detector", config, &bytes, device)?, bytes))
 }
 
 /// Checks bytes against the manifest entry (size and SHA-256) before loading them.

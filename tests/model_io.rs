@@ -24,23 +24,67 @@ fn save_load_round_trip_is_bit_exact() {
     let device = Device::flex();
     let config = DetectorConfig::mnist();
     let detector = config.init(&device);
-    let bytes = detector_to_bytes(&detector).unwrap();
+    let bytes = detector_to_bytes(&detector, Precision::F32).unwrap();
     let loaded = detector_from_bytes("t", &config, &bytes, &device).unwrap();
     let (before, after) = (tensors(&detector), tensors(&loaded));
     assert!(before.len() > 20, "{} tensors", before.len());
     assert_eq!(before, after);
-    assert_eq!(detector_to_bytes(&loaded).unwrap().len(), bytes.len());
+    assert_eq!(detector_to_bytes(&loaded, Precision::F32).unwrap().len(), bytes.len());
     let a = detect_sync(&detector, batch(&device), 0.5, true).unwrap();
     let b = detect_sync(&loaded, batch(&device), 0.5, true).unwrap();
     assert_eq!(a.score, b.score);
     assert_eq!(a.reconstruction, b.reconstruction);
 }
 
+fn floats(d: &Detector) -> Vec<(String, Vec<f32>)> {
+    d.collect(None, None, false)
+        .into_iter()
+        .map(|t| {
+            assert_eq!(t.dtype, burn::tensor::DType::F32, "{} is not f32 in memory", t.name);
+            let b = t.to_bytes().unwrap();
+            (t.name.clone(), b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        })
+        .collect()
+}
+
+#[test]
+fn half_precision_files_are_half_the_size_load_as_f32_and_are_stable() {
+    let device = Device::flex();
+    let config = DetectorConfig::mnist();
+    let detector = config.init(&device);
+    let full = detector_to_bytes(&detector, Precision::F32).unwrap();
+    let (stored, half) = as_stored(detector.clone(), &config, Precision::F16, &device).unwrap();
+    assert!(half.len() * 100 < full.len() * 55, "{} vs {} bytes", half.len(), full.len());
+    // Every weight is the f16 nearest to the f32 one; batch-norm statistics stay exact.
+    let (before, after) = (floats(&detector), floats(&stored));
+    assert_eq!(before.len(), after.len());
+    let mut rounded = 0;
+    for ((name, a), (name2, b)) in before.iter().zip(&after) {
+        assert_eq!(name, name2);
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(*y, burn::tensor::f16::from_f32(*x).to_f32(), "{name}");
+        }
+        if name.contains("running_var") {
+            assert_eq!(a, b, "{name} must stay f32");
+        }
+        rounded += (a != b) as usize;
+    }
+    assert!(rounded > 10, "only {rounded} tensors changed: nothing was stored as f16");
+    // A second trip changes nothing, and the loaded model computes in f32 like any other.
+    assert_eq!(floats(&as_stored(stored.clone(), &config, Precision::F16, &device).unwrap().0), after);
+    let reloaded = detector_from_bytes("h", &config, &half, &device).unwrap();
+    let a = detect_sync(&stored, batch(&device), 0.5, false).unwrap();
+    let b = detect_sync(&reloaded, batch(&device), 0.5, false).unwrap();
+    assert_eq!(a.score, b.score);
+    // A truncated half-precision file is an error too.
+    assert!(detector_from_bytes("h", &config, &half[..half.len() - 1], &device).is_err());
+}
+
 #[test]
 fn truncated_altered_or_mismatched_models_are_errors() {
     let device = Device::flex();
     let config = DetectorConfig::mnist();
-    let bytes = detector_to_bytes(&config.init(&device)).unwrap();
+    let bytes = detector_to_bytes(&config.init(&device), Precision::F32).unwrap();
     for cut in [0, 10, bytes.len() / 2, bytes.len() - 1] {
         let r = detector_from_bytes("cut", &config, &bytes[..cut], &device);
         assert!(r.is_err(), "{cut} bytes loaded");
@@ -67,8 +111,13 @@ fn truncated_altered_or_mismatched_models_are_errors() {
         config: config.clone(),
         recipe: Default::default(),
         training_seconds: 0.0,
+        precision: Precision::F32,
         metrics: serde_json::Value::Null,
     };
+    // Manifests written before the precision field existed read as f32.
+    let mut old = serde_json::to_value(&entry).unwrap();
+    old.as_object_mut().unwrap().remove("precision");
+    assert_eq!(serde_json::from_value::<ModelEntry>(old).unwrap().precision, Precision::F32);
     assert!(load_entry(&entry, &bytes, &device).is_ok());
     let e = load_entry(&entry, &bytes[..100], &device).err().unwrap().to_string();
     assert!(e.contains("truncated"), "{e}");

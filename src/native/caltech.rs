@@ -19,11 +19,11 @@ use super::checkpoint::Checkpointer;
 use super::jobs::{in_parallel, trained_message};
 use super::photos::{PhotoFolder, photo_split};
 use super::plot::{Series, bar_chart, y_range_for};
-use super::train::{TrainData, train_detector};
+use super::train::{TrainData, Trained, train_detector};
 use crate::connective::{Detector, DetectorConfig};
 use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at, mean_std, positive_quantile};
-use crate::model_io::{Manifest, ModelEntry, detector_to_bytes, sha256_hex};
+use crate::model_io::{Manifest, ModelEntry, sha256_hex};
 use crate::recipe::{PHOTO_AE_IMAGES, PHOTO_CLF_IMAGES, Recipe};
 use crate::scoring::score_and_baseline;
 
@@ -113,7 +113,7 @@ pub fn train_and_test(
     plan: &PhotoPlan,
     ckpt: &Checkpointer,
     bar: &ProgressBar,
-) -> Result<(Detector, Recipe, PhotoResult)> {
+) -> Result<(Trained, Recipe, PhotoResult)> {
     let (mut train, mut clf, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut n_train, mut n_clf, mut n_val, mut n_test) = (0, 0, 0, 0);
     for class in classes {
@@ -186,7 +186,7 @@ pub fn train_and_test(
         threshold: trained.threshold,
         training_seconds: trained.state.seconds,
     };
-    Ok((trained.detector, recipe, result))
+    Ok((trained, recipe, result))
 }
 
 /// Loads the photo folder and warns about every file that could not be decoded.
@@ -425,8 +425,8 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
     let results = in_parallel(plan.models.clone(), plan.jobs, |c| model_name(c), |classes, bar| {
         let name = model_name(&classes);
         let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
-        let (detector, recipe, result) = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, bar)?;
-        let bytes = detector_to_bytes(&detector)?;
+        let (trained, recipe, result) = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, bar)?;
+        let bytes = trained.bytes;
         let file = format!("{name}.bpk");
         let path = plan.out_dir.join(&file);
         std::fs::write(&path, &bytes).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
@@ -435,7 +435,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
             file,
             sha256: sha256_hex(&bytes),
             bytes: bytes.len() as u64,
-            parameters: detector.num_params(),
+            parameters: trained.detector.num_params(),
             dataset: "caltech101".into(),
             positive_classes: classes.clone(),
             lambda: recipe.lambda,
@@ -444,6 +444,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
             config: photo.config.clone(),
             recipe,
             training_seconds: result.training_seconds,
+            precision: trained.precision,
             metrics: json!({
                 "held_out_test": {
                     "what": format!("{:.0} % of each positive class's photos, never trained on, plus as many clutter photos (50 % outliers)", TEST_FRACTION * 100.0),

@@ -19,6 +19,7 @@ use crate::classifier::Classifier;
 use crate::connective::{Detector, DetectorConfig, connect};
 use crate::error::{Error, Result};
 use crate::metrics;
+use crate::model_io::{Precision, SHIPPED_PRECISION, as_stored};
 use crate::recipe::Recipe;
 use crate::scoring::{batch_tensor, detect_sync};
 
@@ -46,6 +47,9 @@ pub struct Trained {
     pub threshold: f32,
     pub val_scores: Vec<f32>,
     pub state: TrainState,
+    /// The detector's weights as shipped (`model_io::SHIPPED_PRECISION`).
+    pub bytes: Vec<u8>,
+    pub precision: Precision,
 }
 
 /// Whether two recipes train the same reconstructor (so a new classifier may reuse it).
@@ -296,7 +300,8 @@ pub fn train_detector(
         ckpt.save_state(&state)?;
     }
     let clf_best: Classifier = ckpt.load_module("clf_best.bpk", config.classifier.init(&device))?;
-    let detector = Detector { autoencoder: ae_best, classifier: clf_best };
+    // The threshold and everything measured from here on belong to the weights as shipped.
+    let (detector, bytes) = as_stored(Detector { autoencoder: ae_best, classifier: clf_best }, config, SHIPPED_PRECISION, &device)?;
 
     // ---- The threshold: a quantile of f(x) on validation positives, nothing else.
     let mut val_scores = Vec::with_capacity(n_val);
@@ -308,7 +313,7 @@ pub fn train_detector(
         .ok_or_else(|| Error::model("detector", "no finite validation scores"))?;
     state.seconds = base_seconds + started.elapsed().as_secs_f64();
     ckpt.save_state(&state)?;
-    Ok(Trained { detector, threshold, val_scores, state })
+    Ok(Trained { detector, threshold, val_scores, state, bytes, precision: SHIPPED_PRECISION })
 }
 
 /// Where `connective train` writes, and how.
@@ -350,7 +355,7 @@ fn train_one_digit(
     bar: &ProgressBar,
     manifest_lock: &std::sync::Mutex<()>,
 ) -> Result<crate::model_io::ModelEntry> {
-    use crate::model_io::{Manifest, ModelEntry, detector_to_bytes, sha256_hex};
+    use crate::model_io::{Manifest, ModelEntry, sha256_hex};
     let r = &plan.recipe;
     let split = super::data::positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.seed, r.max_train);
     let train = super::data::to_unit(&mnist.train_images, &split.train);
@@ -359,14 +364,14 @@ fn train_one_digit(
     let name = format!("mnist-{digit}");
     let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
     let trained = train_detector(&plan.config, r, &data, &ckpt, plan.resume, plan.retrain_classifier, bar)?;
-    let bytes = detector_to_bytes(&trained.detector)?;
+    let bytes = &trained.bytes;
     let file = format!("{name}.bpk");
     let path = plan.out_dir.join(&file);
-    std::fs::write(&path, &bytes).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+    std::fs::write(&path, bytes).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
     let entry = ModelEntry {
         name: name.clone(),
         file,
-        sha256: sha256_hex(&bytes),
+        sha256: sha256_hex(bytes),
         bytes: bytes.len() as u64,
         parameters: trained.detector.num_params(),
         dataset: "mnist".into(),
@@ -381,6 +386,7 @@ fn train_one_digit(
         config: plan.config.clone(),
         recipe: r.clone(),
         training_seconds: trained.state.seconds,
+        precision: trained.precision,
         metrics: serde_json::json!({
             "val_positive_acceptance": trained.val_scores.iter().filter(|&&s| s >= trained.threshold).count() as f64 / trained.val_scores.len() as f64,
             "ae_history": trained.state.ae_history,
