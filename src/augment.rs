@@ -50,6 +50,11 @@ pub struct AugmentConfig {
     /// a reconstruction as A makes it for an image it has not memorised.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub clf_views: f32,
+    /// Fraction of hard negatives whose reconstruction is partly (30–100 %) another positive's
+    /// reconstruction: A rebuilt *something* of the class, but not this image, which is what the
+    /// connective image of an outlier shows. Drawn after, and on top of, the other kinds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub swap_fraction: f32,
 }
 
 /// Off knobs stay out of the JSON, so recipes written before they existed keep their identity
@@ -97,6 +102,7 @@ impl Default for AugmentConfig {
             synthetic: SyntheticKind::Mixed,
             hflip: false,
             clf_views: 0.0,
+            swap_fraction: 0.0,
         }
     }
 }
@@ -247,12 +253,20 @@ pub fn hard_negative(ax: Tensor<4>, cfg: &AugmentConfig, rng: &mut StdRng) -> Te
         pick_warp.push(warp as u8 as f32);
         pick_erase.push(erase as u8 as f32);
     }
+    let other = (cfg.swap_fraction > 0.0 && b > 1).then(|| Tensor::cat(vec![ax.clone().slice([1..b]), ax.clone().slice([0..1])], 0));
     let noisy = (ax + Tensor::<4>::from_data(TensorData::new(noise, [b, c, h, w]), &device)).clamp(0.0, 1.0);
     let pb = Tensor::<4>::from_data(TensorData::new(pick_blur, [b, 1, 1, 1]), &device);
     let pw = Tensor::<4>::from_data(TensorData::new(pick_warp, [b, 1, 1, 1]), &device);
     let pe = Tensor::<4>::from_data(TensorData::new(pick_erase, [b, 1, 1, 1]), &device);
     let pn = (pb.clone() + pw.clone() + pe.clone()).neg() + 1.0;
-    blurred * pb + warped * pw + erased * pe + noisy * pn
+    let negative = blurred * pb + warped * pw + erased * pe + noisy * pn;
+    let Some(other) = other else { return negative };
+    // Only recipes with swaps draw these numbers, so the others keep their random stream.
+    let t: Vec<f32> = (0..b)
+        .map(|_| if rng.random::<f32>() < cfg.swap_fraction { 0.3 + 0.7 * rng.random::<f32>() } else { 0.0 })
+        .collect();
+    let t = Tensor::<4>::from_data(TensorData::new(t, [b, 1, 1, 1]), &device);
+    negative * (t.clone().neg() + 1.0) + other * t
 }
 
 /// A synthetic outlier made from positives: each image plus another image of the batch turned by

@@ -141,6 +141,9 @@ struct TrainArgs {
     /// Override the coarse-dropout probability on A's inputs (eq. 2).
     #[arg(long, value_parser = probability)]
     dropout_p: Option<f32>,
+    /// Share of hard negatives whose reconstruction is partly another positive's (default 0).
+    #[arg(long, value_parser = probability)]
+    swap_fraction: Option<f32>,
 }
 
 #[derive(Args)]
@@ -208,6 +211,13 @@ struct EvalArgs {
     /// Caltech experiments: how synthetic outliers are made (default shuffle).
     #[arg(long, value_parser = ["shuffle", "photo_mixed"])]
     synthetic: Option<String>,
+    /// Caltech experiments: share of hard negatives rebuilt partly from another photo (default 0).
+    #[arg(long, value_parser = probability)]
+    swap_fraction: Option<f32>,
+    /// Caltech experiments: take each run's finished reconstructor from this earlier --work folder
+    /// (same A recipe) and train only a new classifier.
+    #[arg(long)]
+    reuse_reconstructors: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -276,6 +286,7 @@ fn recipe_from(a: &TrainArgs) -> Recipe {
     }
     if let Some(v) = a.noise_std { r.augment.noise_std = v }
     if let Some(v) = a.dropout_p { r.augment.dropout_p = v }
+    if let Some(v) = a.swap_fraction { r.augment.swap_fraction = v }
     if a.max_train.is_some() { r.max_train = a.max_train }
     r
 }
@@ -352,6 +363,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 clf_fraction: a.clf_fraction,
                 clf_views: a.clf_views,
                 synthetic: a.synthetic.as_deref().map(synthetic_kind),
+                swap_fraction: a.swap_fraction,
+                reuse_reconstructors: a.reuse_reconstructors,
                 json: a.json,
                 plot: a.plot,
                 readme: a.readme,

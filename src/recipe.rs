@@ -99,6 +99,7 @@ impl Recipe {
                 synthetic: SyntheticKind::Shuffle,
                 hflip: true,
                 clf_views: 0.0,
+                swap_fraction: 0.0,
             },
         }
     }

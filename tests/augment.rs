@@ -151,3 +151,35 @@ fn synthetic_mixed_keeps_shape_range_and_changes_every_image() {
     let again = vals(synthetic_mixed(ramp(64), &mut StdRng::seed_from_u64(2)));
     assert_eq!(out, again);
 }
+
+#[test]
+fn swapped_negatives_lean_30_to_100_percent_towards_another_reconstruction() {
+    // Sixteen different images, so that "another reconstruction" is another picture.
+    let distinct = || {
+        let v: Vec<f32> = (0..16 * 784).map(|i| ((i % 784) as f32 / 783.0) * (0.2 + 0.05 * (i / 784) as f32)).collect();
+        Tensor::<4>::from_data(TensorData::new(v, [16, 1, 28, 28]), &dev())
+    };
+    let x = distinct();
+    let other = vals(Tensor::cat(vec![x.clone().slice([1..16]), x.clone().slice([0..1])], 0));
+    let plain = AugmentConfig::default();
+    let swap = AugmentConfig { swap_fraction: 1.0, ..plain };
+    // The swap draws come after the others: the same seed gives the same underlying negative.
+    let base = vals(hard_negative(x.clone(), &plain, &mut StdRng::seed_from_u64(9)));
+    let out = vals(hard_negative(x, &swap, &mut StdRng::seed_from_u64(9)));
+    for i in 0..16 {
+        let r = i * 784..(i + 1) * 784;
+        let (b, o, y) = (&base[r.clone()], &other[r.clone()], &out[r]);
+        // y = (1 − t)·b + t·o: find t by least squares, then check the fit.
+        let (num, den): (f64, f64) = b.iter().zip(o).zip(y).fold((0.0, 0.0), |(n, d), ((&b, &o), &y)| {
+            (n + (y - b) as f64 * (o - b) as f64, d + ((o - b) as f64).powi(2))
+        });
+        let t = num / den;
+        assert!((0.3 - 1e-4..=1.0 + 1e-4).contains(&t), "image {i}: t = {t}");
+        let worst = b.iter().zip(o).zip(y).map(|((&b, &o), &y)| (y as f64 - (b as f64 + t * (o - b) as f64)).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-4, "image {i}: not a blend (off by {worst})");
+    }
+    // At 0 (every shipped recipe) nothing changes and nothing is written to the recipe.
+    let again = vals(hard_negative(distinct(), &plain, &mut StdRng::seed_from_u64(9)));
+    assert_eq!(again, base);
+    assert!(!serde_json::to_string(&plain).unwrap().contains("swap"));
+}

@@ -112,6 +112,7 @@ pub fn train_and_test(
     seed: u64,
     plan: &PhotoPlan,
     ckpt: &Checkpointer,
+    retrain_classifier: bool,
     bar: &ProgressBar,
 ) -> Result<(Trained, Recipe, PhotoResult)> {
     let (mut train, mut clf, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -149,7 +150,7 @@ pub fn train_and_test(
         recipe.clf_epochs = Recipe::photos().with_photo_budget(n_clf * rc, plan.ae_images, plan.clf_images).clf_epochs;
     }
     let data = TrainData { shape, train: &train, clf_train: (n_clf > 0).then_some(&clf[..]), val: &val };
-    let trained = train_detector(&plan.config, &recipe, &data, ckpt, true, false, bar)?;
+    let trained = train_detector(&plan.config, &recipe, &data, ckpt, !retrain_classifier, retrain_classifier, bar)?;
 
     // The test set: every held-out positive and as many clutter photos (fewer positives when
     // clutter runs short), both drawn with the run's seed.
@@ -222,6 +223,10 @@ pub struct ProtocolOptions {
     pub clf_fraction: Option<f64>,
     pub clf_views: Option<f32>,
     pub synthetic: Option<crate::augment::SyntheticKind>,
+    pub swap_fraction: Option<f32>,
+    /// Reuse the finished reconstructors of an earlier protocol run (its work folder) and train
+    /// only new classifiers: a paired comparison of C recipes on the very same A.
+    pub reuse_reconstructors: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub plot: Option<PathBuf>,
     pub readme: Option<PathBuf>,
@@ -252,6 +257,9 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     }
     if let Some(v) = opts.clf_views {
         plan.recipe.augment.clf_views = v;
+    }
+    if let Some(v) = opts.swap_fraction {
+        plan.recipe.augment.swap_fraction = v;
     }
     let folder = load_folder(&opts.data_dir, plan.size, &[])?;
     if folder.class(CLUTTER).is_err() {
@@ -292,7 +300,14 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
             }
             bar.set_message(classes.join(", "));
             let ckpt = Checkpointer::new(opts.work_dir.join(format!("n{n}-r{r}")))?;
-            let (_, _, result) = train_and_test(&folder, &classes, seed, &plan, &ckpt, bar)?;
+            let retrain = match &opts.reuse_reconstructors {
+                Some(from) if ckpt.load_state()?.is_none() => {
+                    adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), &recipe_key, &ckpt)?;
+                    true
+                }
+                _ => false,
+            };
+            let (_, _, result) = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, bar)?;
             std::fs::write(&path, serde_json::to_string_pretty(&(&recipe_key, &result)).unwrap())
                 .map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
             Ok((n, result))
@@ -315,6 +330,29 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
         std::fs::write(p, new).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
     }
     Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Copies a finished reconstructor (and its training state) from another protocol run of the same
+/// run number into `ckpt`, after checking that the other run trained A exactly as this one would:
+/// same networks, photo budget and splits, and an A recipe `train_detector` accepts for a new C.
+fn adopt_reconstructor(from: &Path, from_result: &Path, recipe_key: &str, ckpt: &Checkpointer) -> Result<()> {
+    let io = |p: &Path, e: &dyn std::fmt::Display| Error::data(p.display().to_string(), e.to_string());
+    let text = std::fs::read_to_string(from_result).map_err(|e| io(from_result, &e))?;
+    let (their_key, _): (String, PhotoResult) = serde_json::from_str(&text).map_err(|e| io(from_result, &e))?;
+    let parse = |k: &str| serde_json::from_str::<Vec<serde_json::Value>>(k).map_err(|e| io(from_result, &e));
+    let (theirs, ours) = (parse(&their_key)?, parse(recipe_key)?);
+    // Tuple fields: recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test fraction.
+    // All but the recipe (checked by `train_detector`) and C's image budget must match.
+    for i in [1, 2, 4, 5, 6] {
+        if theirs.get(i) != ours.get(i) {
+            return Err(Error::Config(format!("{} trained its reconstructor differently (field {i} of its key differs)", from_result.display())));
+        }
+    }
+    for f in ["ae_best.bpk", "ae_last.bpk", "ae_optim.bpk", "state.json"] {
+        let src = from.join(f);
+        std::fs::copy(&src, ckpt.path(f)).map_err(|e| io(&src, &e))?;
+    }
+    Ok(())
 }
 
 fn published(n: usize) -> Option<((f64, f64), (f64, f64))> {
@@ -425,7 +463,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
     let results = in_parallel(plan.models.clone(), plan.jobs, |c| model_name(c), |classes, bar| {
         let name = model_name(&classes);
         let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
-        let (trained, recipe, result) = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, bar)?;
+        let (trained, recipe, result) = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, false, bar)?;
         let bytes = trained.bytes;
         let file = format!("{name}.bpk");
         let path = plan.out_dir.join(&file);
