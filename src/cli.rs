@@ -214,6 +214,12 @@ struct EvalArgs {
     /// Caltech experiments: share of hard negatives rebuilt partly from another photo (default 0).
     #[arg(long, value_parser = probability)]
     swap_fraction: Option<f32>,
+    /// Caltech experiments: widths of C's convolutions (default 16,32,64).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
+    clf_widths: Option<Vec<u16>>,
+    /// Caltech experiments: anneal C's learning rate along a cosine, as for digits (default: constant).
+    #[arg(long)]
+    clf_cosine: bool,
     /// Caltech experiments: take each run's finished reconstructor from this earlier --work folder
     /// (same A recipe) and train only a new classifier.
     #[arg(long)]
@@ -248,8 +254,16 @@ struct BenchArgs {
     #[arg(long)]
     model: Option<PathBuf>,
     /// Try other widths of A (full, half, quarter resolution), e.g. 8,16,32.
-    #[arg(long, value_delimiter = ',')]
-    ae_widths: Option<Vec<usize>>,
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
+    ae_widths: Option<Vec<u16>>,
+}
+
+/// Three network widths, one per resolution, e.g. `8,16,32`.
+fn three_widths(flag: &str, w: &[u16]) -> anyhow::Result<[usize; 3]> {
+    match w {
+        &[a, b, c] => Ok([a as usize, b as usize, c as usize]),
+        _ => anyhow::bail!("{flag} takes 3 values (one width per resolution, e.g. 8,16,32), not {}", w.len()),
+    }
 }
 
 fn non_negative(s: &str) -> Result<f32, String> {
@@ -365,6 +379,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 synthetic: a.synthetic.as_deref().map(synthetic_kind),
                 swap_fraction: a.swap_fraction,
                 reuse_reconstructors: a.reuse_reconstructors,
+                clf_cosine: a.clf_cosine,
+                clf_widths: a.clf_widths.as_deref().map(|w| three_widths("--clf-widths", w)).transpose()?,
                 json: a.json,
                 plot: a.plot,
                 readme: a.readme,
@@ -394,7 +410,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(a) => {
             let mut config = DetectorConfig::mnist();
             if let Some(w) = &a.ae_widths {
-                config.autoencoder.widths = [w[0], w[1], w[2]];
+                config.autoencoder.widths = three_widths("--ae-widths", w)?;
             }
             let detector = match &a.model {
                 Some(p) => Some(score::load_model(p)?.1),

@@ -23,6 +23,13 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["train", "--data", "/tmp", "--positive", "12"], "12");
     fails_with(&["eval", "--data", "/tmp", "--models", "/tmp"], "missing");
     fails_with(&["score", "--model", "/no/model.bpk", "x.png"], "manifest");
+    // Experiment knobs are checked before anything runs (a short width list once panicked).
+    fails_with(&["bench", "--ae-widths", "8"], "3 values");
+    fails_with(&["bench", "--ae-widths", "8,0,32"], "0");
+    fails_with(&["train", "--data", "/tmp", "--positive", "3", "--dropout-p", "2"], "probability");
+    fails_with(&["train", "--data", "/tmp", "--positive", "3", "--noise-std=-1"], "≥ 0");
+    fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--clf-widths", "8,16"], "3 values");
+    fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--swap-fraction", "nan"], "probability");
     let tmp = std::env::temp_dir().join(format!("connective-cli-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     std::fs::write(tmp.join("manifest.json"), "{ not json").unwrap();

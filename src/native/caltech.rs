@@ -227,6 +227,8 @@ pub struct ProtocolOptions {
     /// Reuse the finished reconstructors of an earlier protocol run (its work folder) and train
     /// only new classifiers: a paired comparison of C recipes on the very same A.
     pub reuse_reconstructors: Option<PathBuf>,
+    pub clf_cosine: bool,
+    pub clf_widths: Option<[usize; 3]>,
     pub json: Option<PathBuf>,
     pub plot: Option<PathBuf>,
     pub readme: Option<PathBuf>,
@@ -260,6 +262,10 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     }
     if let Some(v) = opts.swap_fraction {
         plan.recipe.augment.swap_fraction = v;
+    }
+    plan.recipe.clf_cosine |= opts.clf_cosine;
+    if let Some(w) = opts.clf_widths {
+        plan.config.classifier.widths = w;
     }
     let folder = load_folder(&opts.data_dir, plan.size, &[])?;
     if folder.class(CLUTTER).is_err() {
@@ -342,8 +348,12 @@ fn adopt_reconstructor(from: &Path, from_result: &Path, recipe_key: &str, ckpt: 
     let parse = |k: &str| serde_json::from_str::<Vec<serde_json::Value>>(k).map_err(|e| io(from_result, &e));
     let (theirs, ours) = (parse(&their_key)?, parse(recipe_key)?);
     // Tuple fields: recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test fraction.
-    // All but the recipe (checked by `train_detector`) and C's image budget must match.
-    for i in [1, 2, 4, 5, 6] {
+    // All but the recipe (checked by `train_detector`), C's network and C's image budget must match.
+    let autoencoder = |key: &[serde_json::Value]| key.get(1).and_then(|c| c.get("autoencoder")).cloned();
+    if autoencoder(&theirs).is_none() || autoencoder(&theirs) != autoencoder(&ours) {
+        return Err(Error::Config(format!("{} trained another reconstructor network", from_result.display())));
+    }
+    for i in [2, 4, 5, 6] {
         if theirs.get(i) != ours.get(i) {
             return Err(Error::Config(format!("{} trained its reconstructor differently (field {i} of its key differs)", from_result.display())));
         }
