@@ -322,6 +322,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 seed: a.seed.unwrap_or(7),
                 jobs: a.jobs,
                 quick: a.quick,
+                retrain_classifier: a.retrain_classifier,
             };
             for e in caltech::train_shipped(&plan)? {
                 let m = &e.metrics["held_out_test"];

@@ -454,6 +454,8 @@ pub struct ShipPlan {
     pub seed: u64,
     pub jobs: usize,
     pub quick: bool,
+    /// Keep each finished reconstructor in the checkpoints and train only a new classifier.
+    pub retrain_classifier: bool,
 }
 
 /// Trains the photo detectors of `plan` and writes each model and its manifest entry (with the
@@ -473,7 +475,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
     let results = in_parallel(plan.models.clone(), plan.jobs, |c| model_name(c), |classes, bar| {
         let name = model_name(&classes);
         let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
-        let (trained, recipe, result) = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, false, bar)?;
+        let (trained, recipe, result) = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, plan.retrain_classifier, bar)?;
         let bytes = trained.bytes;
         let file = format!("{name}.bpk");
         let path = plan.out_dir.join(&file);
