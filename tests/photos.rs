@@ -184,6 +184,31 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     assert!(again.status.success());
     let json2: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.join("caltech.json")).unwrap()).unwrap();
     assert_eq!(json["by_positives"], json2["by_positives"]);
+
+    // A classifier-only change on the same reconstructors: each run adopts the finished A (the
+    // very same bytes) and trains only C; a change to A's network is refused with a reason.
+    let reuse = |work: &str, extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_connective"))
+            .args(["eval", "--protocol", "caltech", "--quick", "--sizes", "1", "--repeats", "1", "--data"])
+            .arg(fixture_folder())
+            .arg("--work")
+            .arg(tmp.join(work))
+            .arg("--reuse-reconstructors")
+            .arg(tmp.join("work"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = reuse("paired", &["--clf-cosine", "--swap-fraction", "0.5"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ae = |work: &str| std::fs::read(tmp.join(work).join("n1-r0").join("ae_best.bpk")).unwrap();
+    assert_eq!(ae("paired"), ae("work"), "the reconstructor was not reused as is");
+    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.join("paired/n1-r0/state.json")).unwrap()).unwrap();
+    assert!(state["recipe_json"].as_str().unwrap().contains("swap_fraction"), "C was not trained with the new recipe");
+    assert!(state["clf_epochs_done"].as_u64().unwrap() > 0);
+    let out = reuse("other-a", &["--latent", "8"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("another reconstructor") && !err.contains("panicked"), "{err}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

@@ -306,13 +306,16 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
             }
             bar.set_message(classes.join(", "));
             let ckpt = Checkpointer::new(opts.work_dir.join(format!("n{n}-r{r}")))?;
-            let retrain = match &opts.reuse_reconstructors {
-                Some(from) if ckpt.load_state()?.is_none() => {
-                    adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), &recipe_key, &ckpt)?;
-                    true
-                }
-                _ => false,
-            };
+            // An adopted A is marked, so a run killed while its new C trains starts that C again
+            // (minutes) instead of resuming a checkpoint made with the other run's recipe.
+            let adopted = ckpt.path("adopted");
+            if let Some(from) = &opts.reuse_reconstructors
+                && ckpt.load_state()?.is_none()
+            {
+                std::fs::write(&adopted, from.display().to_string()).map_err(|e| Error::data(adopted.display().to_string(), e.to_string()))?;
+                adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), &recipe_key, &ckpt)?;
+            }
+            let retrain = adopted.exists();
             let (_, _, result) = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, bar)?;
             std::fs::write(&path, serde_json::to_string_pretty(&(&recipe_key, &result)).unwrap())
                 .map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
