@@ -217,6 +217,13 @@ struct EvalArgs {
     /// Caltech experiments: widths of C's convolutions (default 16,32,64).
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
     clf_widths: Option<Vec<u16>>,
+    /// Caltech experiments: C's own seed, for another draw of C on the same A.
+    #[arg(long)]
+    clf_seed: Option<u64>,
+    /// Caltech experiments: score each run by the mean logit of its C and the C's of the same run
+    /// in these earlier --work folders (same A: use with --reuse-reconstructors).
+    #[arg(long, value_delimiter = ',')]
+    average_with: Vec<PathBuf>,
     /// Caltech experiments: anneal C's learning rate along a cosine, as for digits (default: constant).
     #[arg(long)]
     clf_cosine: bool,
@@ -382,6 +389,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 reuse_reconstructors: a.reuse_reconstructors,
                 clf_cosine: a.clf_cosine,
                 clf_widths: a.clf_widths.as_deref().map(|w| three_widths("--clf-widths", w)).transpose()?,
+                clf_seed: a.clf_seed,
+                average_with: a.average_with,
                 json: a.json,
                 plot: a.plot,
                 readme: a.readme,

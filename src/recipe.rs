@@ -28,6 +28,10 @@ pub struct Recipe {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub clf_cosine: bool,
     pub lambda: f32,
+    /// C's own seed (initial weights and batches), when it should differ from `seed`: another
+    /// draw of C on the same A and data. Unset, C follows `seed` like everything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clf_seed: Option<u64>,
     /// The threshold accepts all but this fraction of the validation positives.
     pub threshold_quantile: f64,
     pub augment: AugmentConfig,
@@ -49,6 +53,7 @@ impl Default for Recipe {
             clf_lr: 1e-3,
             clf_cosine: true,
             lambda: DEFAULT_LAMBDA,
+            clf_seed: None,
             threshold_quantile: 0.05,
             augment: AugmentConfig::default(),
         }
@@ -83,6 +88,7 @@ impl Recipe {
             clf_lr: 1e-3,
             clf_cosine: false,
             lambda: DEFAULT_LAMBDA,
+            clf_seed: None,
             threshold_quantile: 0.05,
             augment: AugmentConfig {
                 noise_std: 0.1,

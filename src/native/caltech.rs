@@ -113,6 +113,7 @@ pub fn train_and_test(
     plan: &PhotoPlan,
     ckpt: &Checkpointer,
     retrain_classifier: bool,
+    average_with: &[PathBuf],
     bar: &ProgressBar,
 ) -> Result<(Trained, Recipe, PhotoResult)> {
     let (mut train, mut clf, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -170,8 +171,28 @@ pub fn train_and_test(
     }
     gather(folder, CLUTTER, &out_idx, &mut x)?;
     let labels: Vec<bool> = (0..2 * n_each).map(|i| i < n_each).collect();
-    let (crbnd, baseline) = score(&trained.detector, &x, shape, recipe.lambda)?;
-    let (_, val_baseline) = score(&trained.detector, &val, shape, recipe.lambda)?;
+    let (mut crbnd, baseline) = score(&trained.detector, &x, shape, recipe.lambda)?;
+    let (mut val_crbnd, val_baseline) = score(&trained.detector, &val, shape, recipe.lambda)?;
+    let mut threshold = trained.threshold;
+    if !average_with.is_empty() {
+        // Experiment: f(x) as the mean logit of this C and the C's of other runs on the same A.
+        let device = Device::flex();
+        for dir in average_with {
+            let file = dir.join("clf_best.bpk");
+            if !file.exists() {
+                return Err(Error::data(file.display().to_string(), "no classifier to average with"));
+            }
+            let classifier = Checkpointer::new(dir.clone())?.load_module("clf_best.bpk", plan.config.classifier.init(&device))?;
+            let member = Detector { autoencoder: trained.detector.autoencoder.clone(), classifier };
+            let (t, _) = score(&member, &x, shape, recipe.lambda)?;
+            let (v, _) = score(&member, &val, shape, recipe.lambda)?;
+            crbnd.iter_mut().zip(t).for_each(|(a, b)| *a += b);
+            val_crbnd.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+        }
+        let k = (average_with.len() + 1) as f32;
+        crbnd.iter_mut().chain(val_crbnd.iter_mut()).for_each(|s| *s /= k);
+        threshold = positive_quantile(&val_crbnd, recipe.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
+    }
     let baseline_threshold = positive_quantile(&val_baseline, recipe.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
     let pair = |s: &[f32], t: f32| Pair { auroc: auroc(s, &labels).unwrap_or(f64::NAN), f1: f1_at(s, &labels, t) };
     let result = PhotoResult {
@@ -182,9 +203,9 @@ pub fn train_and_test(
         n_val,
         n_test_positives: n_each,
         n_test_outliers: n_each,
-        crbnd: pair(&crbnd, trained.threshold),
+        crbnd: pair(&crbnd, threshold),
         recon_error: pair(&baseline, baseline_threshold),
-        threshold: trained.threshold,
+        threshold,
         training_seconds: trained.state.seconds,
     };
     Ok((trained, recipe, result))
@@ -229,6 +250,10 @@ pub struct ProtocolOptions {
     pub reuse_reconstructors: Option<PathBuf>,
     pub clf_cosine: bool,
     pub clf_widths: Option<[usize; 3]>,
+    /// C's own seed (another draw of C on the same A).
+    pub clf_seed: Option<u64>,
+    /// Average f(x) with the classifiers of the same runs in these earlier --work folders.
+    pub average_with: Vec<PathBuf>,
     pub json: Option<PathBuf>,
     pub plot: Option<PathBuf>,
     pub readme: Option<PathBuf>,
@@ -267,6 +292,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     if let Some(w) = opts.clf_widths {
         plan.config.classifier.widths = w;
     }
+    plan.recipe.clf_seed = opts.clf_seed.or(plan.recipe.clf_seed);
     let folder = load_folder(&opts.data_dir, plan.size, &[])?;
     if folder.class(CLUTTER).is_err() {
         return Err(Error::data(opts.data_dir.display().to_string(), format!("no {CLUTTER:?} folder: the outliers are missing")));
@@ -282,7 +308,12 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     }
     let results_dir = opts.work_dir.join("results");
     std::fs::create_dir_all(&results_dir).map_err(|e| Error::data(results_dir.display().to_string(), e.to_string()))?;
-    let recipe_key = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, plan.clf_fraction, TEST_FRACTION)).unwrap();
+    let detector_key = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, plan.clf_fraction, TEST_FRACTION)).unwrap();
+    let mut recipe_key = detector_key.clone();
+    if !opts.average_with.is_empty() {
+        // Not a recipe of one detector: runs averaged with others never pass for plain ones.
+        recipe_key.push_str(&format!(" averaged with {:?}", opts.average_with));
+    }
     let mut runs = Vec::new();
     for &n in &opts.sizes {
         for r in 0..opts.repeats {
@@ -313,10 +344,11 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
                 && ckpt.load_state()?.is_none()
             {
                 std::fs::write(&adopted, from.display().to_string()).map_err(|e| Error::data(adopted.display().to_string(), e.to_string()))?;
-                adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), &recipe_key, &ckpt)?;
+                adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), &detector_key, &ckpt)?;
             }
             let retrain = adopted.exists();
-            let (_, _, result) = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, bar)?;
+            let others: Vec<PathBuf> = opts.average_with.iter().map(|d| d.join(format!("n{n}-r{r}"))).collect();
+            let (_, _, result) = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, &others, bar)?;
             std::fs::write(&path, serde_json::to_string_pretty(&(&recipe_key, &result)).unwrap())
                 .map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
             Ok((n, result))
@@ -348,7 +380,8 @@ fn adopt_reconstructor(from: &Path, from_result: &Path, recipe_key: &str, ckpt: 
     let io = |p: &Path, e: &dyn std::fmt::Display| Error::data(p.display().to_string(), e.to_string());
     let text = std::fs::read_to_string(from_result).map_err(|e| io(from_result, &e))?;
     let (their_key, _): (String, PhotoResult) = serde_json::from_str(&text).map_err(|e| io(from_result, &e))?;
-    let parse = |k: &str| serde_json::from_str::<Vec<serde_json::Value>>(k).map_err(|e| io(from_result, &e));
+    // (An averaged run's key carries a suffix after the JSON of its own detector.)
+    let parse = |k: &str| serde_json::from_str::<Vec<serde_json::Value>>(k.split(" averaged with ").next().unwrap_or(k)).map_err(|e| io(from_result, &e));
     let (theirs, ours) = (parse(&their_key)?, parse(recipe_key)?);
     // Tuple fields: recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test fraction.
     // All but the recipe (checked by `train_detector`), C's network and C's image budget must match.
@@ -478,7 +511,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
     let results = in_parallel(plan.models.clone(), plan.jobs, |c| model_name(c), |classes, bar| {
         let name = model_name(&classes);
         let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
-        let (trained, recipe, result) = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, plan.retrain_classifier, bar)?;
+        let (trained, recipe, result) = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, plan.retrain_classifier, &[], bar)?;
         let bytes = trained.bytes;
         let file = format!("{name}.bpk");
         let path = plan.out_dir.join(&file);

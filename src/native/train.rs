@@ -206,6 +206,10 @@ pub fn train_detector(
 
     // ---- Phase 2: the classifier C on connective positives (label 1) and negatives (label 0).
     let bce = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&ad);
+    if let Some(s) = recipe.clf_seed {
+        ad.seed(s);
+    }
+    let clf_seed = recipe.clf_seed.unwrap_or(recipe.seed);
     let mut clf: Classifier = config.classifier.init(&ad);
     let mut optim: ModuleOptimizer = AdamConfig::new().init();
     if state.clf_epochs_done > 0 {
@@ -270,7 +274,7 @@ pub fn train_detector(
         clf_lr();
     }
     for epoch in state.clf_epochs_done..recipe.clf_epochs {
-        let mut rng = epoch_rng(recipe.seed, 2, epoch);
+        let mut rng = epoch_rng(clf_seed, 2, epoch);
         let mut order: Vec<usize> = (0..n_clf).collect();
         order.shuffle(&mut rng);
         let mut total = 0.0;
