@@ -36,13 +36,13 @@ fn save_load_round_trip_is_bit_exact() {
     assert_eq!(a.reconstruction, b.reconstruction);
 }
 
+/// The same tensors as numbers (in memory every tensor is f32: 4 bytes per element).
 fn floats(d: &Detector) -> Vec<(String, Vec<f32>)> {
-    d.collect(None, None, false)
+    tensors(d)
         .into_iter()
-        .map(|t| {
-            assert_eq!(t.dtype, burn::tensor::DType::F32, "{} is not f32 in memory", t.name);
-            let b = t.to_bytes().unwrap();
-            (t.name.clone(), b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        .map(|(name, shape, bytes)| {
+            assert_eq!(bytes.len(), 4 * shape.iter().product::<usize>(), "{name} is not f32 in memory");
+            (name, bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
         })
         .collect()
 }

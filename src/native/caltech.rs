@@ -23,9 +23,10 @@ use super::train::{TrainData, Trained, train_detector};
 use crate::connective::{Detector, DetectorConfig};
 use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at, mean_std, positive_quantile};
-use crate::model_io::{Manifest, ModelEntry, sha256_hex};
+use crate::model_io::{Manifest, ModelEntry, SHIPPED_PRECISION, sha256_hex};
 use crate::recipe::{PHOTO_AE_IMAGES, PHOTO_CLF_IMAGES, Recipe};
-use crate::scoring::score_and_baseline;
+use crate::classifier::Classifier;
+use crate::scoring::{batch_tensor, detect_sync, score_and_baseline};
 
 /// Side of the photo models, in pixels (see the README for the 32 vs 64 evidence).
 pub const PHOTO_SIZE: usize = 32;
@@ -176,18 +177,28 @@ pub fn train_and_test(
     let mut threshold = trained.threshold;
     if !average_with.is_empty() {
         // Experiment: f(x) as the mean logit of this C and the C's of other runs on the same A.
+        // The connective images depend on A alone: computed once, judged by every C.
         let device = Device::flex();
+        let connective = |data: &[f32]| {
+            let n = data.len() / len;
+            detect_sync(&trained.detector, batch_tensor(data, n, shape, &device), recipe.lambda, true).map(|d| (d.connective, n))
+        };
+        let (test_connective, val_connective) = (connective(&x)?, connective(&val)?);
         for dir in average_with {
             let file = dir.join("clf_best.bpk");
             if !file.exists() {
                 return Err(Error::data(file.display().to_string(), "no classifier to average with"));
             }
-            let classifier = Checkpointer::new(dir.clone())?.load_module("clf_best.bpk", plan.config.classifier.init(&device))?;
-            let member = Detector { autoencoder: trained.detector.autoencoder.clone(), classifier };
-            let (t, _) = score(&member, &x, shape, recipe.lambda)?;
-            let (v, _) = score(&member, &val, shape, recipe.lambda)?;
-            crbnd.iter_mut().zip(t).for_each(|(a, b)| *a += b);
-            val_crbnd.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+            let classifier: Classifier = Checkpointer::new(dir.clone())?.load_module("clf_best.bpk", plan.config.classifier.init(&device))?;
+            let logits = |(images, n): &(Vec<f32>, usize)| {
+                classifier
+                    .forward(batch_tensor(images, *n, shape, &device))
+                    .into_data()
+                    .try_into_vec::<f32>()
+                    .map_err(|e| Error::model(&file.display().to_string(), format!("cannot read its logits: {e:?}")))
+            };
+            crbnd.iter_mut().zip(logits(&test_connective)?).for_each(|(a, b)| *a += b);
+            val_crbnd.iter_mut().zip(logits(&val_connective)?).for_each(|(a, b)| *a += b);
         }
         let k = (average_with.len() + 1) as f32;
         crbnd.iter_mut().chain(val_crbnd.iter_mut()).for_each(|s| *s /= k);
@@ -309,11 +320,15 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     let results_dir = opts.work_dir.join("results");
     std::fs::create_dir_all(&results_dir).map_err(|e| Error::data(results_dir.display().to_string(), e.to_string()))?;
     let detector_key = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, plan.clf_fraction, TEST_FRACTION)).unwrap();
-    let mut recipe_key = detector_key.clone();
-    if !opts.average_with.is_empty() {
-        // Not a recipe of one detector: runs averaged with others never pass for plain ones.
-        recipe_key.push_str(&format!(" averaged with {:?}", opts.average_with));
-    }
+    // Runs averaged with other folders' classifiers carry those folders as an eighth field, so
+    // they never pass for plain runs (and their keys still read as the same list).
+    let recipe_key = if opts.average_with.is_empty() {
+        detector_key.clone()
+    } else {
+        let mut fields: Vec<serde_json::Value> = serde_json::from_str(&detector_key).unwrap();
+        fields.push(json!(opts.average_with));
+        serde_json::to_string(&fields).unwrap()
+    };
     let mut runs = Vec::new();
     for &n in &opts.sizes {
         for r in 0..opts.repeats {
@@ -380,10 +395,10 @@ fn adopt_reconstructor(from: &Path, from_result: &Path, recipe_key: &str, ckpt: 
     let io = |p: &Path, e: &dyn std::fmt::Display| Error::data(p.display().to_string(), e.to_string());
     let text = std::fs::read_to_string(from_result).map_err(|e| io(from_result, &e))?;
     let (their_key, _): (String, PhotoResult) = serde_json::from_str(&text).map_err(|e| io(from_result, &e))?;
-    // (An averaged run's key carries a suffix after the JSON of its own detector.)
-    let parse = |k: &str| serde_json::from_str::<Vec<serde_json::Value>>(k.split(" averaged with ").next().unwrap_or(k)).map_err(|e| io(from_result, &e));
+    let parse = |k: &str| serde_json::from_str::<Vec<serde_json::Value>>(k).map_err(|e| io(from_result, &e));
     let (theirs, ours) = (parse(&their_key)?, parse(recipe_key)?);
-    // Tuple fields: recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test fraction.
+    // Key fields: recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test fraction
+    // (and, for averaged runs, the folders averaged with).
     // All but the recipe (checked by `train_detector`), C's network and C's image budget must match.
     let autoencoder = |key: &[serde_json::Value]| key.get(1).and_then(|c| c.get("autoencoder")).cloned();
     if autoencoder(&theirs).is_none() || autoencoder(&theirs) != autoencoder(&ours) {
@@ -530,7 +545,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
             config: photo.config.clone(),
             recipe,
             training_seconds: result.training_seconds,
-            precision: trained.precision,
+            precision: SHIPPED_PRECISION,
             metrics: json!({
                 "held_out_test": {
                     "what": format!("{:.0} % of each positive class's photos, never trained on, plus as many clutter photos (50 % outliers)", TEST_FRACTION * 100.0),

@@ -19,7 +19,7 @@ use crate::classifier::Classifier;
 use crate::connective::{Detector, DetectorConfig, connect};
 use crate::error::{Error, Result};
 use crate::metrics;
-use crate::model_io::{Precision, SHIPPED_PRECISION, as_stored};
+use crate::model_io::{SHIPPED_PRECISION, as_stored};
 use crate::recipe::Recipe;
 use crate::scoring::{batch_tensor, detect_sync};
 
@@ -49,7 +49,6 @@ pub struct Trained {
     pub state: TrainState,
     /// The detector's weights as shipped (`model_io::SHIPPED_PRECISION`).
     pub bytes: Vec<u8>,
-    pub precision: Precision,
 }
 
 /// Whether two recipes train the same reconstructor (so a new classifier may reuse it).
@@ -317,7 +316,7 @@ pub fn train_detector(
         .ok_or_else(|| Error::model("detector", "no finite validation scores"))?;
     state.seconds = base_seconds + started.elapsed().as_secs_f64();
     ckpt.save_state(&state)?;
-    Ok(Trained { detector, threshold, val_scores, state, bytes, precision: SHIPPED_PRECISION })
+    Ok(Trained { detector, threshold, val_scores, state, bytes })
 }
 
 /// Where `connective train` writes, and how.
@@ -390,7 +389,7 @@ fn train_one_digit(
         config: plan.config.clone(),
         recipe: r.clone(),
         training_seconds: trained.state.seconds,
-        precision: trained.precision,
+        precision: SHIPPED_PRECISION,
         metrics: serde_json::json!({
             "val_positive_acceptance": trained.val_scores.iter().filter(|&&s| s >= trained.threshold).count() as f64 / trained.val_scores.len() as f64,
             "ae_history": trained.state.ae_history,
