@@ -144,6 +144,10 @@ struct TrainArgs {
     /// Share of hard negatives whose reconstruction is partly another positive's (default 0).
     #[arg(long, value_parser = probability)]
     swap_fraction: Option<f32>,
+    /// Classifiers averaged per detector, f(x) = their mean logit (default: 1 for digits, 3 for
+    /// photos). With --resume, a finished detector keeps its C's and trains only the new ones.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    classifiers: Option<u8>,
 }
 
 #[derive(Args)]
@@ -220,10 +224,9 @@ struct EvalArgs {
     /// Caltech experiments: C's own seed, for another draw of C on the same A.
     #[arg(long)]
     clf_seed: Option<u64>,
-    /// Caltech experiments: score each run by the mean logit of its C and the C's of the same run
-    /// in these earlier --work folders (same A: use with --reuse-reconstructors).
-    #[arg(long, value_delimiter = ',')]
-    average_with: Vec<PathBuf>,
+    /// Caltech: classifiers averaged per detector, f(x) = their mean logit (default 3).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    classifiers: Option<u8>,
     /// Caltech experiments: anneal C's learning rate along a cosine, as for digits (default: constant).
     #[arg(long)]
     clf_cosine: bool,
@@ -330,6 +333,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 jobs: a.jobs,
                 quick: a.quick,
                 retrain_classifier: a.retrain_classifier,
+                classifiers: a.classifiers.map(usize::from),
             };
             for e in caltech::train_shipped(&plan)? {
                 let m = &e.metrics["held_out_test"];
@@ -355,6 +359,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     let mut c = DetectorConfig::mnist();
                     if let Some(l) = a.latent {
                         c.autoencoder.latent = l as usize;
+                    }
+                    if let Some(k) = a.classifiers {
+                        c.classifiers = k.into();
                     }
                     c
                 },
@@ -390,7 +397,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 clf_cosine: a.clf_cosine,
                 clf_widths: a.clf_widths.as_deref().map(|w| three_widths("--clf-widths", w)).transpose()?,
                 clf_seed: a.clf_seed,
-                average_with: a.average_with,
+                classifiers: a.classifiers.map(usize::from),
                 json: a.json,
                 plot: a.plot,
                 readme: a.readme,

@@ -9,7 +9,9 @@
 //!     x, d(A(x)) (augment::hard_negative) ─▶ x_CN                   (eq. 5)  label 0
 //!                                               │
 //!                                         classifier C ── BCE on logits
-//!     test: f(x) = C(λx + (1−λ)A(x))  (connective::Detector::detect, eq. 6) ─▶ metrics
+//!                                         (photos: 3 C's, each trained alone with its own seed)
+//!     test: f(x) = C(λx + (1−λ)A(x))  (connective::Detector::detect, eq. 6; with several C's,
+//!           the mean of their logits) ─▶ metrics
 //! ```
 //!
 //! Native builds add data loading, training, evaluation and the CLI; the wasm build adds the

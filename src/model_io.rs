@@ -137,7 +137,9 @@ pub fn detector_to_bytes(detector: &Detector, precision: Precision) -> Result<Ve
 }
 
 /// Builds a detector of `config` on `device` and loads `bytes` into it. Every tensor of the
-/// architecture must be present with its shape; anything else is an error naming the tensor.
+/// architecture must be present with its shape, and every tensor of the file must be used (a
+/// file with three C's read as one C would silently judge by the first alone); anything else is
+/// an error naming the tensors.
 pub fn detector_from_bytes(name: &str, config: &DetectorConfig, bytes: &[u8], device: &Device) -> Result<Detector> {
     let mut detector = config.init(device);
     // Whatever precision the file holds, the networks compute in f32.
@@ -145,7 +147,7 @@ pub fn detector_from_bytes(name: &str, config: &DetectorConfig, bytes: &[u8], de
     let result = detector
         .load_from(&mut store)
         .map_err(|e| Error::model(name, format!("cannot load weights: {e}")))?;
-    if !result.errors.is_empty() || !result.missing.is_empty() {
+    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
         return Err(Error::model(name, format!("weights do not fit the architecture: {result}")));
     }
     Ok(detector)

@@ -61,6 +61,13 @@ impl Default for Recipe {
 }
 
 impl Recipe {
+    /// The seed of classifier `k` of a detector (its initial weights and batches): `clf_seed` (or
+    /// `seed`) for the first, a seed derived from it for each further one.
+    pub fn classifier_seed(&self, k: usize) -> u64 {
+        let base = self.clf_seed.unwrap_or(self.seed);
+        base.wrapping_add((k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+
     /// A small recipe for tests and smoke runs: a subset and few epochs.
     pub fn quick() -> Self {
         Self { max_train: Some(1024), ae_epochs: 4, clf_epochs: 3, ..Self::default() }

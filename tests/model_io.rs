@@ -156,3 +156,49 @@ fn recipes_written_before_a_knob_existed_keep_their_meaning_and_identity() {
     let back: Recipe = serde_json::from_value(old).unwrap();
     assert!(!back.clf_cosine);
 }
+
+#[test]
+fn several_classifiers_average_their_logits_and_round_trip() {
+    let device = Device::flex();
+    let config = DetectorConfig::mnist().with_classifiers(3);
+    let detector = config.init(&device);
+    assert_eq!(detector.extra_classifiers.len(), 2);
+    let x = batch(&device);
+    let d = detect_sync(&detector, x.clone(), 0.5, true).unwrap();
+    // f(x) is the mean of the three C's logits on the same connective image.
+    let connective = batch_tensor(&d.connective, 4, [1, 28, 28], &device);
+    let each: Vec<Vec<f32>> =
+        detector.classifiers().map(|c| c.forward(connective.clone()).into_data().try_into_vec::<f32>().unwrap()).collect();
+    assert_eq!(each.len(), 3);
+    assert!(each[0] != each[1], "two C's with the same weights");
+    for i in 0..4 {
+        let mean = (each[0][i] + each[1][i] + each[2][i]) / 3.0;
+        assert!((d.score[i] - mean).abs() < 1e-5, "image {i}: {} vs mean {mean}", d.score[i]);
+    }
+    // The extra C's travel in the same file, at either precision.
+    for precision in [Precision::F32, Precision::F16] {
+        let bytes = detector_to_bytes(&detector, precision).unwrap();
+        let loaded = detector_from_bytes("t", &config, &bytes, &device).unwrap();
+        assert_eq!(loaded.extra_classifiers.len(), 2);
+        if precision == Precision::F32 {
+            assert_eq!(tensors(&detector), tensors(&loaded));
+        }
+        // A one-C configuration does not silently drop them, nor does a three-C one invent them.
+        let one = DetectorConfig::mnist();
+        let err = detector_from_bytes("t", &one, &bytes, &device).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("do not fit"), "{err}");
+    }
+    let single = detector_to_bytes(&DetectorConfig::mnist().init(&device), Precision::F16).unwrap();
+    let err = detector_from_bytes("t", &config, &single, &device).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("extra_classifiers"), "{err}");
+}
+
+#[test]
+fn configs_written_before_several_classifiers_read_as_one() {
+    let mut old = serde_json::to_value(DetectorConfig::mnist()).unwrap();
+    assert_eq!(old["classifiers"], 1);
+    old.as_object_mut().unwrap().remove("classifiers");
+    let back: DetectorConfig = serde_json::from_value(old).unwrap();
+    assert_eq!(back, DetectorConfig::mnist());
+    assert_eq!(DetectorConfig::photos(32).classifiers, connective::connective::PHOTO_CLASSIFIERS);
+}

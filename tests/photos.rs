@@ -206,23 +206,20 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.join("paired/n1-r0/state.json")).unwrap()).unwrap();
     assert!(state["recipe_json"].as_str().unwrap().contains("swap_fraction"), "C was not trained with the new recipe");
     assert!(state["clf_epochs_done"].as_u64().unwrap() > 0);
-    // Another draw of C (its own seed), scored as the mean logit with the C's of both runs above.
-    let (w, p) = (tmp.join("work"), tmp.join("paired"));
-    let avg = format!("{},{}", w.display(), p.display());
-    let out = reuse("averaged", &["--clf-seed", "5", "--average-with", &avg]);
+    // The photo detector averages three C's, each with its own checkpoints; a one-C detector
+    // on the same A is another run (its own key), with nothing but the first C.
+    for f in ["clf_best.bpk", "clf2_best.bpk", "clf3_best.bpk"] {
+        assert!(tmp.join("work/n1-r0").join(f).exists(), "{f} missing");
+    }
+    let out = reuse("one-c", &["--classifiers", "1", "--clf-seed", "5"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let state = std::fs::read_to_string(tmp.join("averaged/n1-r0/state.json")).unwrap();
+    assert!(!tmp.join("one-c/n1-r0/clf2_best.bpk").exists());
+    let state = std::fs::read_to_string(tmp.join("one-c/n1-r0/state.json")).unwrap();
     assert!(state.contains(r#"\"clf_seed\":5"#), "{state}");
     let (key, result): (String, serde_json::Value) =
-        serde_json::from_str(&std::fs::read_to_string(tmp.join("averaged/results/n1-r0.json")).unwrap()).unwrap();
-    // The run's key names the folders it was averaged with, so it never passes for a plain run.
-    let fields: Vec<serde_json::Value> = serde_json::from_str(&key).unwrap();
-    assert_eq!(fields.len(), 8, "{key}");
-    assert!(key.contains(&*w.display().to_string()) && key.contains(&*p.display().to_string()), "{key}");
+        serde_json::from_str(&std::fs::read_to_string(tmp.join("one-c/results/n1-r0.json")).unwrap()).unwrap();
+    assert!(key.contains(r#""classifiers":1"#), "{key}");
     assert!(result["crbnd"]["auroc"].as_f64().unwrap().is_finite());
-    let out = reuse("averaged-missing", &["--average-with", "/no/such/work"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("no classifier to average with"), "{err}");
     let out = reuse("other-a", &["--latent", "8"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("another reconstructor") && !err.contains("panicked"), "{err}");

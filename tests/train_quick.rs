@@ -51,5 +51,23 @@ fn quick_training_learns_and_separates_an_easy_split() {
         assert!(a.0 == b.0 && (a.1 - b.1).abs() < 1e-12 && (a.2 - b.2).abs() < 1e-12, "{a:?} vs {b:?}");
     }
     assert_eq!(again.threshold, trained.threshold);
+
+    // Resuming with a second classifier keeps A and the first C as they are and trains only the
+    // new C (its own seed, its own checkpoints); f(x) becomes the mean of both logits.
+    let first_c = std::fs::read(dir.join("clf_best.bpk")).unwrap();
+    let two = DetectorConfig::mnist().with_classifiers(2);
+    let both = train_detector(&two, &recipe, &data, &ckpt, true, false, &indicatif::ProgressBar::hidden()).unwrap();
+    assert_eq!(std::fs::read(dir.join("clf_best.bpk")).unwrap(), first_c, "the first C changed");
+    assert!(dir.join("clf2_best.bpk").exists());
+    assert_eq!(both.state.clf_history.len(), recipe.clf_epochs);
+    assert_eq!(both.state.extra_clf.len(), 1);
+    let second = &both.state.extra_clf[0].history;
+    assert_eq!(second.len(), recipe.clf_epochs);
+    assert!(second.last().unwrap().1 < second[0].1, "the second C's loss did not fall: {second:?}");
+    assert_eq!(both.detector.extra_classifiers.len(), 1);
+    let d2 = detect_sync(&both.detector, batch_tensor(&x, idx.len(), [1, 28, 28], &device), recipe.lambda, false).unwrap();
+    assert_ne!(d2.score, d.score, "the second C did not change f(x)");
+    let a2 = auroc(&d2.score, &labels).unwrap();
+    assert!(a2 > 0.9, "AUROC with two C's: {a2}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -465,6 +465,12 @@ function showSliderValues() {
   els.thresholdOut.textContent = state.c ? state.c.threshold.toFixed(2) : '';
 }
 
+// Manifests written before several C's existed have no count: one C.
+function classifierWords(k) {
+  const n = Number.isInteger(k) && k > 0 ? k : 1;
+  return n === 1 ? '1' : `${n}, trained with different seeds; f(x) is the mean of their logits`;
+}
+
 function showFacts(entry) {
   const num = (v, d) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : null);
   const secs = entry.training_seconds;
@@ -477,6 +483,7 @@ function showFacts(entry) {
     ['Trained on', photo ? `Caltech 101 photos of ${classWords(entry)} (${entry.metrics && entry.metrics.n_train} photos)` : `${entry.dataset} digit ${(entry.positive_classes || []).join(', ')}`],
     ['Parameters', typeof entry.parameters === 'number' ? entry.parameters.toLocaleString('en') : null],
     ['File size', typeof entry.bytes === 'number' ? `${Math.round(entry.bytes / 1024)} KB` : null],
+    ['Classifiers C', classifierWords(entry.config && entry.config.classifiers)],
     ['λ', num(entry.lambda, 2)],
     ['Threshold', num(entry.threshold, 2)],
     ['Threshold rule', entry.threshold_rule],

@@ -84,7 +84,7 @@ pub fn run(config: &DetectorConfig, recipe: &Recipe, steps: usize, detector: Opt
     rows.push(BenchRow { what: format!("C train step (batch {})", recipe.clf_batch), value: step * 1e3, unit: "ms" });
     rows.push(BenchRow { what: "C training throughput".into(), value: recipe.clf_batch as f64 / step, unit: "samples/s" });
 
-    let detector = detector.unwrap_or_else(|| Detector { autoencoder: ae.valid(), classifier: clf.valid() });
+    let detector = detector.unwrap_or_else(|| Detector { autoencoder: ae.valid(), classifier: clf.valid(), extra_classifiers: Vec::new() });
     let mut times = Vec::new();
     for _ in 0..51 {
         let x = batch_tensor(&images(1), 1, shape, &device);

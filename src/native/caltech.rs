@@ -25,8 +25,7 @@ use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at, mean_std, positive_quantile};
 use crate::model_io::{Manifest, ModelEntry, SHIPPED_PRECISION, sha256_hex};
 use crate::recipe::{PHOTO_AE_IMAGES, PHOTO_CLF_IMAGES, Recipe};
-use crate::classifier::Classifier;
-use crate::scoring::{batch_tensor, detect_sync, score_and_baseline};
+use crate::scoring::score_and_baseline;
 
 /// Side of the photo models, in pixels (see the README for the 32 vs 64 evidence).
 pub const PHOTO_SIZE: usize = 32;
@@ -114,7 +113,6 @@ pub fn train_and_test(
     plan: &PhotoPlan,
     ckpt: &Checkpointer,
     retrain_classifier: bool,
-    average_with: &[PathBuf],
     bar: &ProgressBar,
 ) -> Result<(Trained, Recipe, PhotoResult)> {
     let (mut train, mut clf, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -172,38 +170,9 @@ pub fn train_and_test(
     }
     gather(folder, CLUTTER, &out_idx, &mut x)?;
     let labels: Vec<bool> = (0..2 * n_each).map(|i| i < n_each).collect();
-    let (mut crbnd, baseline) = score(&trained.detector, &x, shape, recipe.lambda)?;
-    let (mut val_crbnd, val_baseline) = score(&trained.detector, &val, shape, recipe.lambda)?;
-    let mut threshold = trained.threshold;
-    if !average_with.is_empty() {
-        // Experiment: f(x) as the mean logit of this C and the C's of other runs on the same A.
-        // The connective images depend on A alone: computed once, judged by every C.
-        let device = Device::flex();
-        let connective = |data: &[f32]| {
-            let n = data.len() / len;
-            detect_sync(&trained.detector, batch_tensor(data, n, shape, &device), recipe.lambda, true).map(|d| (d.connective, n))
-        };
-        let (test_connective, val_connective) = (connective(&x)?, connective(&val)?);
-        for dir in average_with {
-            let file = dir.join("clf_best.bpk");
-            if !file.exists() {
-                return Err(Error::data(file.display().to_string(), "no classifier to average with"));
-            }
-            let classifier: Classifier = Checkpointer::new(dir.clone())?.load_module("clf_best.bpk", plan.config.classifier.init(&device))?;
-            let logits = |(images, n): &(Vec<f32>, usize)| {
-                classifier
-                    .forward(batch_tensor(images, *n, shape, &device))
-                    .into_data()
-                    .try_into_vec::<f32>()
-                    .map_err(|e| Error::model(&file.display().to_string(), format!("cannot read its logits: {e:?}")))
-            };
-            crbnd.iter_mut().zip(logits(&test_connective)?).for_each(|(a, b)| *a += b);
-            val_crbnd.iter_mut().zip(logits(&val_connective)?).for_each(|(a, b)| *a += b);
-        }
-        let k = (average_with.len() + 1) as f32;
-        crbnd.iter_mut().chain(val_crbnd.iter_mut()).for_each(|s| *s /= k);
-        threshold = positive_quantile(&val_crbnd, recipe.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
-    }
+    let (crbnd, baseline) = score(&trained.detector, &x, shape, recipe.lambda)?;
+    let (_, val_baseline) = score(&trained.detector, &val, shape, recipe.lambda)?;
+    let threshold = trained.threshold;
     let baseline_threshold = positive_quantile(&val_baseline, recipe.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
     let pair = |s: &[f32], t: f32| Pair { auroc: auroc(s, &labels).unwrap_or(f64::NAN), f1: f1_at(s, &labels, t) };
     let result = PhotoResult {
@@ -263,8 +232,8 @@ pub struct ProtocolOptions {
     pub clf_widths: Option<[usize; 3]>,
     /// C's own seed (another draw of C on the same A).
     pub clf_seed: Option<u64>,
-    /// Average f(x) with the classifiers of the same runs in these earlier --work folders.
-    pub average_with: Vec<PathBuf>,
+    /// Classifiers averaged per detector (default: the photo detector's).
+    pub classifiers: Option<usize>,
     pub json: Option<PathBuf>,
     pub plot: Option<PathBuf>,
     pub readme: Option<PathBuf>,
@@ -304,6 +273,9 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
         plan.config.classifier.widths = w;
     }
     plan.recipe.clf_seed = opts.clf_seed.or(plan.recipe.clf_seed);
+    if let Some(k) = opts.classifiers {
+        plan.config.classifiers = k;
+    }
     let folder = load_folder(&opts.data_dir, plan.size, &[])?;
     if folder.class(CLUTTER).is_err() {
         return Err(Error::data(opts.data_dir.display().to_string(), format!("no {CLUTTER:?} folder: the outliers are missing")));
@@ -320,15 +292,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     let results_dir = opts.work_dir.join("results");
     std::fs::create_dir_all(&results_dir).map_err(|e| Error::data(results_dir.display().to_string(), e.to_string()))?;
     let detector_key = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, plan.clf_fraction, TEST_FRACTION)).unwrap();
-    // Runs averaged with other folders' classifiers carry those folders as an eighth field, so
-    // they never pass for plain runs (and their keys still read as the same list).
-    let recipe_key = if opts.average_with.is_empty() {
-        detector_key.clone()
-    } else {
-        let mut fields: Vec<serde_json::Value> = serde_json::from_str(&detector_key).unwrap();
-        fields.push(json!(opts.average_with));
-        serde_json::to_string(&fields).unwrap()
-    };
+    let recipe_key = &detector_key;
     let mut runs = Vec::new();
     for &n in &opts.sizes {
         for r in 0..opts.repeats {
@@ -344,7 +308,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
             let path = results_dir.join(format!("n{n}-r{r}.json"));
             if let Ok(text) = std::fs::read_to_string(&path)
                 && let Ok((key, result)) = serde_json::from_str::<(String, PhotoResult)>(&text)
-                && key == recipe_key
+                && key == *recipe_key
                 && result.classes == classes
             {
                 bar.set_message("finished earlier");
@@ -359,11 +323,10 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
                 && ckpt.load_state()?.is_none()
             {
                 std::fs::write(&adopted, from.display().to_string()).map_err(|e| Error::data(adopted.display().to_string(), e.to_string()))?;
-                adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), &detector_key, &ckpt)?;
+                adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), recipe_key, &ckpt)?;
             }
             let retrain = adopted.exists();
-            let others: Vec<PathBuf> = opts.average_with.iter().map(|d| d.join(format!("n{n}-r{r}"))).collect();
-            let (_, _, result) = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, &others, bar)?;
+            let (_, _, result) = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, bar)?;
             std::fs::write(&path, serde_json::to_string_pretty(&(&recipe_key, &result)).unwrap())
                 .map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
             Ok((n, result))
@@ -397,8 +360,7 @@ fn adopt_reconstructor(from: &Path, from_result: &Path, recipe_key: &str, ckpt: 
     let (their_key, _): (String, PhotoResult) = serde_json::from_str(&text).map_err(|e| io(from_result, &e))?;
     let parse = |k: &str| serde_json::from_str::<Vec<serde_json::Value>>(k).map_err(|e| io(from_result, &e));
     let (theirs, ours) = (parse(&their_key)?, parse(recipe_key)?);
-    // Key fields: recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test fraction
-    // (and, for averaged runs, the folders averaged with).
+    // Key fields: recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test fraction.
     // All but the recipe (checked by `train_detector`), C's network and C's image budget must match.
     let autoencoder = |key: &[serde_json::Value]| key.get(1).and_then(|c| c.get("autoencoder")).cloned();
     if autoencoder(&theirs).is_none() || autoencoder(&theirs) != autoencoder(&ours) {
@@ -505,8 +467,10 @@ pub struct ShipPlan {
     pub seed: u64,
     pub jobs: usize,
     pub quick: bool,
-    /// Keep each finished reconstructor in the checkpoints and train only a new classifier.
+    /// Keep each finished reconstructor in the checkpoints and train only new classifiers.
     pub retrain_classifier: bool,
+    /// Classifiers averaged per detector (default: the photo detector's).
+    pub classifiers: Option<usize>,
 }
 
 /// Trains the photo detectors of `plan` and writes each model and its manifest entry (with the
@@ -515,6 +479,9 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
     let mut photo = PhotoPlan::new(PHOTO_SIZE, plan.quick);
     if plan.quick {
         photo.recipe.max_train = Some(64);
+    }
+    if let Some(k) = plan.classifiers {
+        photo.config.classifiers = k;
     }
     let mut needed: Vec<String> = plan.models.iter().flatten().cloned().collect();
     needed.push(CLUTTER.into());
@@ -526,7 +493,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
     let results = in_parallel(plan.models.clone(), plan.jobs, |c| model_name(c), |classes, bar| {
         let name = model_name(&classes);
         let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
-        let (trained, recipe, result) = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, plan.retrain_classifier, &[], bar)?;
+        let (trained, recipe, result) = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, plan.retrain_classifier, bar)?;
         let bytes = trained.bytes;
         let file = format!("{name}.bpk");
         let path = plan.out_dir.join(&file);

@@ -24,6 +24,50 @@ pub struct TrainState {
     pub seconds: f64,
     /// The recipe, as JSON, so a resume with a different recipe is refused.
     pub recipe_json: String,
+    /// C's 2..K of a detector with several classifiers (the first one's progress is above).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_clf: Vec<ClassifierProgress>,
+}
+
+/// Where the training of one classifier stands.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ClassifierProgress {
+    pub epochs_done: usize,
+    pub best: Option<(usize, f64)>,
+    pub history: Vec<(usize, f64, f64)>,
+}
+
+impl TrainState {
+    /// Classifier `k`'s progress (a fresh one for a C not started yet).
+    pub fn classifier(&self, k: usize) -> ClassifierProgress {
+        if k == 0 {
+            return ClassifierProgress { epochs_done: self.clf_epochs_done, best: self.clf_best, history: self.clf_history.clone() };
+        }
+        self.extra_clf.get(k - 1).cloned().unwrap_or_default()
+    }
+
+    pub fn set_classifier(&mut self, k: usize, p: ClassifierProgress) {
+        if k == 0 {
+            (self.clf_epochs_done, self.clf_best, self.clf_history) = (p.epochs_done, p.best, p.history);
+            return;
+        }
+        if self.extra_clf.len() < k {
+            self.extra_clf.resize(k, ClassifierProgress::default());
+        }
+        self.extra_clf[k - 1] = p;
+    }
+
+    /// Forgets every classifier (to train new ones on the finished reconstructor).
+    pub fn reset_classifiers(&mut self) {
+        (self.clf_epochs_done, self.clf_best) = (0, None);
+        self.clf_history.clear();
+        self.extra_clf.clear();
+    }
+}
+
+/// Checkpoint file prefix of classifier `k`: `clf` for the first (as before there were several), `clf2`, `clf3`, …
+pub fn classifier_prefix(k: usize) -> String {
+    if k == 0 { "clf".into() } else { format!("clf{}", k + 1) }
 }
 
 pub struct Checkpointer {

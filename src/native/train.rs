@@ -12,7 +12,7 @@ use burn::tensor::TensorData;
 use indicatif::ProgressBar;
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
-use super::checkpoint::{Checkpointer, TrainState};
+use super::checkpoint::{Checkpointer, TrainState, classifier_prefix};
 use crate::augment::{self, SyntheticKind};
 use crate::autoencoder::{Autoencoder, charbonnier};
 use crate::classifier::Classifier;
@@ -115,9 +115,7 @@ pub fn train_detector(
                     ckpt.path("").display()
                 )));
             }
-            s.clf_epochs_done = 0;
-            s.clf_best = None;
-            s.clf_history.clear();
+            s.reset_classifiers();
             s.recipe_json = recipe_json;
             s
         }
@@ -147,8 +145,10 @@ pub fn train_detector(
     let ae_steps = n_train.div_ceil(recipe.ae_batch);
     let half = (recipe.clf_batch / 2).max(1);
     let clf_steps = n_clf.div_ceil(half);
-    bar.set_length((ae_steps * recipe.ae_epochs + clf_steps * recipe.clf_epochs) as u64);
-    bar.set_position((ae_steps * state.ae_epochs_done + clf_steps * state.clf_epochs_done) as u64);
+    let n_classifiers = config.classifiers.max(1);
+    let clf_done: usize = (0..n_classifiers).map(|k| state.classifier(k).epochs_done).sum();
+    bar.set_length((ae_steps * recipe.ae_epochs + clf_steps * recipe.clf_epochs * n_classifiers) as u64);
+    bar.set_position((ae_steps * state.ae_epochs_done + clf_steps * clf_done) as u64);
 
     let device = Device::flex();
     let ad = device.clone().autodiff();
@@ -205,16 +205,6 @@ pub fn train_detector(
 
     // ---- Phase 2: the classifier C on connective positives (label 1) and negatives (label 0).
     let bce = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&ad);
-    if let Some(s) = recipe.clf_seed {
-        ad.seed(s);
-    }
-    let clf_seed = recipe.clf_seed.unwrap_or(recipe.seed);
-    let mut clf: Classifier = config.classifier.init(&ad);
-    let mut optim: ModuleOptimizer = AdamConfig::new().init();
-    if state.clf_epochs_done > 0 {
-        clf = ckpt.load_module("clf_last.bpk", clf)?;
-        optim = ckpt.load_optim("clf_optim.bpk", optim)?;
-    }
     let labels = |n: usize, dev: &Device| {
         let t: Vec<i64> = (0..2 * n).map(|i| (i < n) as i64).collect();
         Tensor::<2, Int>::from_data(TensorData::new(t, [2 * n, 1]), dev)
@@ -257,54 +247,77 @@ pub fn train_detector(
         Tensor::cat(parts, 0)
     };
     let bce_valid = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&device);
-    // C's learning rate per step: constant, or annealed over all of C's steps; a resumed run
-    // first walks the schedule to where the interrupted one stopped.
-    let mut schedule = recipe
-        .clf_cosine
-        .then(|| {
-            CosineAnnealingLrSchedulerConfig::new(recipe.clf_lr, (clf_steps * recipe.clf_epochs).max(1))
-                .with_min_lr(recipe.clf_lr * 0.02)
-                .init()
-                .map_err(Error::Config)
-        })
-        .transpose()?;
-    let mut clf_lr = || schedule.as_mut().map_or_else(|| recipe.clf_lr.into(), |s| s.step());
-    for _ in 0..clf_steps * state.clf_epochs_done {
-        clf_lr();
-    }
-    for epoch in state.clf_epochs_done..recipe.clf_epochs {
-        let mut rng = epoch_rng(clf_seed, 2, epoch);
-        let mut order: Vec<usize> = (0..n_clf).collect();
-        order.shuffle(&mut rng);
-        let mut total = 0.0;
-        for (step, idx) in order.chunks(half).enumerate() {
-            let input = connective_batch(&gather(clf_train, idx, len), &gather(&recon_train, idx, len), idx.len(), &ad, &mut rng);
-            let loss = bce.forward(clf.forward(input), labels(idx.len(), &ad));
-            let grads = GradientsParams::from_grads(loss.backward(), &clf);
-            total += scalar(loss.clone().detach());
-            clf = optim.step(clf_lr(), clf, grads);
-            bar.inc(1);
-            bar.set_message(format!("C epoch {}/{} loss {:.4}", epoch + 1, recipe.clf_epochs, total / (step + 1) as f64));
+    // Each C trains alone on the same A(x), with its own seed and checkpoints (a killed run
+    // resumes inside the C it was training); the detector averages their logits.
+    let mut classifiers = Vec::with_capacity(n_classifiers);
+    for k in 0..n_classifiers {
+        let prefix = classifier_prefix(k);
+        let mut progress = state.classifier(k);
+        let clf_seed = recipe.classifier_seed(k);
+        // The first C without a seed of its own continues the device's random stream after A,
+        // as every shipped single-C model did.
+        if k > 0 || recipe.clf_seed.is_some() {
+            ad.seed(clf_seed);
         }
-        // Validation on held-out positives with negatives drawn from a fixed seed.
-        let valid = clf.valid();
-        let mut vrng = epoch_rng(recipe.seed, 3, 0);
-        let mut vsum = 0.0;
-        for start in (0..n_val).step_by(250) {
-            let end = (start + 250).min(n_val);
-            let input = connective_batch(&data.val[start * len..end * len], &recon_val[start * len..end * len], end - start, &device, &mut vrng);
-            vsum += scalar(bce_valid.forward(valid.forward(input), labels(end - start, &device))) * (end - start) as f64;
+        let mut clf: Classifier = config.classifier.init(&ad);
+        let mut optim: ModuleOptimizer = AdamConfig::new().init();
+        if progress.epochs_done > 0 {
+            clf = ckpt.load_module(&format!("{prefix}_last.bpk"), clf)?;
+            optim = ckpt.load_optim(&format!("{prefix}_optim.bpk"), optim)?;
         }
-        let vloss = vsum / n_val as f64;
-        let losses = (total / clf_steps as f64, vloss);
-        ckpt.record_epoch("clf", &mut state.clf_history, &mut state.clf_best, epoch + 1, losses, &valid, &clf, &optim)?;
-        state.clf_epochs_done = epoch + 1;
-        state.seconds = base_seconds + started.elapsed().as_secs_f64();
-        ckpt.save_state(&state)?;
+        // C's learning rate per step: constant, or annealed over all of C's steps; a resumed run
+        // first walks the schedule to where the interrupted one stopped.
+        let mut schedule = recipe
+            .clf_cosine
+            .then(|| {
+                CosineAnnealingLrSchedulerConfig::new(recipe.clf_lr, (clf_steps * recipe.clf_epochs).max(1))
+                    .with_min_lr(recipe.clf_lr * 0.02)
+                    .init()
+                    .map_err(Error::Config)
+            })
+            .transpose()?;
+        let mut clf_lr = || schedule.as_mut().map_or_else(|| recipe.clf_lr.into(), |s| s.step());
+        for _ in 0..clf_steps * progress.epochs_done {
+            clf_lr();
+        }
+        let which = if n_classifiers > 1 { format!("C{}/{n_classifiers}", k + 1) } else { "C".into() };
+        for epoch in progress.epochs_done..recipe.clf_epochs {
+            let mut rng = epoch_rng(clf_seed, 2, epoch);
+            let mut order: Vec<usize> = (0..n_clf).collect();
+            order.shuffle(&mut rng);
+            let mut total = 0.0;
+            for (step, idx) in order.chunks(half).enumerate() {
+                let input = connective_batch(&gather(clf_train, idx, len), &gather(&recon_train, idx, len), idx.len(), &ad, &mut rng);
+                let loss = bce.forward(clf.forward(input), labels(idx.len(), &ad));
+                let grads = GradientsParams::from_grads(loss.backward(), &clf);
+                total += scalar(loss.clone().detach());
+                clf = optim.step(clf_lr(), clf, grads);
+                bar.inc(1);
+                bar.set_message(format!("{which} epoch {}/{} loss {:.4}", epoch + 1, recipe.clf_epochs, total / (step + 1) as f64));
+            }
+            // Validation on held-out positives with negatives drawn from a fixed seed (the same for every C).
+            let valid = clf.valid();
+            let mut vrng = epoch_rng(recipe.seed, 3, 0);
+            let mut vsum = 0.0;
+            for start in (0..n_val).step_by(250) {
+                let end = (start + 250).min(n_val);
+                let input = connective_batch(&data.val[start * len..end * len], &recon_val[start * len..end * len], end - start, &device, &mut vrng);
+                vsum += scalar(bce_valid.forward(valid.forward(input), labels(end - start, &device))) * (end - start) as f64;
+            }
+            let vloss = vsum / n_val as f64;
+            let losses = (total / clf_steps as f64, vloss);
+            ckpt.record_epoch(&prefix, &mut progress.history, &mut progress.best, epoch + 1, losses, &valid, &clf, &optim)?;
+            progress.epochs_done = epoch + 1;
+            state.set_classifier(k, progress.clone());
+            state.seconds = base_seconds + started.elapsed().as_secs_f64();
+            ckpt.save_state(&state)?;
+        }
+        classifiers.push(ckpt.load_module::<Classifier>(&format!("{prefix}_best.bpk"), config.classifier.init(&device))?);
     }
-    let clf_best: Classifier = ckpt.load_module("clf_best.bpk", config.classifier.init(&device))?;
+    let classifier = classifiers.remove(0);
+    let detector = Detector { autoencoder: ae_best, classifier, extra_classifiers: classifiers };
     // The threshold and everything measured from here on belong to the weights as shipped.
-    let (detector, bytes) = as_stored(Detector { autoencoder: ae_best, classifier: clf_best }, config, SHIPPED_PRECISION, &device)?;
+    let (detector, bytes) = as_stored(detector, config, SHIPPED_PRECISION, &device)?;
 
     // ---- The threshold: a quantile of f(x) on validation positives, nothing else.
     let mut val_scores = Vec::with_capacity(n_val);
@@ -371,7 +384,7 @@ fn train_one_digit(
     let file = format!("{name}.bpk");
     let path = plan.out_dir.join(&file);
     std::fs::write(&path, bytes).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
-    let entry = ModelEntry {
+    let mut entry = ModelEntry {
         name: name.clone(),
         file,
         sha256: sha256_hex(bytes),
@@ -396,6 +409,9 @@ fn train_one_digit(
             "clf_history": trained.state.clf_history,
         }),
     };
+    if !trained.state.extra_clf.is_empty() {
+        entry.metrics["extra_clf_history"] = serde_json::json!(trained.state.extra_clf.iter().map(|p| &p.history).collect::<Vec<_>>());
+    }
     let _guard = manifest_lock.lock().unwrap();
     Manifest::upsert_in_dir(&plan.out_dir, entry.clone())?;
     Ok(entry)
