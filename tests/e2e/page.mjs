@@ -188,6 +188,18 @@ try {
     });
   }
 
+  // The photo detectors are larger (A at 32×32 colour, three C's averaged): their latency too.
+  await check('bench mode on cpu, photo model', async () => {
+    const { page: p, context } = await open('?mode=photos&backend=cpu');
+    await p.waitForFunction(() => document.querySelector('[data-testid=photo-model]').dataset.value, null, { timeout: 60_000 });
+    const r = await p.evaluate((n) => window.connective.bench(n), 100);
+    const model = await p.evaluate(() => document.querySelector('[data-testid=photo-model]').dataset.value);
+    await context.close();
+    assert(r.p50 > 0, 'no timing');
+    console.log(`BENCH ${JSON.stringify({ ...r, model })}`);
+    return `${model} on ${r.backend}: p50 ${r.p50.toFixed(2)} ms, p95 ${r.p95.toFixed(2)} ms over ${r.n}`;
+  });
+
   await check('WebGPU scores match the native CLI within 1e-4', async () => {
     const { page: p, context } = await open('?digit=3&backend=webgpu');
     const backend = await p.evaluate(() => window.connective.session.backend);
