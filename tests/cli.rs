@@ -30,6 +30,8 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--noise-std=-1"], "≥ 0");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--clf-widths", "8,16"], "3 values");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--swap-fraction", "nan"], "probability");
+    fails_with(&["train", "--data", "/tmp", "--positive", "3", "--classifiers", "0"], "1..=16");
+    fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--classifiers", "17"], "1..=16");
     let tmp = std::env::temp_dir().join(format!("connective-cli-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     std::fs::write(tmp.join("manifest.json"), "{ not json").unwrap();
