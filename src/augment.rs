@@ -441,7 +441,8 @@ fn mix_by_shares(kinds: Vec<Tensor<4>>, shares: &[f32], rng: &mut StdRng) -> Ten
             acc += s;
             u < acc
         });
-        picks[k.unwrap_or(kinds.len() - 1).min(kinds.len() - 1)][i] = 1.0;
+        let pick = &mut picks[k.unwrap_or(kinds.len() - 1).min(kinds.len() - 1)];
+        pick[i] = 1.0;
     }
     kinds
         .into_iter()

@@ -17,6 +17,9 @@
 //! Native builds add data loading, training, evaluation and the CLI; the wasm build adds the
 //! browser bindings in [`web`]. Both use the same model code and the same weights.
 
+// burn's `Tensor::slice` takes an array of ranges, one per dimension: `[0..k]` is not a mistake.
+#![allow(clippy::single_range_in_vec_init)]
+
 pub mod augment;
 pub mod autoencoder;
 pub mod classifier;
