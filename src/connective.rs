@@ -37,8 +37,6 @@ fn one() -> usize {
     1
 }
 
-impl burn::config::Config for DetectorConfig {}
-
 impl DetectorConfig {
     pub fn new(autoencoder: AutoencoderConfig, classifier: ClassifierConfig) -> Self {
         Self { autoencoder, classifier, classifiers: 1 }
@@ -123,7 +121,7 @@ impl Detector {
     /// The logit f(x) for connective images `[batch, c, h, w]` → `[batch]`: the mean of every C's logit.
     pub fn judge(&self, connective: Tensor<4>) -> Tensor<1> {
         let b = connective.dims()[0];
-        let k = 1 + self.extra_classifiers.len();
+        let k = self.classifiers().count();
         let sum = self
             .classifiers()
             .map(|c| c.forward(connective.clone()))

@@ -171,9 +171,8 @@ pub fn train_and_test(
     gather(folder, CLUTTER, &out_idx, &mut x)?;
     let labels: Vec<bool> = (0..2 * n_each).map(|i| i < n_each).collect();
     let (crbnd, baseline) = score(&trained.detector, &x, shape, recipe.lambda)?;
-    let (_, val_baseline) = score(&trained.detector, &val, shape, recipe.lambda)?;
-    let threshold = trained.threshold;
-    let baseline_threshold = positive_quantile(&val_baseline, recipe.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
+    // Both thresholds come from the validation positives, scored once by training.
+    let baseline_threshold = positive_quantile(&trained.val_baseline, recipe.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
     let pair = |s: &[f32], t: f32| Pair { auroc: auroc(s, &labels).unwrap_or(f64::NAN), f1: f1_at(s, &labels, t) };
     let result = PhotoResult {
         classes: classes.to_vec(),
@@ -183,9 +182,9 @@ pub fn train_and_test(
         n_val,
         n_test_positives: n_each,
         n_test_outliers: n_each,
-        crbnd: pair(&crbnd, threshold),
+        crbnd: pair(&crbnd, trained.threshold),
         recon_error: pair(&baseline, baseline_threshold),
-        threshold,
+        threshold: trained.threshold,
         training_seconds: trained.state.seconds,
     };
     Ok((trained, recipe, result))
@@ -291,8 +290,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     }
     let results_dir = opts.work_dir.join("results");
     std::fs::create_dir_all(&results_dir).map_err(|e| Error::data(results_dir.display().to_string(), e.to_string()))?;
-    let detector_key = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, plan.clf_fraction, TEST_FRACTION)).unwrap();
-    let recipe_key = &detector_key;
+    let recipe_key = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, plan.clf_fraction, TEST_FRACTION)).unwrap();
     let mut runs = Vec::new();
     for &n in &opts.sizes {
         for r in 0..opts.repeats {
@@ -308,7 +306,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
             let path = results_dir.join(format!("n{n}-r{r}.json"));
             if let Ok(text) = std::fs::read_to_string(&path)
                 && let Ok((key, result)) = serde_json::from_str::<(String, PhotoResult)>(&text)
-                && key == *recipe_key
+                && key == recipe_key
                 && result.classes == classes
             {
                 bar.set_message("finished earlier");
@@ -323,7 +321,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
                 && ckpt.load_state()?.is_none()
             {
                 std::fs::write(&adopted, from.display().to_string()).map_err(|e| Error::data(adopted.display().to_string(), e.to_string()))?;
-                adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), recipe_key, &ckpt)?;
+                adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), &recipe_key, &ckpt)?;
             }
             let retrain = adopted.exists();
             let (_, _, result) = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, bar)?;

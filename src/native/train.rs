@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::metrics;
 use crate::model_io::{SHIPPED_PRECISION, as_stored};
 use crate::recipe::Recipe;
-use crate::scoring::{batch_tensor, detect_sync};
+use crate::scoring::{batch_tensor, score_and_baseline};
 
 /// Positives for one detector: flattened images in [0, 1].
 pub struct TrainData<'a> {
@@ -46,6 +46,8 @@ pub struct Trained {
     pub detector: Detector,
     pub threshold: f32,
     pub val_scores: Vec<f32>,
+    /// The reconstruction-error baseline (−error) on the same validation positives.
+    pub val_baseline: Vec<f32>,
     pub state: TrainState,
     /// The detector's weights as shipped (`model_io::SHIPPED_PRECISION`).
     pub bytes: Vec<u8>,
@@ -320,16 +322,12 @@ pub fn train_detector(
     let (detector, bytes) = as_stored(detector, config, SHIPPED_PRECISION, &device)?;
 
     // ---- The threshold: a quantile of f(x) on validation positives, nothing else.
-    let mut val_scores = Vec::with_capacity(n_val);
-    for start in (0..n_val).step_by(500) {
-        let x = val_x(start..(start + 500).min(n_val));
-        val_scores.extend(detect_sync(&detector, x, recipe.lambda, false)?.score);
-    }
+    let (val_scores, val_baseline) = score_and_baseline(&detector, data.val, shape, recipe.lambda, 500, &device, |_| ())?;
     let threshold = metrics::positive_quantile(&val_scores, recipe.threshold_quantile)
         .ok_or_else(|| Error::model("detector", "no finite validation scores"))?;
     state.seconds = base_seconds + started.elapsed().as_secs_f64();
     ckpt.save_state(&state)?;
-    Ok(Trained { detector, threshold, val_scores, state, bytes })
+    Ok(Trained { detector, threshold, val_scores, val_baseline, state, bytes })
 }
 
 /// Where `connective train` writes, and how.
