@@ -11,7 +11,9 @@
 //!                                         classifier C ── BCE on logits
 //!                                         (photos: 3 C's, each trained alone with its own seed)
 //!     test: f(x) = C(λx + (1−λ)A(x))  (connective::Detector::detect, eq. 6; with several C's,
-//!           the mean of their logits) ─▶ metrics
+//!           the mean of their logits)
+//!           photos: ½·z(f(x)) − ½·z(‖x − A(x)‖²), z on validation positives
+//!           (calibration, eq. 6′) ─▶ verdict at the threshold ─▶ metrics
 //! ```
 //!
 //! Native builds add data loading, training, evaluation and the CLI; the wasm build adds the
@@ -22,6 +24,7 @@
 
 pub mod augment;
 pub mod autoencoder;
+pub mod calibration;
 pub mod classifier;
 pub mod connective;
 pub mod error;

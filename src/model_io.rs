@@ -14,6 +14,7 @@ use burn::tensor::{Bytes, DType};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::calibration::{Calibration, ScoreRule, verdict_scores};
 use crate::connective::{Detector, DetectorConfig};
 use crate::error::{Error, Result};
 use crate::recipe::Recipe;
@@ -41,10 +42,14 @@ pub struct ModelEntry {
     /// The positive (inlier) classes, as the dataset names them.
     pub positive_classes: Vec<String>,
     pub lambda: f32,
-    /// A score (logit) at or above this is an inlier.
+    /// A verdict score (`verdict_scores`) at or above this is an inlier.
     pub threshold: f32,
     pub threshold_rule: String,
     pub config: DetectorConfig,
+    /// The scale of eq. 6′, from the validation positives; present exactly when
+    /// `config.score` is `combined`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
     pub recipe: Recipe,
     pub training_seconds: f64,
     /// How the weights are stored (`f32` for manifests written before this field existed).
@@ -53,6 +58,26 @@ pub struct ModelEntry {
     /// Written by `connective eval`.
     #[serde(default)]
     pub metrics: serde_json::Value,
+}
+
+impl ModelEntry {
+    /// The scores this model's verdicts are taken on, from f(x) and the reconstruction errors.
+    pub fn verdict_scores(&self, logits: &[f32], errors: &[f32]) -> Vec<f32> {
+        verdict_scores(self.calibration.as_ref(), logits, errors)
+    }
+
+    /// A combined-score model needs its calibration, finite and with positive spreads.
+    pub fn check_calibration(&self) -> Result<()> {
+        match (self.config.score, &self.calibration) {
+            (ScoreRule::Classifier, None) => Ok(()),
+            (ScoreRule::Classifier, Some(_)) => Err(Error::model(&self.name, "has a calibration but judges by f(x) alone")),
+            (ScoreRule::Combined, None) => Err(Error::model(&self.name, "judges by the combined score but the manifest has no calibration for it")),
+            (ScoreRule::Combined, Some(c)) => {
+                let ok = [c.logit_mean, c.error_mean].iter().all(|v| v.is_finite()) && [c.logit_std, c.error_std].iter().all(|v| v.is_finite() && *v > 0.0);
+                if ok { Ok(()) } else { Err(Error::model(&self.name, format!("invalid calibration {c:?}"))) }
+            }
+        }
+    }
 }
 
 impl Manifest {
@@ -184,5 +209,6 @@ pub fn verify(entry: &ModelEntry, bytes: &[u8]) -> Result<()> {
 /// Verifies and loads one manifest entry's weights.
 pub fn load_entry(entry: &ModelEntry, bytes: &[u8], device: &Device) -> Result<Detector> {
     verify(entry, bytes)?;
+    entry.check_calibration()?;
     detector_from_bytes(&entry.name, &entry.config, bytes, device)
 }

@@ -112,8 +112,11 @@ struct ModelInfo {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ScoreResult {
+    /// What the verdict is taken on: f(x), or eq. 6′ for a combined-score (photo) model.
     score: f32,
-    /// sigmoid(score): the classifier's probability that the connective image is a positive.
+    /// f(x), the C's mean logit.
+    logit: f32,
+    /// sigmoid(f(x)): the classifiers' probability that the connective image is a positive.
     probability: f32,
     verdict: &'static str,
     threshold: f32,
@@ -251,17 +254,19 @@ impl Connective {
     pub fn score(&self, pixels: Vec<f32>) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let (detector, shape, device, lambda, threshold, backend) = session(&inner)?;
+            let (entry, detector, shape, device, lambda, threshold, backend) = session(&inner)?;
             check_unit(&pixels, shape.iter().product()).map_err(err)?;
             let t0 = now_ms();
             let x = batch_tensor(&pixels, 1, shape, &device);
             let d = detect_async(&detector, x, lambda, true).await.map_err(err)?;
             let ms = now_ms() - t0;
-            let score = d.score[0];
+            let logit = d.score[0];
+            let score = entry.verdict_scores(&d.score, &d.recon_error)[0];
             let error_map: Vec<f32> = pixels.iter().zip(&d.reconstruction).map(|(a, b)| (a - b).abs()).collect();
             let obj = to_js(&ScoreResult {
                 score,
-                probability: 1.0 / (1.0 + (-score).exp()),
+                logit,
+                probability: 1.0 / (1.0 + (-logit).exp()),
                 verdict: if score >= threshold { "inlier" } else { "novel" },
                 threshold,
                 lambda,
@@ -273,12 +278,13 @@ impl Connective {
         })
     }
 
-    /// Scores `n` images at once (concatenated in `pixels`): scores and reconstruction errors.
+    /// Scores `n` images at once (concatenated in `pixels`): verdict scores, f(x) and
+    /// reconstruction errors.
     #[wasm_bindgen(js_name = scoreBatch)]
     pub fn score_batch(&self, pixels: Vec<f32>, n: usize) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let (detector, shape, device, lambda, _, backend) = session(&inner)?;
+            let (entry, detector, shape, device, lambda, _, backend) = session(&inner)?;
             let len: usize = shape.iter().product();
             if n == 0 {
                 return Err(err("a batch needs at least one image"));
@@ -287,17 +293,18 @@ impl Connective {
             let t0 = now_ms();
             let d = detect_async(&detector, batch_tensor(&pixels, n, shape, &device), lambda, false).await.map_err(err)?;
             let obj = to_js(&BatchResult { ms: now_ms() - t0, backend })?;
-            with_floats(obj, &[("scores", &d.score), ("reconErrors", &d.recon_error)])
+            let scores = entry.verdict_scores(&d.score, &d.recon_error);
+            with_floats(obj, &[("scores", &scores), ("logits", &d.score), ("reconErrors", &d.recon_error)])
         })
     }
 }
 
-type Session = (Detector, [usize; 3], Device, f32, f32, &'static str);
+type Session = (ModelEntry, Detector, [usize; 3], Device, f32, f32, &'static str);
 
 fn session(inner: &Rc<RefCell<Inner>>) -> Result<Session, JsValue> {
     let s = inner.borrow();
     let (entry, _, detector) = s.model.as_ref().ok_or_else(|| err("no model loaded: call loadModel first"))?;
-    Ok((detector.clone(), entry.config.image_shape(), s.device.clone(), s.lambda, s.threshold, s.backend))
+    Ok((entry.clone(), detector.clone(), entry.config.image_shape(), s.device.clone(), s.lambda, s.threshold, s.backend))
 }
 
 /// RGBA pixels of any size (a drawing, a photo) to 784 MNIST grey levels, with the same code

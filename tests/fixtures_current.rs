@@ -7,6 +7,17 @@ use connective::idx::parse_images;
 use connective::model_io::{Manifest, load_entry};
 use connective::scoring::{batch_tensor, detect_sync};
 
+/// (f(x), verdict score) of each line of a `connective score` output.
+fn stored(jsonl: &str) -> (Vec<f64>, Vec<f64>) {
+    jsonl
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (v["logit"].as_f64().expect("a logit key"), v["score"].as_f64().unwrap())
+        })
+        .unzip()
+}
+
 #[test]
 fn fixture_scores_are_the_shipped_models_native_scores() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -21,10 +32,12 @@ fn fixture_scores_are_the_shipped_models_native_scores() {
         let detector = load_entry(entry, &bytes, &device).unwrap();
         let d = detect_sync(&detector, batch_tensor(&x, images.count, [1, 28, 28], &device), entry.lambda, false).unwrap();
         let text = std::fs::read_to_string(root.join(format!("tests/fixtures/scores/{}.jsonl", entry.name))).unwrap();
-        let stored: Vec<f64> = text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["score"].as_f64().unwrap()).collect();
-        assert_eq!(stored.len(), images.count);
-        for (i, (a, b)) in d.score.iter().zip(&stored).enumerate() {
-            assert!((*a as f64 - b).abs() < 1e-5, "{} image {i}: {a} now, {b} stored", entry.name);
+        let (logits, scores) = stored(&text);
+        assert_eq!(logits.len(), images.count);
+        let verdict = entry.verdict_scores(&d.score, &d.recon_error);
+        for (i, ((a, b), (v, s))) in d.score.iter().zip(&logits).zip(verdict.iter().zip(&scores)).enumerate() {
+            assert!((*a as f64 - b).abs() < 1e-5, "{} image {i}: f(x) {a} now, {b} stored", entry.name);
+            assert!((*v as f64 - s).abs() < 1e-5, "{} image {i}: score {v} now, {s} stored", entry.name);
         }
     }
 }
@@ -44,10 +57,15 @@ fn photo_fixture_scores_are_the_shipped_photo_models_native_scores() {
         let detector = load_entry(entry, &bytes, &device).unwrap();
         let d = detect_sync(&detector, batch_tensor(&x, images.count, entry.config.image_shape(), &device), entry.lambda, false).unwrap();
         let text = std::fs::read_to_string(root.join(format!("tests/fixtures/scores/{name}.jsonl"))).unwrap();
-        let stored: Vec<f64> = text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["score"].as_f64().unwrap()).collect();
-        assert_eq!(stored.len(), images.count);
-        for (i, (a, b)) in d.score.iter().zip(&stored).enumerate() {
-            assert!((*a as f64 - b).abs() < 1e-4 * b.abs().max(1.0), "{name} photo {i}: {a} now, {b} stored");
+        let (logits, scores) = stored(&text);
+        assert_eq!(logits.len(), images.count);
+        let verdict = entry.verdict_scores(&d.score, &d.recon_error);
+        assert!(entry.calibration.is_some(), "{name}: photo models judge by the combined score (eq. 6′)");
+        for (i, ((a, b), (v, s))) in d.score.iter().zip(&logits).zip(verdict.iter().zip(&scores)).enumerate() {
+            assert!((*a as f64 - b).abs() < 1e-4 * b.abs().max(1.0), "{name} photo {i}: f(x) {a} now, {b} stored");
+            assert!((*v as f64 - s).abs() < 1e-4 * s.abs().max(1.0), "{name} photo {i}: score {v} now, {s} stored");
         }
+        // The combined score is not f(x): the stored verdict scores must say so.
+        assert!(logits.iter().zip(&scores).any(|(l, s)| (l - s).abs() > 1e-3), "{name}: score equals f(x)");
     }
 }

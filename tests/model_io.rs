@@ -2,6 +2,7 @@
 use burn::prelude::*;
 use burn::store::ModuleSnapshot;
 use connective::{Detector, DetectorConfig};
+use connective::calibration::{Calibration, ScoreRule, verdict_scores};
 use connective::model_io::*;
 use connective::scoring::{batch_tensor, detect_sync};
 
@@ -109,6 +110,7 @@ fn truncated_altered_or_mismatched_models_are_errors() {
         threshold: 0.0,
         threshold_rule: String::new(),
         config: config.clone(),
+        calibration: None,
         recipe: Default::default(),
         training_seconds: 0.0,
         precision: Precision::F32,
@@ -126,6 +128,22 @@ fn truncated_altered_or_mismatched_models_are_errors() {
     altered[mid] ^= 1;
     let e = load_entry(&entry, &altered, &device).err().unwrap().to_string();
     assert!(e.contains("SHA-256"), "{e}");
+
+    // A combined-score entry needs a usable calibration, and an f(x) entry must not carry one.
+    let cal = Calibration { logit_mean: 1.0, logit_std: 2.0, error_mean: 0.01, error_std: 0.005 };
+    let combined = ModelEntry { config: config.clone().with_score(ScoreRule::Combined), ..entry.clone() };
+    let e = load_entry(&combined, &bytes, &device).err().unwrap().to_string();
+    assert!(e.contains("no calibration"), "{e}");
+    assert!(load_entry(&ModelEntry { calibration: Some(cal), ..combined.clone() }, &bytes, &device).is_ok());
+    let bad = Calibration { error_std: 0.0, ..cal };
+    let e = load_entry(&ModelEntry { calibration: Some(bad), ..combined.clone() }, &bytes, &device).err().unwrap().to_string();
+    assert!(e.contains("invalid calibration"), "{e}");
+    let e = load_entry(&ModelEntry { calibration: Some(cal), ..entry.clone() }, &bytes, &device).err().unwrap().to_string();
+    assert!(e.contains("f(x) alone"), "{e}");
+    // Its verdict scores are eq. 6′; an f(x) entry's are f(x).
+    let with = ModelEntry { calibration: Some(cal), ..combined };
+    assert_eq!(with.verdict_scores(&[3.0], &[0.005]), vec![0.5 * 1.0 + 0.5 * 1.0]);
+    assert_eq!(entry.verdict_scores(&[3.0], &[0.005]), vec![3.0]);
 }
 
 #[test]
@@ -201,4 +219,40 @@ fn configs_written_before_several_classifiers_read_as_one() {
     let back: DetectorConfig = serde_json::from_value(old).unwrap();
     assert_eq!(back, DetectorConfig::mnist());
     assert_eq!(DetectorConfig::photos(32).classifiers, connective::connective::PHOTO_CLASSIFIERS);
+}
+
+#[test]
+fn configs_written_before_the_combined_score_judge_by_f_of_x() {
+    // The digits' config does not even write the field, so its JSON (and checkpoints keyed by it) is unchanged.
+    let digits = serde_json::to_value(DetectorConfig::mnist()).unwrap();
+    assert!(digits.get("score").is_none(), "{digits}");
+    let mut photos = serde_json::to_value(DetectorConfig::photos(32)).unwrap();
+    assert_eq!(photos["score"], "combined");
+    photos.as_object_mut().unwrap().remove("score");
+    let back: DetectorConfig = serde_json::from_value(photos).unwrap();
+    assert_eq!(back.score, ScoreRule::Classifier);
+}
+
+#[test]
+fn calibration_standardises_on_validation_positives() {
+    // f(x) 1 and 3: mean 2, spread 1; errors 0.1 and 0.3: mean 0.2, spread 0.1.
+    let c = Calibration::fit(&[1.0, 3.0], &[0.1, 0.3]).unwrap();
+    assert!((c.logit_mean - 2.0).abs() < 1e-6 && (c.logit_std - 1.0).abs() < 1e-6);
+    assert!((c.error_mean - 0.2).abs() < 1e-6 && (c.error_std - 0.1).abs() < 1e-6);
+    // Eq. 6′: ½·(3 − 2)/1 − ½·(0.1 − 0.2)/0.1 = 1; a typical positive scores 0; a poor rebuild lowers it.
+    assert!((c.combine(3.0, 0.1) - 1.0).abs() < 1e-5);
+    assert!(c.combine(2.0, 0.2).abs() < 1e-6);
+    assert!(c.combine(2.0, 0.5) < c.combine(2.0, 0.2));
+    assert!(c.combine(4.0, 0.2) > c.combine(2.0, 0.2));
+    // NaNs are left out; nothing finite, no calibration; a constant does not divide by zero.
+    let n = Calibration::fit(&[1.0, f32::NAN, 3.0], &[0.1, 0.3, f32::INFINITY]).unwrap();
+    assert_eq!(n, c);
+    assert!(Calibration::fit(&[f32::NAN], &[0.1]).is_none());
+    assert!(Calibration::fit(&[1.0], &[0.1]).is_none(), "one value has no spread");
+    assert!(Calibration::fit(&[], &[]).is_none());
+    let flat = Calibration::fit(&[1.0, 1.0], &[0.2, 0.2]).unwrap();
+    assert!(flat.logit_std > 0.0 && flat.combine(1.0, 0.2).is_finite());
+    // Without a calibration the verdict is f(x) itself.
+    assert_eq!(verdict_scores(None, &[0.5, -2.0], &[9.0, 9.0]), vec![0.5, -2.0]);
+    assert_eq!(verdict_scores(Some(&c), &[3.0], &[0.1]).len(), 1);
 }

@@ -46,12 +46,13 @@ fn fixture_images() -> (Vec<f32>, usize) {
     (images.pixels.iter().map(|&p| p as f32 / 255.0).collect(), images.count)
 }
 
-fn native_scores(jsonl: &str) -> Vec<f32> {
-    jsonl.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["score"].as_f64().unwrap() as f32).collect()
+/// The native `connective score` output's `key` of every line (`logit`: f(x); `score`: the verdict score).
+fn native(jsonl: &str, key: &str) -> Vec<f32> {
+    jsonl.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()[key].as_f64().unwrap() as f32).collect()
 }
 
 /// Scores every fixture with every model on `device`; returns the largest difference to the
-/// native scores.
+/// native f(x) and verdict scores.
 async fn max_difference(device: &Device) -> f32 {
     let manifest = Manifest::from_json(MANIFEST).unwrap();
     let (digits, n_digits) = fixture_images();
@@ -63,9 +64,10 @@ async fn max_difference(device: &Device) -> f32 {
         let shape = entry.config.image_shape();
         let (x, n) = if shape[0] == 3 { (&photos, n_photos) } else { (&digits, n_digits) };
         let out = detect_async(&detector, batch_tensor(x, n, shape, device), entry.lambda, false).await.unwrap();
-        let native = native_scores(jsonl);
-        assert_eq!(native.len(), n, "{name}: fixture count");
-        for (a, b) in out.score.iter().zip(&native) {
+        let verdict = entry.verdict_scores(&out.score, &out.recon_error);
+        let (logits, scores) = (native(jsonl, "logit"), native(jsonl, "score"));
+        assert_eq!(logits.len(), n, "{name}: fixture count");
+        for (a, b) in out.score.iter().zip(&logits).chain(verdict.iter().zip(&scores)) {
             worst = worst.max((a - b).abs());
         }
     }

@@ -146,12 +146,17 @@ function render(x, r) {
   // The symbol and the words carry the verdict without colour.
   els.verdict.textContent = inlier ? `✓ inlier — looks like ${what}` : `✗ novel — not ${what}`;
   els.verdict.className = `verdict ${inlier ? 'inlier' : 'novel'}`;
-  els.score.textContent = `score ${r.score.toFixed(2)} (p = ${r.probability.toFixed(2)})`;
-  els.fill.style.width = `${(100 * r.probability).toFixed(1)}%`;
+  // A combined-score model (photos, eq. 6′) judges by C and A's error together: the line under
+  // the gauge shows both parts.
+  const both = combined(state.entry);
+  els.score.textContent = both ? `score ${r.score.toFixed(2)}` : `score ${r.score.toFixed(2)} (p = ${r.probability.toFixed(2)})`;
+  els.fill.style.width = `${(100 * sigmoid(r.score)).toFixed(1)}%`;
   els.fill.className = `gauge-fill ${inlier ? 'inlier' : 'novel'}`;
   placeTick(r.threshold);
-  els.latency.textContent = `${r.ms.toFixed(1)} ms on ${backendLabel(r.backend)}`;
-  els.recon.textContent = `reconstruction error ${r.reconError.toFixed(4)}`;
+  els.latency.textContent = `${r.ms.toFixed(1)} ms on ${backendLabel(r.backend)} ·`;
+  els.recon.textContent = both
+    ? `score = C’s verdict (p = ${r.probability.toFixed(2)}) and A’s reconstruction error (${r.reconError.toFixed(4)}) together`
+    : `reconstruction error ${r.reconError.toFixed(4)}`;
 }
 
 function showEmpty() {
@@ -465,6 +470,10 @@ function showSliderValues() {
   els.thresholdOut.textContent = state.c ? state.c.threshold.toFixed(2) : '';
 }
 
+function combined(entry) {
+  return Boolean(entry && entry.config && entry.config.score === 'combined');
+}
+
 // Manifests written before several C's existed have no count: one C.
 function classifierWords(k) {
   const n = Number.isInteger(k) && k > 0 ? k : 1;
@@ -484,6 +493,7 @@ function showFacts(entry) {
     ['Parameters', typeof entry.parameters === 'number' ? entry.parameters.toLocaleString('en') : null],
     ['File size', typeof entry.bytes === 'number' ? `${Math.round(entry.bytes / 1024)} KB` : null],
     ['Classifiers C', classifierWords(entry.config && entry.config.classifiers)],
+    ['Verdict on', combined(entry) ? 'f(x) and the reconstruction error, each scaled by the validation photos, averaged (eq. 6′)' : 'f(x)'],
     ['λ', num(entry.lambda, 2)],
     ['Threshold', num(entry.threshold, 2)],
     ['Threshold rule', entry.threshold_rule],
@@ -492,6 +502,7 @@ function showFacts(entry) {
       ? [
           [`AUROC, CRBND (held-out photos vs as many clutter photos)`, metric(held.crbnd, 'auroc')],
           ['F1, CRBND', metric(held.crbnd, 'f1')],
+          ['AUROC, f(x) alone (the paper’s score)', metric(held.classifier_only, 'auroc')],
           ['AUROC, reconstruction error baseline', metric(held.recon_error, 'auroc')],
         ]
       : [
@@ -925,7 +936,7 @@ window.connective = {
     updateButtons();
     wanted = false; // this input supersedes any pending live request
     const r = await scoreNow(x);
-    return { score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, reconError: r.reconError };
+    return { score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, logit: r.logit, reconError: r.reconError };
   },
   setModel: (digit) => setModel(digit),
   /** 'digits' or 'photos'; setMode loads that mode's last (or first) model. */
@@ -943,7 +954,7 @@ window.connective = {
     if (state.mode !== 'photos' || !state.entry) throw new Error('no photo model loaded: call setMode("photos") first');
     const r = await exclusive(() => state.c.score(x));
     render(x, r);
-    return { score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, reconError: r.reconError };
+    return { score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, logit: r.logit, reconError: r.reconError };
   },
   setBackend: (name) => setBackend(name),
   bench,

@@ -20,6 +20,7 @@ use super::jobs::{in_parallel, trained_message};
 use super::photos::{PhotoFolder, photo_split};
 use super::plot::{Series, bar_chart, y_range_for};
 use super::train::{TrainData, Trained, train_detector};
+use crate::calibration::verdict_scores;
 use crate::connective::{Detector, DetectorConfig};
 use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at, mean_std, positive_quantile};
@@ -59,7 +60,11 @@ pub struct PhotoResult {
     pub n_val: usize,
     pub n_test_positives: usize,
     pub n_test_outliers: usize,
+    /// The detector's verdict score (eq. 6′ for the photo detectors).
     pub crbnd: Pair,
+    /// f(x) alone, the paper's score (its threshold the same quantile of f(x) on validation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classifier_only: Option<Pair>,
     pub recon_error: Pair,
     pub threshold: f32,
     pub training_seconds: f64,
@@ -82,7 +87,12 @@ pub struct PhotoPlan {
 impl PhotoPlan {
     pub fn new(size: usize, quick: bool) -> Self {
         let (ae_images, clf_images, epoch_images) = if quick { (256, 256, 64) } else { (PHOTO_AE_IMAGES, PHOTO_CLF_IMAGES, EPOCH_IMAGES) };
-        Self { size, config: DetectorConfig::photos(size), recipe: Recipe::photos(), ae_images, clf_images, epoch_images, clf_fraction: CLF_FRACTION }
+        let mut recipe = Recipe::photos();
+        if quick {
+            // Tiny folders (10 photos a class) still leave eq. 6′ two validation photos to scale by.
+            recipe.val_fraction = 0.3;
+        }
+        Self { size, config: DetectorConfig::photos(size), recipe, ae_images, clf_images, epoch_images, clf_fraction: CLF_FRACTION }
     }
 }
 
@@ -102,6 +112,10 @@ fn gather(folder: &PhotoFolder, class: &str, idx: &[usize], out: &mut Vec<f32>) 
 /// Scores `data` (n images) in batches: (f(x), −reconstruction error).
 fn score(detector: &Detector, data: &[f32], shape: [usize; 3], lambda: f32) -> Result<(Vec<f32>, Vec<f32>)> {
     score_and_baseline(detector, data, shape, lambda, 256, &Device::flex(), |_| ())
+}
+
+fn quantile(scores: &[f32], q: f64) -> f32 {
+    positive_quantile(scores, q).unwrap_or(f32::NEG_INFINITY)
 }
 
 /// Trains one detector on `classes` (their train split; validation split for early stopping and
@@ -170,9 +184,11 @@ pub fn train_and_test(
     }
     gather(folder, CLUTTER, &out_idx, &mut x)?;
     let labels: Vec<bool> = (0..2 * n_each).map(|i| i < n_each).collect();
-    let (crbnd, baseline) = score(&trained.detector, &x, shape, recipe.lambda)?;
-    // Both thresholds come from the validation positives, scored once by training.
-    let baseline_threshold = positive_quantile(&trained.val_baseline, recipe.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
+    let (logits, baseline) = score(&trained.detector, &x, shape, recipe.lambda)?;
+    let errors: Vec<f32> = baseline.iter().map(|b| -b).collect();
+    let crbnd = verdict_scores(trained.calibration.as_ref(), &logits, &errors);
+    // Every threshold comes from the validation positives, scored once by training.
+    let q = recipe.threshold_quantile;
     let pair = |s: &[f32], t: f32| Pair { auroc: auroc(s, &labels).unwrap_or(f64::NAN), f1: f1_at(s, &labels, t) };
     let result = PhotoResult {
         classes: classes.to_vec(),
@@ -183,7 +199,8 @@ pub fn train_and_test(
         n_test_positives: n_each,
         n_test_outliers: n_each,
         crbnd: pair(&crbnd, trained.threshold),
-        recon_error: pair(&baseline, baseline_threshold),
+        classifier_only: Some(pair(&logits, quantile(&trained.val_logits, q))),
+        recon_error: pair(&baseline, quantile(&trained.val_baseline, q)),
         threshold: trained.threshold,
         training_seconds: trained.state.seconds,
     };
@@ -387,10 +404,10 @@ fn published(n: usize) -> Option<((f64, f64), (f64, f64))> {
 
 fn report(results: &[(usize, PhotoResult)], sizes: &[usize], folder: &PhotoFolder) -> (String, serde_json::Value, String) {
     let mut md = String::from(
-        "| positives | runs | CRBND AUROC | CRBND F1 | recon-error AUROC | recon-error F1 | ALOCC AUROC / F1 ¹ | paper AUROC / F1 ¹ | train s / detector |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| positives | runs | CRBND AUROC | CRBND F1 | f(x) alone AUROC / F1 ² | recon-error AUROC | recon-error F1 | ALOCC AUROC / F1 ¹ | paper AUROC / F1 ¹ | train s / detector |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     let mut rows = Vec::new();
-    let mut bars: [Vec<(f64, f64)>; 4] = Default::default();
+    let mut bars: [Vec<(f64, f64)>; 5] = Default::default();
     for (k, &n) in sizes.iter().enumerate() {
         let rs: Vec<&PhotoResult> = results.iter().filter(|(m, _)| *m == n).map(|(_, r)| r).collect();
         let stat = |f: &dyn Fn(&PhotoResult) -> f64| mean_std(&rs.iter().map(|r| f(r)).collect::<Vec<_>>());
@@ -398,26 +415,38 @@ fn report(results: &[(usize, PhotoResult)], sizes: &[usize], folder: &PhotoFolde
         let (cf, cfs) = stat(&|r| r.crbnd.f1);
         let (ba, bas) = stat(&|r| r.recon_error.auroc);
         let (bf, bfs) = stat(&|r| r.recon_error.f1);
+        // f(x) alone: every run of the table must have it (results from before eq. 6′ do not).
+        let alone: Option<Vec<Pair>> = rs.iter().map(|r| r.classifier_only).collect();
+        let alone = alone.map(|v| {
+            let (a, _) = mean_std(&v.iter().map(|p| p.auroc).collect::<Vec<_>>());
+            let (f, _) = mean_std(&v.iter().map(|p| p.f1).collect::<Vec<_>>());
+            (a, f)
+        });
         let (secs, _) = stat(&|r| r.training_seconds);
         let pubs = published(n);
         let fmt = |p: Option<(f64, f64)>| p.map(|(a, f)| format!("{a:.3} / {f:.3}")).unwrap_or_else(|| "–".into());
         let _ = writeln!(
             md,
-            "| {n} | {} | {ca:.3} ± {cas:.3} | {cf:.3} ± {cfs:.3} | {ba:.3} ± {bas:.3} | {bf:.3} ± {bfs:.3} | {} | {} | {secs:.0} |",
+            "| {n} | {} | {ca:.3} ± {cas:.3} | {cf:.3} ± {cfs:.3} | {} | {ba:.3} ± {bas:.3} | {bf:.3} ± {bfs:.3} | {} | {} | {secs:.0} |",
             rs.len(),
+            fmt(alone),
             fmt(pubs.map(|p| p.0)),
             fmt(pubs.map(|p| p.1)),
         );
         bars[0].push((k as f64, ca));
-        bars[1].push((k as f64, ba));
+        if let Some((a, _)) = alone {
+            bars[1].push((k as f64, a));
+        }
+        bars[2].push((k as f64, ba));
         if let Some((alocc, paper)) = pubs {
-            bars[2].push((k as f64, alocc.0));
-            bars[3].push((k as f64, paper.0));
+            bars[3].push((k as f64, alocc.0));
+            bars[4].push((k as f64, paper.0));
         }
         rows.push(json!({
             "positives": n,
             "runs": rs,
             "crbnd": {"auroc": ca, "auroc_std": cas, "f1": cf, "f1_std": cfs},
+            "classifier_only": alone.map(|(a, f)| json!({"auroc": a, "f1": f})),
             "recon_error": {"auroc": ba, "auroc_std": bas, "f1": bf, "f1_std": bfs},
             "alocc": pubs.map(|p| json!({"auroc": p.0.0, "f1": p.0.1})),
             "paper": pubs.map(|p| json!({"auroc": p.1.0, "f1": p.1.1})),
@@ -426,21 +455,22 @@ fn report(results: &[(usize, PhotoResult)], sizes: &[usize], folder: &PhotoFolde
     }
     let _ = writeln!(
         md,
-        "\nEach run draws its positive classes at random (seeded), trains on {:.0} % of their photos (minus a validation part for early stopping and the threshold), and tests on the held-out photos plus as many clutter photos (exactly 50 % outliers); ± is the standard deviation over runs. {}×{} RGB. ¹ Published numbers are on Caltech-256; these runs use a Caltech-101 subset ({} object classes, clutter = BACKGROUND_Google), so they compare the method, not the data.",
+        "\nEach run draws its positive classes at random (seeded), trains on {:.0} % of their photos (minus a validation part for early stopping and the threshold), and tests on the held-out photos plus as many clutter photos (exactly 50 % outliers); ± is the standard deviation over runs. {}×{} RGB. ¹ Published numbers are on Caltech-256; these runs use a Caltech-101 subset ({} object classes, clutter = BACKGROUND_Google), so they compare the method, not the data. ² The paper's f(x) = C(λx + (1−λ)A(x)) (eq. 6) on its own; CRBND's columns are the detector's verdict score, f(x) combined with the reconstruction error (eq. 6′), each on the scale of the validation positives.",
         (1.0 - TEST_FRACTION) * 100.0,
         folder.size,
         folder.size,
         folder.classes.len() - 1
     );
     let cats: Vec<String> = sizes.iter().map(|n| format!("{n} positive class{}", if *n == 1 { "" } else { "es" })).collect();
-    let [c, b, a, p] = bars;
+    let [c, f, b, a, p] = bars;
     let svg = bar_chart(
         "Caltech-style novelty detection (50 % clutter): AUROC",
         &cats,
         "AUROC",
-        y_range_for(c.iter().chain(&b).chain(&a).chain(&p).map(|v| v.1)),
+        y_range_for(c.iter().chain(&f).chain(&b).chain(&a).chain(&p).map(|v| v.1)),
         &[
-            Series { name: "CRBND f(x)".into(), colour: "#1f77b4", points: c, dashed: false },
+            Series { name: "CRBND (eq. 6′)".into(), colour: "#1f77b4", points: c, dashed: false },
+            Series { name: "f(x) alone (eq. 6)".into(), colour: "#9ecae1", points: f, dashed: false },
             Series { name: "reconstruction error".into(), colour: "#ff7f0e", points: b, dashed: false },
             Series { name: "ALOCC (Caltech-256)".into(), colour: "#7f7f7f", points: a, dashed: false },
             Series { name: "paper (Caltech-256)".into(), colour: "#2ca02c", points: p, dashed: false },
@@ -506,8 +536,9 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
             positive_classes: classes.clone(),
             lambda: recipe.lambda,
             threshold: result.threshold,
-            threshold_rule: format!("{:.0}th percentile of f(x) on {} held-out training photos", recipe.threshold_quantile * 100.0, result.n_val),
+            threshold_rule: format!("{:.0}th percentile of {} on {} held-out training photos", recipe.threshold_quantile * 100.0, photo.config.score.describe(), result.n_val),
             config: photo.config.clone(),
+            calibration: trained.calibration,
             recipe,
             training_seconds: result.training_seconds,
             precision: SHIPPED_PRECISION,
@@ -518,6 +549,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
                     "positives": result.n_test_positives,
                     "outliers": result.n_test_outliers,
                     "crbnd": result.crbnd,
+                    "classifier_only": result.classifier_only,
                     "recon_error": result.recon_error,
                 },
                 "n_train": result.n_train,

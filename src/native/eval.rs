@@ -110,7 +110,9 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         let split = positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.seed, r.max_train);
         let (_, val_baseline) = run(&to_unit(&mnist.train_images, &split.val), None)?;
         let baseline_threshold = positive_quantile(&val_baseline, r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
-        let (crbnd, baseline) = run(&test, Some(&bar))?;
+        let (logits, baseline) = run(&test, Some(&bar))?;
+        let errors: Vec<f32> = baseline.iter().map(|b| -b).collect();
+        let crbnd = entry.verdict_scores(&logits, &errors);
         out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline, threshold: entry.threshold, baseline_threshold });
     }
     bar.finish_and_clear();

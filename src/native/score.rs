@@ -79,9 +79,12 @@ pub fn run(model: &Path, inputs: &[std::path::PathBuf], labels: Option<&Path>, l
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut failed = 0;
-    let mut line = |key: serde_json::Value, score: f32, err: f32, label: Option<u8>| {
+    // `score` is what the verdict is taken on: f(x), or eq. 6′ for a combined-score model.
+    let mut line = |key: serde_json::Value, logit: f32, err: f32, label: Option<u8>| {
+        let score = entry.verdict_scores(&[logit], &[err])[0];
         let mut v = serde_json::json!({
             "score": score,
+            "logit": logit,
             "recon_error": err,
             "verdict": if score >= entry.threshold { "inlier" } else { "novel" },
         });

@@ -1,6 +1,6 @@
 //! Training one detector: first the reconstructor A on corrupted positives (eqs. 1–3), then the
-//! classifier C on connective positives and negatives (eqs. 4, 5), then the threshold from the
-//! validation positives. Data-agnostic: it takes flattened images of any `[c, h, w]`.
+//! classifier C on connective positives and negatives (eqs. 4, 5), then (for a combined score,
+//! eq. 6′) the calibration and the threshold from the validation positives. Data-agnostic: it takes flattened images of any `[c, h, w]`.
 
 use std::time::Instant;
 
@@ -15,6 +15,7 @@ use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use super::checkpoint::{Checkpointer, TrainState, classifier_prefix};
 use crate::augment::{self, SyntheticKind};
 use crate::autoencoder::{Autoencoder, charbonnier};
+use crate::calibration::{Calibration, ScoreRule, verdict_scores};
 use crate::classifier::Classifier;
 use crate::connective::{Detector, DetectorConfig, connect};
 use crate::error::{Error, Result};
@@ -44,8 +45,14 @@ impl TrainData<'_> {
 /// A trained detector with what training measured.
 pub struct Trained {
     pub detector: Detector,
+    /// On the verdict score (`val_scores`).
     pub threshold: f32,
+    /// The verdict scores of the validation positives: f(x), or eq. 6′ with `calibration`.
     pub val_scores: Vec<f32>,
+    /// f(x) alone on the same validation positives.
+    pub val_logits: Vec<f32>,
+    /// Eq. 6′'s scale, when `DetectorConfig::score` is combined.
+    pub calibration: Option<Calibration>,
     /// The reconstruction-error baseline (−error) on the same validation positives.
     pub val_baseline: Vec<f32>,
     pub state: TrainState,
@@ -321,13 +328,21 @@ pub fn train_detector(
     // The threshold and everything measured from here on belong to the weights as shipped.
     let (detector, bytes) = as_stored(detector, config, SHIPPED_PRECISION, &device)?;
 
-    // ---- The threshold: a quantile of f(x) on validation positives, nothing else.
-    let (val_scores, val_baseline) = score_and_baseline(&detector, data.val, shape, recipe.lambda, 500, &device, |_| ())?;
+    // ---- The calibration (eq. 6′) and the threshold: from validation positives, nothing else.
+    let (val_logits, val_baseline) = score_and_baseline(&detector, data.val, shape, recipe.lambda, 500, &device, |_| ())?;
+    let val_errors: Vec<f32> = val_baseline.iter().map(|b| -b).collect();
+    let calibration = match config.score {
+        ScoreRule::Classifier => None,
+        ScoreRule::Combined => Some(Calibration::fit(&val_logits, &val_errors).ok_or_else(|| {
+            Error::Config(format!("the combined score (eq. 6′) needs at least two validation positives with finite scores, have {n_val}"))
+        })?),
+    };
+    let val_scores = verdict_scores(calibration.as_ref(), &val_logits, &val_errors);
     let threshold = metrics::positive_quantile(&val_scores, recipe.threshold_quantile)
         .ok_or_else(|| Error::model("detector", "no finite validation scores"))?;
-    state.seconds = base_seconds + started.elapsed().as_secs_f64();
-    ckpt.save_state(&state)?;
-    Ok(Trained { detector, threshold, val_scores, val_baseline, state, bytes })
+    // `state.seconds` counts training only (saved with every epoch): re-scoring a finished
+    // detector, as a resumed run or a protocol rerun does, adds nothing to it.
+    Ok(Trained { detector, threshold, val_scores, val_logits, calibration, val_baseline, state, bytes })
 }
 
 /// Where `connective train` writes, and how.
@@ -393,11 +408,13 @@ fn train_one_digit(
         lambda: r.lambda,
         threshold: trained.threshold,
         threshold_rule: format!(
-            "{:.0}th percentile of f(x) on {} held-out training positives",
+            "{:.0}th percentile of {} on {} held-out training positives",
             r.threshold_quantile * 100.0,
+            plan.config.score.describe(),
             split.val.len()
         ),
         config: plan.config.clone(),
+        calibration: trained.calibration,
         recipe: r.clone(),
         training_seconds: trained.state.seconds,
         precision: SHIPPED_PRECISION,
