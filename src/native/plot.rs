@@ -36,9 +36,11 @@ fn esc(s: &str) -> String {
 }
 
 fn legend(svg: &mut String, series: &[Series]) {
+    // Four entries a row; more rows stack upwards from the bottom edge.
+    let rows = series.len().div_ceil(4);
     for (i, s) in series.iter().enumerate() {
         let x = L + 8.0 + 160.0 * (i % 4) as f64;
-        let y = H - 14.0;
+        let y = H - 14.0 - 18.0 * (rows - 1 - i / 4) as f64;
         let dash = if s.dashed { r#" stroke-dasharray="5 3""# } else { "" };
         let _ = write!(svg, r#"<line x1="{x}" x2="{}" y1="{y}" y2="{y}" stroke="{}" stroke-width="3"{dash}/><text x="{}" y="{}">{}</text>"#, x + 22.0, s.colour, x + 28.0, y + 4.0, esc(&s.name));
     }
