@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod caltech;
 pub mod checkpoint;
+pub mod connective_batches;
 pub mod data;
 pub mod eval;
 pub mod jobs;

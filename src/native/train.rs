@@ -8,16 +8,16 @@ use burn::nn::loss::BinaryCrossEntropyLossConfig;
 use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use burn::tensor::TensorData;
 use indicatif::ProgressBar;
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
 use super::checkpoint::{Checkpointer, TrainState, classifier_prefix};
-use crate::augment::{self, SyntheticKind};
+use super::connective_batches::{ConnectiveSamples, labels};
+use crate::augment;
 use crate::autoencoder::{Autoencoder, charbonnier};
 use crate::calibration::{Calibration, ScoreRule, verdict_scores};
 use crate::classifier::Classifier;
-use crate::connective::{Detector, DetectorConfig, connect};
+use crate::connective::{Detector, DetectorConfig};
 use crate::error::{Error, Result};
 use crate::metrics;
 use crate::model_io::{SHIPPED_PRECISION, as_stored};
@@ -87,7 +87,7 @@ fn gather(data: &[f32], idx: &[usize], len: usize) -> Vec<f32> {
 }
 
 /// Runs `f` over `data` in batches of `batch` images on the inference model.
-fn map_batches(data: &[f32], shape: [usize; 3], batch: usize, device: &Device, mut f: impl FnMut(Tensor<4>) -> Vec<f32>) -> Vec<f32> {
+pub(super) fn map_batches(data: &[f32], shape: [usize; 3], batch: usize, device: &Device, mut f: impl FnMut(Tensor<4>) -> Vec<f32>) -> Vec<f32> {
     let len: usize = shape.iter().product();
     let n = data.len() / len;
     let mut out = Vec::with_capacity(data.len());
@@ -102,19 +102,27 @@ fn scalar(t: Tensor<1>) -> f64 {
     t.into_scalar::<f32>() as f64
 }
 
-/// Trains (or resumes) one detector. `bar` counts optimisation steps of both phases.
-pub fn train_detector(
-    config: &DetectorConfig,
-    recipe: &Recipe,
-    data: &TrainData,
-    ckpt: &Checkpointer,
-    resume: bool,
-    retrain_classifier: bool,
-    bar: &ProgressBar,
-) -> Result<Trained> {
-    let started = Instant::now();
+/// The checkpoint state of a run and the time it has spent training (kept across resumes).
+struct Progress<'a> {
+    ckpt: &'a Checkpointer,
+    state: TrainState,
+    base_seconds: f64,
+    started: Instant,
+}
+
+impl Progress<'_> {
+    /// Saves the state after an epoch, with the training time so far.
+    fn save(&mut self) -> Result<()> {
+        self.state.seconds = self.base_seconds + self.started.elapsed().as_secs_f64();
+        self.ckpt.save_state(&self.state)
+    }
+}
+
+/// Where a run starts: a fresh state, the checkpoint's (`resume`, same recipe only), or the
+/// checkpoint's finished reconstructor with every classifier forgotten (`retrain_classifier`).
+fn starting_state(recipe: &Recipe, ckpt: &Checkpointer, resume: bool, retrain_classifier: bool) -> Result<TrainState> {
     let recipe_json = serde_json::to_string(recipe).unwrap();
-    let mut state = match ckpt.load_state()? {
+    match ckpt.load_state()? {
         Some(mut s) if retrain_classifier => {
             let old: Recipe = serde_json::from_str(&s.recipe_json)
                 .map_err(|e| Error::Config(format!("unreadable recipe in the checkpoint: {e}")))?;
@@ -126,7 +134,7 @@ pub fn train_detector(
             }
             s.reset_classifiers();
             s.recipe_json = recipe_json;
-            s
+            Ok(s)
         }
         Some(s) if resume => {
             if s.recipe_json != recipe_json {
@@ -135,16 +143,26 @@ pub fn train_detector(
                     ckpt.path("").display()
                 )));
             }
-            s
+            Ok(s)
         }
-        _ if retrain_classifier => {
-            return Err(Error::Config(format!("no checkpoint in {} to retrain the classifier from", ckpt.path("").display())));
-        }
-        _ => TrainState { recipe_json, ..Default::default() },
-    };
-    let base_seconds = state.seconds;
-    let shape = data.shape;
-    let len: usize = shape.iter().product();
+        _ if retrain_classifier => Err(Error::Config(format!("no checkpoint in {} to retrain the classifier from", ckpt.path("").display()))),
+        _ => Ok(TrainState { recipe_json, ..Default::default() }),
+    }
+}
+
+/// Trains (or resumes) one detector. `bar` counts optimisation steps of both phases.
+pub fn train_detector(
+    config: &DetectorConfig,
+    recipe: &Recipe,
+    data: &TrainData,
+    ckpt: &Checkpointer,
+    resume: bool,
+    retrain_classifier: bool,
+    bar: &ProgressBar,
+) -> Result<Trained> {
+    let started = Instant::now();
+    let state = starting_state(recipe, ckpt, resume, retrain_classifier)?;
+    let mut progress = Progress { ckpt, base_seconds: state.seconds, state, started };
     let (n_train, n_val) = (data.len_of(data.train), data.len_of(data.val));
     let clf_train = data.clf_train.unwrap_or(data.train);
     let n_clf = data.len_of(clf_train);
@@ -152,32 +170,68 @@ pub fn train_detector(
         return Err(Error::Config(format!("need training and validation positives, have {n_train} and {n_val}")));
     }
     let ae_steps = n_train.div_ceil(recipe.ae_batch);
-    let half = (recipe.clf_batch / 2).max(1);
-    let clf_steps = n_clf.div_ceil(half);
+    let clf_steps = n_clf.div_ceil(half_batch(recipe));
     let n_classifiers = config.classifiers.max(1);
-    let clf_done: usize = (0..n_classifiers).map(|k| state.classifier(k).epochs_done).sum();
+    let clf_done: usize = (0..n_classifiers).map(|k| progress.state.classifier(k).epochs_done).sum();
     bar.set_length((ae_steps * recipe.ae_epochs + clf_steps * recipe.clf_epochs * n_classifiers) as u64);
-    bar.set_position((ae_steps * state.ae_epochs_done + clf_steps * clf_done) as u64);
+    bar.set_position((ae_steps * progress.state.ae_epochs_done + clf_steps * clf_done) as u64);
 
     let device = Device::flex();
     let ad = device.clone().autodiff();
     ad.seed(recipe.seed);
+    let autoencoder = train_reconstructor(config, recipe, data, &mut progress, &ad, &device, bar)?;
+    let samples = ConnectiveSamples::new(recipe, data.shape, &autoencoder, clf_train, data.val, &device);
+    let mut classifiers = Vec::with_capacity(n_classifiers);
+    for k in 0..n_classifiers {
+        classifiers.push(train_classifier(k, n_classifiers, config, recipe, &samples, &mut progress, &ad, &device, bar)?);
+    }
+    let classifier = classifiers.remove(0);
+    let detector = Detector { autoencoder, classifier, extra_classifiers: classifiers };
+    // The calibration, the threshold and everything measured from here on belong to the weights as shipped.
+    let (detector, bytes) = as_stored(detector, config, SHIPPED_PRECISION, &device)?;
+    let judged = judge_validation(&detector, config, recipe, data, &device)?;
+    // `state.seconds` counts training only (saved with every epoch): re-scoring a finished
+    // detector, as a resumed run or a protocol rerun does, adds nothing to it.
+    Ok(Trained {
+        detector,
+        threshold: judged.threshold,
+        val_scores: judged.scores,
+        val_logits: judged.logits,
+        calibration: judged.calibration,
+        val_baseline: judged.baseline,
+        state: progress.state,
+        bytes,
+    })
+}
 
-    // ---- Phase 1: the reconstructor A (eq. 3 on inputs corrupted by eqs. 1, 2).
-    let mut ae: Autoencoder = config.autoencoder.init(&ad);
+/// Phase 1: the reconstructor A, eq. 3 on inputs corrupted by eqs. 1 and 2, one checkpoint per
+/// epoch. Returns the epoch with the lowest validation loss, for inference.
+fn train_reconstructor(
+    config: &DetectorConfig,
+    recipe: &Recipe,
+    data: &TrainData,
+    progress: &mut Progress,
+    ad: &Device,
+    device: &Device,
+    bar: &ProgressBar,
+) -> Result<Autoencoder> {
+    let (shape, ckpt) = (data.shape, progress.ckpt);
+    let len: usize = shape.iter().product();
+    let (n_train, n_val) = (data.len_of(data.train), data.len_of(data.val));
+    let ae_steps = n_train.div_ceil(recipe.ae_batch);
+    let mut ae: Autoencoder = config.autoencoder.init(ad);
     let mut optim: ModuleOptimizer = AdamConfig::new().init();
-    if state.ae_epochs_done > 0 {
+    if progress.state.ae_epochs_done > 0 {
         ae = ckpt.load_module("ae_last.bpk", ae)?;
         optim = ckpt.load_optim("ae_optim.bpk", optim)?;
     }
-    let val_x = |range: std::ops::Range<usize>| batch_tensor(&data.val[range.start * len..range.end * len], range.len(), shape, &device);
-    for epoch in state.ae_epochs_done..recipe.ae_epochs {
+    for epoch in progress.state.ae_epochs_done..recipe.ae_epochs {
         let mut rng = epoch_rng(recipe.seed, 1, epoch);
         let mut order: Vec<usize> = (0..n_train).collect();
         order.shuffle(&mut rng);
         let mut total = 0.0;
         for (step, idx) in order.chunks(recipe.ae_batch).enumerate() {
-            let mut clean = batch_tensor(&gather(data.train, idx, len), idx.len(), shape, &ad);
+            let mut clean = batch_tensor(&gather(data.train, idx, len), idx.len(), shape, ad);
             if recipe.augment.hflip {
                 clean = augment::random_hflip(vec![clean], &mut rng).remove(0);
             }
@@ -193,156 +247,133 @@ pub fn train_detector(
         let valid = ae.valid();
         let mut vsum = 0.0;
         for start in (0..n_val).step_by(500) {
-            let x = val_x(start..(start + 500).min(n_val));
-            let n = x.dims()[0] as f64;
-            vsum += scalar(charbonnier(valid.forward(x.clone()), x, recipe.charbonnier_eps)) * n;
+            let end = (start + 500).min(n_val);
+            let x = batch_tensor(&data.val[start * len..end * len], end - start, shape, device);
+            vsum += scalar(charbonnier(valid.forward(x.clone()), x, recipe.charbonnier_eps)) * (end - start) as f64;
         }
-        let vloss = vsum / n_val as f64;
-        let losses = (total / ae_steps as f64, vloss);
+        let losses = (total / ae_steps as f64, vsum / n_val as f64);
+        let state = &mut progress.state;
         ckpt.record_epoch("ae", &mut state.ae_history, &mut state.ae_best, epoch + 1, losses, &valid, &ae, &optim)?;
         state.ae_epochs_done = epoch + 1;
-        state.seconds = base_seconds + started.elapsed().as_secs_f64();
-        ckpt.save_state(&state)?;
+        progress.save()?;
     }
-    let ae_best: Autoencoder = ckpt.load_module("ae_best.bpk", config.autoencoder.init(&device))?;
+    ckpt.load_module("ae_best.bpk", config.autoencoder.init(device))
+}
 
-    // A(x) is fixed from here on: compute it once for every positive.
-    let recon_train = map_batches(clf_train, shape, 500, &device, |x| {
-        ae_best.forward(x).into_data().try_into_vec::<f32>().unwrap()
-    });
-    let recon_val = map_batches(data.val, shape, 500, &device, |x| ae_best.forward(x).into_data().try_into_vec::<f32>().unwrap());
+/// Samples per class in one classifier batch: half connective positives, half negatives.
+fn half_batch(recipe: &Recipe) -> usize {
+    (recipe.clf_batch / 2).max(1)
+}
 
-    // ---- Phase 2: the classifier C on connective positives (label 1) and negatives (label 0).
-    let bce = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&ad);
-    let labels = |n: usize, dev: &Device| {
-        let t: Vec<i64> = (0..2 * n).map(|i| (i < n) as i64).collect();
-        Tensor::<2, Int>::from_data(TensorData::new(t, [2 * n, 1]), dev)
-    };
-    // One batch of connective samples: eq. 4 for the first half, eq. 5 for the second.
-    // Some negatives are connective images of synthetic outliers instead (see
-    // `augment::synthetic_outlier`): what A really does to an input it was not trained on.
-    let connective_batch = |xs: &[f32], axs: &[f32], n: usize, dev: &Device, rng: &mut StdRng| {
-        let n_syn = ((n as f32 * recipe.augment.synthetic_fraction).round() as usize).min(n);
-        let (mut x, mut ax) = if recipe.augment.clf_views > 0.0 {
-            // C's positives from random views of the images, rebuilt by A now (see AugmentConfig).
-            let view = augment::random_view(batch_tensor(xs, n, shape, &device), recipe.augment.clf_views, rng);
-            let a_view = ae_best.forward(view.clone());
-            (Tensor::from_data(view.into_data(), dev), Tensor::from_data(a_view.into_data(), dev))
-        } else {
-            (batch_tensor(xs, n, shape, dev), batch_tensor(axs, n, shape, dev))
-        };
-        if recipe.augment.hflip {
-            let mut both = augment::random_hflip(vec![x, ax], rng);
-            ax = both.pop().unwrap();
-            x = both.pop().unwrap();
-        }
-        let mut parts = vec![connect(x.clone(), ax.clone(), recipe.lambda)];
-        if n_syn < n {
-            let keep = n - n_syn;
-            let negative = augment::hard_negative(ax.slice([0..keep]), &recipe.augment, rng);
-            parts.push(connect(x.slice([0..keep]), negative, recipe.lambda));
-        }
-        if n_syn > 0 {
-            let originals = &xs[(n - n_syn) * len..];
-            let outlier = match recipe.augment.synthetic {
-                SyntheticKind::Overlay => augment::synthetic_outlier(batch_tensor(originals, n_syn, shape, &device), rng),
-                SyntheticKind::Mixed => augment::synthetic_mixed(batch_tensor(originals, n_syn, shape, &device), rng),
-                SyntheticKind::Shuffle => batch_tensor(&augment::shuffle_tiles(originals, n_syn, shape, rng), n_syn, shape, &device),
-                SyntheticKind::PhotoMixed => augment::synthetic_photo_mixed(originals, n_syn, shape, rng, &device),
-            };
-            let syn = connect(outlier.clone(), ae_best.forward(outlier), recipe.lambda);
-            parts.push(Tensor::from_data(syn.into_data(), dev));
-        }
-        Tensor::cat(parts, 0)
-    };
-    let bce_valid = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&device);
-    // Each C trains alone on the same A(x), with its own seed and checkpoints (a killed run
-    // resumes inside the C it was training); the detector averages their logits.
-    let mut classifiers = Vec::with_capacity(n_classifiers);
-    for k in 0..n_classifiers {
-        let prefix = classifier_prefix(k);
-        let mut progress = state.classifier(k);
-        let clf_seed = recipe.classifier_seed(k);
-        // The first C without a seed of its own continues the device's random stream after A,
-        // as every shipped single-C model did.
-        if k > 0 || recipe.clf_seed.is_some() {
-            ad.seed(clf_seed);
-        }
-        let mut clf: Classifier = config.classifier.init(&ad);
-        let mut optim: ModuleOptimizer = AdamConfig::new().init();
-        if progress.epochs_done > 0 {
-            clf = ckpt.load_module(&format!("{prefix}_last.bpk"), clf)?;
-            optim = ckpt.load_optim(&format!("{prefix}_optim.bpk"), optim)?;
-        }
-        // C's learning rate per step: constant, or annealed over all of C's steps; a resumed run
-        // first walks the schedule to where the interrupted one stopped.
-        let mut schedule = recipe
-            .clf_cosine
-            .then(|| {
-                CosineAnnealingLrSchedulerConfig::new(recipe.clf_lr, (clf_steps * recipe.clf_epochs).max(1))
-                    .with_min_lr(recipe.clf_lr * 0.02)
-                    .init()
-                    .map_err(Error::Config)
-            })
-            .transpose()?;
-        let mut clf_lr = || schedule.as_mut().map_or_else(|| recipe.clf_lr.into(), |s| s.step());
-        for _ in 0..clf_steps * progress.epochs_done {
-            clf_lr();
-        }
-        let which = if n_classifiers > 1 { format!("C{}/{n_classifiers}", k + 1) } else { "C".into() };
-        for epoch in progress.epochs_done..recipe.clf_epochs {
-            let mut rng = epoch_rng(clf_seed, 2, epoch);
-            let mut order: Vec<usize> = (0..n_clf).collect();
-            order.shuffle(&mut rng);
-            let mut total = 0.0;
-            for (step, idx) in order.chunks(half).enumerate() {
-                let input = connective_batch(&gather(clf_train, idx, len), &gather(&recon_train, idx, len), idx.len(), &ad, &mut rng);
-                let loss = bce.forward(clf.forward(input), labels(idx.len(), &ad));
-                let grads = GradientsParams::from_grads(loss.backward(), &clf);
-                total += scalar(loss.clone().detach());
-                clf = optim.step(clf_lr(), clf, grads);
-                bar.inc(1);
-                bar.set_message(format!("{which} epoch {}/{} loss {:.4}", epoch + 1, recipe.clf_epochs, total / (step + 1) as f64));
-            }
-            // Validation on held-out positives with negatives drawn from a fixed seed (the same for every C).
-            let valid = clf.valid();
-            let mut vrng = epoch_rng(recipe.seed, 3, 0);
-            let mut vsum = 0.0;
-            for start in (0..n_val).step_by(250) {
-                let end = (start + 250).min(n_val);
-                let input = connective_batch(&data.val[start * len..end * len], &recon_val[start * len..end * len], end - start, &device, &mut vrng);
-                vsum += scalar(bce_valid.forward(valid.forward(input), labels(end - start, &device))) * (end - start) as f64;
-            }
-            let vloss = vsum / n_val as f64;
-            let losses = (total / clf_steps as f64, vloss);
-            ckpt.record_epoch(&prefix, &mut progress.history, &mut progress.best, epoch + 1, losses, &valid, &clf, &optim)?;
-            progress.epochs_done = epoch + 1;
-            state.set_classifier(k, progress.clone());
-            state.seconds = base_seconds + started.elapsed().as_secs_f64();
-            ckpt.save_state(&state)?;
-        }
-        classifiers.push(ckpt.load_module::<Classifier>(&format!("{prefix}_best.bpk"), config.classifier.init(&device))?);
+/// Phase 2: classifier `k` of `n_classifiers`, alone on the fixed A, with its own seed and
+/// checkpoints (a killed run resumes inside the C it was training). Returns its epoch with the
+/// lowest validation loss.
+#[allow(clippy::too_many_arguments)]
+fn train_classifier(
+    k: usize,
+    n_classifiers: usize,
+    config: &DetectorConfig,
+    recipe: &Recipe,
+    samples: &ConnectiveSamples,
+    progress: &mut Progress,
+    ad: &Device,
+    device: &Device,
+    bar: &ProgressBar,
+) -> Result<Classifier> {
+    let ckpt = progress.ckpt;
+    let len = samples.image_len();
+    let (n_clf, n_val) = (samples.train.len() / len, samples.val.len() / len);
+    let half = half_batch(recipe);
+    let clf_steps = n_clf.div_ceil(half);
+    let bce = BinaryCrossEntropyLossConfig::new().with_logits(true).init(ad);
+    let bce_valid = BinaryCrossEntropyLossConfig::new().with_logits(true).init(device);
+    let prefix = classifier_prefix(k);
+    let mut mine = progress.state.classifier(k);
+    let clf_seed = recipe.classifier_seed(k);
+    // The first C without a seed of its own continues the device's random stream after A,
+    // as every shipped single-C model did.
+    if k > 0 || recipe.clf_seed.is_some() {
+        ad.seed(clf_seed);
     }
-    let classifier = classifiers.remove(0);
-    let detector = Detector { autoencoder: ae_best, classifier, extra_classifiers: classifiers };
-    // The threshold and everything measured from here on belong to the weights as shipped.
-    let (detector, bytes) = as_stored(detector, config, SHIPPED_PRECISION, &device)?;
+    let mut clf: Classifier = config.classifier.init(ad);
+    let mut optim: ModuleOptimizer = AdamConfig::new().init();
+    if mine.epochs_done > 0 {
+        clf = ckpt.load_module(&format!("{prefix}_last.bpk"), clf)?;
+        optim = ckpt.load_optim(&format!("{prefix}_optim.bpk"), optim)?;
+    }
+    // C's learning rate per step: constant, or annealed over all of C's steps; a resumed run
+    // first walks the schedule to where the interrupted one stopped.
+    let mut schedule = recipe
+        .clf_cosine
+        .then(|| {
+            CosineAnnealingLrSchedulerConfig::new(recipe.clf_lr, (clf_steps * recipe.clf_epochs).max(1))
+                .with_min_lr(recipe.clf_lr * 0.02)
+                .init()
+                .map_err(Error::Config)
+        })
+        .transpose()?;
+    let mut clf_lr = || schedule.as_mut().map_or_else(|| recipe.clf_lr.into(), |s| s.step());
+    for _ in 0..clf_steps * mine.epochs_done {
+        clf_lr();
+    }
+    let which = if n_classifiers > 1 { format!("C{}/{n_classifiers}", k + 1) } else { "C".into() };
+    for epoch in mine.epochs_done..recipe.clf_epochs {
+        let mut rng = epoch_rng(clf_seed, 2, epoch);
+        let mut order: Vec<usize> = (0..n_clf).collect();
+        order.shuffle(&mut rng);
+        let mut total = 0.0;
+        for (step, idx) in order.chunks(half).enumerate() {
+            let input = samples.batch(&gather(samples.train, idx, len), &gather(&samples.recon_train, idx, len), idx.len(), ad, &mut rng);
+            let loss = bce.forward(clf.forward(input), labels(idx.len(), ad));
+            let grads = GradientsParams::from_grads(loss.backward(), &clf);
+            total += scalar(loss.clone().detach());
+            clf = optim.step(clf_lr(), clf, grads);
+            bar.inc(1);
+            bar.set_message(format!("{which} epoch {}/{} loss {:.4}", epoch + 1, recipe.clf_epochs, total / (step + 1) as f64));
+        }
+        // Validation on held-out positives with negatives drawn from a fixed seed (the same for every C).
+        let valid = clf.valid();
+        let mut vrng = epoch_rng(recipe.seed, 3, 0);
+        let mut vsum = 0.0;
+        for start in (0..n_val).step_by(250) {
+            let end = (start + 250).min(n_val);
+            let input = samples.batch(&samples.val[start * len..end * len], &samples.recon_val[start * len..end * len], end - start, device, &mut vrng);
+            vsum += scalar(bce_valid.forward(valid.forward(input), labels(end - start, device))) * (end - start) as f64;
+        }
+        let losses = (total / clf_steps as f64, vsum / n_val as f64);
+        ckpt.record_epoch(&prefix, &mut mine.history, &mut mine.best, epoch + 1, losses, &valid, &clf, &optim)?;
+        mine.epochs_done = epoch + 1;
+        progress.state.set_classifier(k, mine.clone());
+        progress.save()?;
+    }
+    ckpt.load_module::<Classifier>(&format!("{prefix}_best.bpk"), config.classifier.init(device))
+}
 
-    // ---- The calibration (eq. 6′) and the threshold: from validation positives, nothing else.
-    let (val_logits, val_baseline) = score_and_baseline(&detector, data.val, shape, recipe.lambda, 500, &device, |_| ())?;
-    let val_errors: Vec<f32> = val_baseline.iter().map(|b| -b).collect();
+/// What the finished detector makes of its validation positives.
+struct Judged {
+    calibration: Option<Calibration>,
+    threshold: f32,
+    scores: Vec<f32>,
+    logits: Vec<f32>,
+    baseline: Vec<f32>,
+}
+
+/// The calibration (eq. 6′, for a combined score) and the threshold: from validation positives,
+/// nothing else.
+fn judge_validation(detector: &Detector, config: &DetectorConfig, recipe: &Recipe, data: &TrainData, device: &Device) -> Result<Judged> {
+    let n_val = data.len_of(data.val);
+    let (logits, baseline) = score_and_baseline(detector, data.val, data.shape, recipe.lambda, 500, device, |_| ())?;
+    let errors: Vec<f32> = baseline.iter().map(|b| -b).collect();
     let calibration = match config.score {
         ScoreRule::Classifier => None,
-        ScoreRule::Combined => Some(Calibration::fit(&val_logits, &val_errors).ok_or_else(|| {
+        ScoreRule::Combined => Some(Calibration::fit(&logits, &errors).ok_or_else(|| {
             Error::Config(format!("the combined score (eq. 6′) needs at least two validation positives with finite scores, have {n_val}"))
         })?),
     };
-    let val_scores = verdict_scores(calibration.as_ref(), &val_logits, &val_errors);
-    let threshold = metrics::positive_quantile(&val_scores, recipe.threshold_quantile)
+    let scores = verdict_scores(calibration.as_ref(), &logits, &errors);
+    let threshold = metrics::positive_quantile(&scores, recipe.threshold_quantile)
         .ok_or_else(|| Error::model("detector", "no finite validation scores"))?;
-    // `state.seconds` counts training only (saved with every epoch): re-scoring a finished
-    // detector, as a resumed run or a protocol rerun does, adds nothing to it.
-    Ok(Trained { detector, threshold, val_scores, val_logits, calibration, val_baseline, state, bytes })
+    Ok(Judged { calibration, threshold, scores, logits, baseline })
 }
 
 /// Where `connective train` writes, and how.
