@@ -67,9 +67,16 @@ impl Calibration {
         Some(Self { logit_mean, logit_std, error_mean, error_std })
     }
 
-    /// Eq. 6′ for one image: higher means more like the positive class.
+    /// The two parts of eq. 6′ for one image: C's (z of f(x)) and A's (z of the error, negated),
+    /// each 0 for a typical validation positive and negative for a less typical image.
+    pub fn parts(&self, logit: f32, error: f32) -> (f32, f32) {
+        ((logit - self.logit_mean) / self.logit_std, -(error - self.error_mean) / self.error_std)
+    }
+
+    /// Eq. 6′ for one image, the mean of its two parts: higher means more like the positive class.
     pub fn combine(&self, logit: f32, error: f32) -> f32 {
-        0.5 * (logit - self.logit_mean) / self.logit_std - 0.5 * (error - self.error_mean) / self.error_std
+        let (c, a) = self.parts(logit, error);
+        0.5 * c + 0.5 * a
     }
 }
 

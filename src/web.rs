@@ -118,6 +118,9 @@ struct ScoreResult {
     logit: f32,
     /// sigmoid(f(x)): the classifiers' probability that the connective image is a positive.
     probability: f32,
+    /// For a combined-score model, eq. 6′'s two parts [C's, A's], each in standard deviations of
+    /// the validation positives (0: a typical training image); the score is their mean.
+    parts: Option<[f32; 2]>,
     verdict: &'static str,
     threshold: f32,
     lambda: f32,
@@ -267,6 +270,10 @@ impl Connective {
                 score,
                 logit,
                 probability: 1.0 / (1.0 + (-logit).exp()),
+                parts: entry.calibration.map(|c| {
+                    let (classifier, reconstruction) = c.parts(logit, d.recon_error[0]);
+                    [classifier, reconstruction]
+                }),
                 verdict: if score >= threshold { "inlier" } else { "novel" },
                 threshold,
                 lambda,

@@ -154,9 +154,12 @@ function render(x, r) {
   els.fill.className = `gauge-fill ${inlier ? 'inlier' : 'novel'}`;
   placeTick(r.threshold);
   els.latency.textContent = `${r.ms.toFixed(1)} ms on ${backendLabel(r.backend)} ·`;
-  els.recon.textContent = both
-    ? `score = C’s verdict (p = ${r.probability.toFixed(2)}) and A’s reconstruction error (${r.reconError.toFixed(4)}) together`
-    : `reconstruction error ${r.reconError.toFixed(4)}`;
+  const signed = (v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
+  els.recon.textContent =
+    both && r.parts
+      ? `score = mean of C’s part ${signed(r.parts[0])} (p = ${r.probability.toFixed(2)}) and A’s part ${signed(r.parts[1])} ` +
+        `(reconstruction error ${r.reconError.toFixed(4)}); 0 = as typical as the training photos`
+      : `reconstruction error ${r.reconError.toFixed(4)}`;
 }
 
 function showEmpty() {
@@ -936,7 +939,7 @@ window.connective = {
     updateButtons();
     wanted = false; // this input supersedes any pending live request
     const r = await scoreNow(x);
-    return { score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, logit: r.logit, reconError: r.reconError };
+    return { score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, logit: r.logit, parts: r.parts, reconError: r.reconError };
   },
   setModel: (digit) => setModel(digit),
   /** 'digits' or 'photos'; setMode loads that mode's last (or first) model. */
@@ -954,7 +957,7 @@ window.connective = {
     if (state.mode !== 'photos' || !state.entry) throw new Error('no photo model loaded: call setMode("photos") first');
     const r = await exclusive(() => state.c.score(x));
     render(x, r);
-    return { score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, logit: r.logit, reconError: r.reconError };
+    return { score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, logit: r.logit, parts: r.parts, reconError: r.reconError };
   },
   setBackend: (name) => setBackend(name),
   bench,

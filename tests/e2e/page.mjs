@@ -132,6 +132,9 @@ try {
     await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout: 30_000 });
     const v = (await page.textContent('[data-testid=verdict]')).trim();
     assert(/airplanes/.test(v), `verdict ${v}`);
+    // The photo model judges by eq. 6′ and the page shows its two parts.
+    const parts = await page.textContent('#recon-error');
+    assert(/C’s part [+−]\d/.test(parts) && /A’s part [+−]\d/.test(parts), `parts line ${parts}`);
     return v;
   });
 
@@ -151,6 +154,7 @@ try {
     for (let i = 0; i < nativeAir.length; i++) {
       const r = await page.evaluate((x) => window.connective.scorePhoto(new Float32Array(x)), photo(i));
       worst = Math.max(worst, Math.abs(r.score - nativeAir[i].score), Math.abs(r.logit - nativeAir[i].logit));
+      assert(Math.abs(r.score - (r.parts[0] + r.parts[1]) / 2) < 1e-5, `score ${r.score} is not the mean of its parts ${r.parts}`);
     }
     assert(worst <= 1e-4, `max difference ${worst}`);
     return `max |Δ| = ${worst.toExponential(2)} over ${nativeAir.length} photos`;
