@@ -200,6 +200,9 @@ struct EvalArgs {
     /// Caltech experiments: width of A's bottleneck (default 64).
     #[arg(long)]
     latent: Option<usize>,
+    /// Caltech experiments: side of the photos in pixels, a multiple of 8 (default 32).
+    #[arg(long, value_parser = photo_side)]
+    photo_size: Option<usize>,
     /// Caltech experiments: images A sees in training (default 18000).
     #[arg(long)]
     ae_images: Option<usize>,
@@ -273,6 +276,13 @@ fn three_widths(flag: &str, w: &[u16]) -> anyhow::Result<[usize; 3]> {
     match w {
         &[a, b, c] => Ok([a as usize, b as usize, c as usize]),
         _ => anyhow::bail!("{flag} takes 3 values (one width per resolution, e.g. 8,16,32), not {}", w.len()),
+    }
+}
+
+fn photo_side(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (16..=128).contains(&n) && n % 8 == 0 => Ok(n),
+        _ => Err(format!("{s} is not a multiple of 8 from 16 to 128 (A and C halve the photo three times)")),
     }
 }
 
@@ -387,6 +397,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 quick: a.quick,
                 classes: a.classes,
                 latent: a.latent,
+                photo_size: a.photo_size,
                 ae_images: a.ae_images,
                 clf_images: a.clf_images,
                 clf_fraction: a.clf_fraction,

@@ -32,6 +32,7 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--swap-fraction", "nan"], "probability");
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--classifiers", "0"], "1..=16");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--classifiers", "17"], "1..=16");
+    fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--photo-size", "50"], "multiple of 8");
     let tmp = std::env::temp_dir().join(format!("connective-cli-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     std::fs::write(tmp.join("manifest.json"), "{ not json").unwrap();

@@ -233,8 +233,9 @@ pub struct ProtocolOptions {
     pub quick: bool,
     /// Only draw positives from these classes (default: every class but clutter).
     pub classes: Vec<String>,
-    /// Experiment knobs: bottleneck width of A, images per phase.
+    /// Experiment knobs: bottleneck width of A, side of the photos, images per phase.
     pub latent: Option<usize>,
+    pub photo_size: Option<usize>,
     pub ae_images: Option<usize>,
     pub clf_images: Option<usize>,
     pub clf_fraction: Option<f64>,
@@ -265,7 +266,7 @@ fn draw_classes(objects: &[String], n: usize, seed: u64) -> Vec<String> {
 }
 
 pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
-    let mut plan = PhotoPlan::new(PHOTO_SIZE, opts.quick);
+    let mut plan = PhotoPlan::new(opts.photo_size.unwrap_or(PHOTO_SIZE), opts.quick);
     if opts.quick {
         plan.recipe.max_train = Some(64);
     }
