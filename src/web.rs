@@ -10,6 +10,7 @@ use burn::prelude::*;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::calibration::{Calibration, verdict_scores};
 use crate::connective::Detector;
 use crate::model_io::{ModelEntry, load_entry};
 use crate::preprocess::{check_unit, mnist_from_rgba};
@@ -257,20 +258,20 @@ impl Connective {
     pub fn score(&self, pixels: Vec<f32>) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let (entry, detector, shape, device, lambda, threshold, backend) = session(&inner)?;
+            let Session { detector, shape, device, lambda, threshold, backend, calibration } = session(&inner)?;
             check_unit(&pixels, shape.iter().product()).map_err(err)?;
             let t0 = now_ms();
             let x = batch_tensor(&pixels, 1, shape, &device);
             let d = detect_async(&detector, x, lambda, true).await.map_err(err)?;
             let ms = now_ms() - t0;
             let logit = d.score[0];
-            let score = entry.verdict_scores(&d.score, &d.recon_error)[0];
+            let score = verdict_scores(calibration.as_ref(), &d.score, &d.recon_error)[0];
             let error_map: Vec<f32> = pixels.iter().zip(&d.reconstruction).map(|(a, b)| (a - b).abs()).collect();
             let obj = to_js(&ScoreResult {
                 score,
                 logit,
                 probability: 1.0 / (1.0 + (-logit).exp()),
-                parts: entry.calibration.map(|c| {
+                parts: calibration.map(|c| {
                     let (classifier, reconstruction) = c.parts(logit, d.recon_error[0]);
                     [classifier, reconstruction]
                 }),
@@ -291,7 +292,7 @@ impl Connective {
     pub fn score_batch(&self, pixels: Vec<f32>, n: usize) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let (entry, detector, shape, device, lambda, _, backend) = session(&inner)?;
+            let Session { detector, shape, device, lambda, backend, calibration, .. } = session(&inner)?;
             let len: usize = shape.iter().product();
             if n == 0 {
                 return Err(err("a batch needs at least one image"));
@@ -300,18 +301,37 @@ impl Connective {
             let t0 = now_ms();
             let d = detect_async(&detector, batch_tensor(&pixels, n, shape, &device), lambda, false).await.map_err(err)?;
             let obj = to_js(&BatchResult { ms: now_ms() - t0, backend })?;
-            let scores = entry.verdict_scores(&d.score, &d.recon_error);
+            let scores = verdict_scores(calibration.as_ref(), &d.score, &d.recon_error);
             with_floats(obj, &[("scores", &scores), ("logits", &d.score), ("reconErrors", &d.recon_error)])
         })
     }
 }
 
-type Session = (ModelEntry, Detector, [usize; 3], Device, f32, f32, &'static str);
+/// What one score needs, copied out of the session so that no borrow is held across an await.
+struct Session {
+    detector: Detector,
+    /// `[channels, height, width]` of the model's images.
+    shape: [usize; 3],
+    device: Device,
+    lambda: f32,
+    threshold: f32,
+    backend: &'static str,
+    /// Eq. 6′'s scale for a combined-score model.
+    calibration: Option<Calibration>,
+}
 
 fn session(inner: &Rc<RefCell<Inner>>) -> Result<Session, JsValue> {
     let s = inner.borrow();
     let (entry, _, detector) = s.model.as_ref().ok_or_else(|| err("no model loaded: call loadModel first"))?;
-    Ok((entry.clone(), detector.clone(), entry.config.image_shape(), s.device.clone(), s.lambda, s.threshold, s.backend))
+    Ok(Session {
+        detector: detector.clone(),
+        shape: entry.config.image_shape(),
+        device: s.device.clone(),
+        lambda: s.lambda,
+        threshold: s.threshold,
+        backend: s.backend,
+        calibration: entry.calibration,
+    })
 }
 
 /// RGBA pixels of any size (a drawing, a photo) to 784 MNIST grey levels, with the same code
