@@ -31,6 +31,11 @@ enum Command {
     /// Evaluate: shipped digit detectors on MNIST's test set, or the Caltech photo protocol.
     Eval(EvalArgs),
     /// Score IDX files or PNG/JPEG/WebP images with one detector; prints JSON lines.
+    ///
+    /// One line per image: `index` (IDX) or `file`; `score`, what the verdict is taken on (f(x) for
+    /// digit models, the combined score of eq. 6′ for photo models; higher = more like the positive
+    /// class); `logit`, f(x) itself; `recon_error`; `verdict`, "inlier" when the score reaches the
+    /// manifest's threshold, else "novel"; and `label` with --labels.
     Score(ScoreArgs),
     /// Measure training throughput and inference latency on this machine.
     Bench(BenchArgs),
@@ -244,7 +249,7 @@ struct ScoreArgs {
     /// A model file listed in a manifest.json beside it.
     #[arg(long)]
     model: PathBuf,
-    /// IDX image files (gzipped or raw) or PNG/JPEG/WebP pictures of single digits.
+    /// IDX image files (gzipped or raw) or PNG/JPEG/WebP pictures (a single digit, or a photo for a photo model).
     #[arg(required = true)]
     images: Vec<PathBuf>,
     /// IDX labels for an IDX image file: adds `label` to each line.
