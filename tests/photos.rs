@@ -207,6 +207,26 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let ae = |work: &str| std::fs::read(tmp.join(work).join("n1-r0").join("ae_best.bpk")).unwrap();
     assert_eq!(ae("paired"), ae("work"), "the reconstructor was not reused as is");
+    // Without its cached result, the finished paired run is scored again, not retrained: its C's
+    // files stay byte for byte (a new draw would write new parameter ids) and the numbers agree.
+    let clf = || std::fs::read(tmp.join("paired/n1-r0/clf_best.bpk")).unwrap();
+    let (before, result) = (clf(), std::fs::read_to_string(tmp.join("paired/results/n1-r0.json")).unwrap());
+    std::fs::remove_file(tmp.join("paired/results/n1-r0.json")).unwrap();
+    let out = reuse("paired", &["--clf-cosine", "--swap-fraction", "0.5"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(clf() == before, "the finished C was trained again");
+    // The same numbers (to rounding: the CPU backend's threads may sum in another order, and two
+    // validation photos make eq. 6′'s scale sensitive to the last bits) and the same training time.
+    let read = |text: &str| serde_json::from_str::<(String, serde_json::Value)>(text).unwrap().1;
+    let (a, b) = (read(&result), read(&std::fs::read_to_string(tmp.join("paired/results/n1-r0.json")).unwrap()));
+    for key in ["classes", "n_train", "n_clf", "n_val", "n_test_positives", "training_seconds"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    let close = |x: &serde_json::Value, y: &serde_json::Value| (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1e-3;
+    assert!(close(&a["threshold"], &b["threshold"]), "{a} vs {b}");
+    for part in ["crbnd", "classifier_only", "recon_error"] {
+        assert!(close(&a[part]["auroc"], &b[part]["auroc"]) && close(&a[part]["f1"], &b[part]["f1"]), "{part}: {a} vs {b}");
+    }
     let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.join("paired/n1-r0/state.json")).unwrap()).unwrap();
     assert!(state["recipe_json"].as_str().unwrap().contains("swap_fraction"), "C was not trained with the new recipe");
     assert!(state["clf_epochs_done"].as_u64().unwrap() > 0);

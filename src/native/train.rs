@@ -150,6 +150,15 @@ fn starting_state(recipe: &Recipe, ckpt: &Checkpointer, resume: bool, retrain_cl
     }
 }
 
+/// Whether `ckpt` holds a detector finished with exactly `recipe`: A and all of `config`'s C's.
+/// (Retraining its classifiers would only draw them again.)
+pub fn finished_with(ckpt: &Checkpointer, recipe: &Recipe, config: &DetectorConfig) -> Result<bool> {
+    let Some(s) = ckpt.load_state()? else { return Ok(false) };
+    Ok(s.recipe_json == serde_json::to_string(recipe).unwrap()
+        && s.ae_epochs_done == recipe.ae_epochs
+        && (0..config.classifiers.max(1)).all(|k| s.classifier(k).epochs_done == recipe.clf_epochs))
+}
+
 /// Trains (or resumes) one detector. `bar` counts optimisation steps of both phases.
 pub fn train_detector(
     config: &DetectorConfig,
