@@ -99,7 +99,8 @@ struct TrainArgs {
     /// Continue from the last finished epoch of an interrupted run.
     #[arg(long)]
     resume: bool,
-    /// Keep the finished reconstructor in the checkpoints and train only a new classifier.
+    /// Keep the finished reconstructor in the checkpoints and train only new classifiers (after a
+    /// change to C's recipe; classifiers already finished with this very recipe are kept).
     #[arg(long, conflicts_with = "resume")]
     retrain_classifier: bool,
     /// A small recipe (a subset, few epochs) for tests and smoke runs.

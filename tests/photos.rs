@@ -12,6 +12,13 @@ use connective::photo::{chw_to_hwc, hwc_to_chw, photo_from_rgba};
 use connective::scoring::batch_tensor;
 use rand::{SeedableRng, rngs::StdRng};
 
+/// `connective <args> --data <the fixture photo folder>`, for more arguments.
+fn on_fixtures(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_connective"));
+    c.args(args).arg("--data").arg(fixture_folder());
+    c
+}
+
 fn fixture_folder() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos")
 }
@@ -152,9 +159,7 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     let tmp = std::env::temp_dir().join(format!("connective-caltech-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let run = || {
-        Command::new(env!("CARGO_BIN_EXE_connective"))
-            .args(["eval", "--protocol", "caltech", "--quick", "--sizes", "1,2", "--repeats", "1", "--data"])
-            .arg(fixture_folder())
+        on_fixtures(&["eval", "--protocol", "caltech", "--quick", "--sizes", "1,2", "--repeats", "1"])
             .arg("--work")
             .arg(tmp.join("work"))
             .arg("--json")
@@ -192,9 +197,7 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     // A classifier-only change on the same reconstructors: each run adopts the finished A (the
     // very same bytes) and trains only C; a change to A's network is refused with a reason.
     let reuse = |work: &str, extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_connective"))
-            .args(["eval", "--protocol", "caltech", "--quick", "--sizes", "1", "--repeats", "1", "--data"])
-            .arg(fixture_folder())
+        on_fixtures(&["eval", "--protocol", "caltech", "--quick", "--sizes", "1", "--repeats", "1"])
             .arg("--work")
             .arg(tmp.join(work))
             .arg("--reuse-reconstructors")
@@ -265,9 +268,7 @@ fn random_views_stay_inside_the_image() {
 fn a_quick_photo_detector_ships_with_its_calibration_and_scores_by_it() {
     let tmp = std::env::temp_dir().join(format!("connective-ship-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    let out = Command::new(env!("CARGO_BIN_EXE_connective"))
-        .args(["train", "--dataset", "caltech", "--quick", "--classes", "airplanes", "--data"])
-        .arg(fixture_folder())
+    let out = on_fixtures(&["train", "--dataset", "caltech", "--quick", "--classes", "airplanes"])
         .arg("--out")
         .arg(tmp.join("models"))
         .arg("--checkpoints")

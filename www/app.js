@@ -146,17 +146,16 @@ function render(x, r) {
   // The symbol and the words carry the verdict without colour.
   els.verdict.textContent = inlier ? `✓ inlier — looks like ${what}` : `✗ novel — not ${what}`;
   els.verdict.className = `verdict ${inlier ? 'inlier' : 'novel'}`;
-  // A combined-score model (photos, eq. 6′) judges by C and A's error together: the line under
-  // the gauge shows both parts.
-  const both = combined(state.entry);
-  els.score.textContent = both ? `score ${r.score.toFixed(2)}` : `score ${r.score.toFixed(2)} (p = ${r.probability.toFixed(2)})`;
+  // A combined-score model (photos, eq. 6′) judges by C and A's error together and returns both
+  // parts: the line under the gauge shows them.
+  els.score.textContent = r.parts ? `score ${r.score.toFixed(2)}` : `score ${r.score.toFixed(2)} (p = ${r.probability.toFixed(2)})`;
   els.fill.style.width = `${(100 * sigmoid(r.score)).toFixed(1)}%`;
   els.fill.className = `gauge-fill ${inlier ? 'inlier' : 'novel'}`;
   placeTick(r.threshold);
   els.latency.textContent = `${r.ms.toFixed(1)} ms on ${backendLabel(r.backend)} ·`;
   const signed = (v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
   els.recon.textContent =
-    both && r.parts
+    r.parts
       ? `score = mean of C’s part ${signed(r.parts[0])} (p = ${r.probability.toFixed(2)}) and A’s part ${signed(r.parts[1])} ` +
         `(reconstruction error ${r.reconError.toFixed(4)}); 0 = as typical as the training photos`
       : `reconstruction error ${r.reconError.toFixed(4)}`;

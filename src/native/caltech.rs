@@ -19,7 +19,7 @@ use super::checkpoint::Checkpointer;
 use super::jobs::{in_parallel, trained_message};
 use super::photos::{PhotoFolder, photo_split};
 use super::plot::{Series, bar_chart, y_range_for};
-use super::train::{TrainData, Trained, finished_with, train_detector};
+use super::train::{TrainData, Trained, train_detector};
 use crate::calibration::verdict_scores;
 use crate::connective::{Detector, DetectorConfig};
 use crate::error::{Error, Result};
@@ -164,10 +164,7 @@ pub fn train_and_test(
         recipe.clf_epochs = Recipe::photos().with_photo_budget(n_clf * rc, plan.ae_images, plan.clf_images).clf_epochs;
     }
     let data = TrainData { shape, train: &train, clf_train: (n_clf > 0).then_some(&clf[..]), val: &val };
-    // A detector whose C's were already retrained with this very recipe is only scored again
-    // (say, after its cached result was invalidated), not retrained.
-    let retrain = retrain_classifier && !finished_with(ckpt, &recipe, &plan.config)?;
-    let trained = train_detector(&plan.config, &recipe, &data, ckpt, !retrain, retrain, bar)?;
+    let trained = train_detector(&plan.config, &recipe, &data, ckpt, !retrain_classifier, retrain_classifier, bar)?;
 
     // The test set: every held-out positive and as many clutter photos (fewer positives when
     // clutter runs short), both drawn with the run's seed.

@@ -47,9 +47,7 @@ pub struct Trained {
     pub detector: Detector,
     /// On the verdict score (`val_scores`).
     pub threshold: f32,
-    /// The verdict scores of the validation positives: f(x), or eq. 6′ with `calibration`.
-    pub val_scores: Vec<f32>,
-    /// f(x) alone on the same validation positives.
+    /// f(x) on the validation positives.
     pub val_logits: Vec<f32>,
     /// Eq. 6′'s scale, when `DetectorConfig::score` is combined.
     pub calibration: Option<Calibration>,
@@ -58,6 +56,14 @@ pub struct Trained {
     pub state: TrainState,
     /// The detector's weights as shipped (`model_io::SHIPPED_PRECISION`).
     pub bytes: Vec<u8>,
+}
+
+impl Trained {
+    /// The verdict scores of the validation positives: f(x), or eq. 6′ with `calibration`.
+    pub fn val_scores(&self) -> Vec<f32> {
+        let errors: Vec<f32> = self.val_baseline.iter().map(|b| -b).collect();
+        verdict_scores(self.calibration.as_ref(), &self.val_logits, &errors)
+    }
 }
 
 /// Whether two recipes train the same reconstructor (so a new classifier may reuse it).
@@ -119,8 +125,10 @@ impl Progress<'_> {
 }
 
 /// Where a run starts: a fresh state, the checkpoint's (`resume`, same recipe only), or the
-/// checkpoint's finished reconstructor with every classifier forgotten (`retrain_classifier`).
-fn starting_state(recipe: &Recipe, ckpt: &Checkpointer, resume: bool, retrain_classifier: bool) -> Result<TrainState> {
+/// checkpoint's finished reconstructor with every classifier forgotten (`retrain_classifier`),
+/// unless all of `classifiers` C's are already finished with this very recipe: then they are
+/// kept, as a rerun (a protocol run whose cached result is gone) only needs scoring.
+fn starting_state(recipe: &Recipe, classifiers: usize, ckpt: &Checkpointer, resume: bool, retrain_classifier: bool) -> Result<TrainState> {
     let recipe_json = serde_json::to_string(recipe).unwrap();
     match ckpt.load_state()? {
         Some(mut s) if retrain_classifier => {
@@ -132,8 +140,11 @@ fn starting_state(recipe: &Recipe, ckpt: &Checkpointer, resume: bool, retrain_cl
                     ckpt.path("").display()
                 )));
             }
-            s.reset_classifiers();
-            s.recipe_json = recipe_json;
+            let finished = s.recipe_json == recipe_json && (0..classifiers).all(|k| s.classifier(k).epochs_done == recipe.clf_epochs);
+            if !finished {
+                s.reset_classifiers();
+                s.recipe_json = recipe_json;
+            }
             Ok(s)
         }
         Some(s) if resume => {
@@ -150,15 +161,6 @@ fn starting_state(recipe: &Recipe, ckpt: &Checkpointer, resume: bool, retrain_cl
     }
 }
 
-/// Whether `ckpt` holds a detector finished with exactly `recipe`: A and all of `config`'s C's.
-/// (Retraining its classifiers would only draw them again.)
-pub fn finished_with(ckpt: &Checkpointer, recipe: &Recipe, config: &DetectorConfig) -> Result<bool> {
-    let Some(s) = ckpt.load_state()? else { return Ok(false) };
-    Ok(s.recipe_json == serde_json::to_string(recipe).unwrap()
-        && s.ae_epochs_done == recipe.ae_epochs
-        && (0..config.classifiers.max(1)).all(|k| s.classifier(k).epochs_done == recipe.clf_epochs))
-}
-
 /// Trains (or resumes) one detector. `bar` counts optimisation steps of both phases.
 pub fn train_detector(
     config: &DetectorConfig,
@@ -170,7 +172,7 @@ pub fn train_detector(
     bar: &ProgressBar,
 ) -> Result<Trained> {
     let started = Instant::now();
-    let state = starting_state(recipe, ckpt, resume, retrain_classifier)?;
+    let state = starting_state(recipe, config.classifiers.max(1), ckpt, resume, retrain_classifier)?;
     let mut progress = Progress { ckpt, base_seconds: state.seconds, state, started };
     let (n_train, n_val) = (data.len_of(data.train), data.len_of(data.val));
     let clf_train = data.clf_train.unwrap_or(data.train);
@@ -198,19 +200,9 @@ pub fn train_detector(
     let detector = Detector { autoencoder, classifier, extra_classifiers: classifiers };
     // The calibration, the threshold and everything measured from here on belong to the weights as shipped.
     let (detector, bytes) = as_stored(detector, config, SHIPPED_PRECISION, &device)?;
-    let judged = judge_validation(&detector, config, recipe, data, &device)?;
     // `state.seconds` counts training only (saved with every epoch): re-scoring a finished
     // detector, as a resumed run or a protocol rerun does, adds nothing to it.
-    Ok(Trained {
-        detector,
-        threshold: judged.threshold,
-        val_scores: judged.scores,
-        val_logits: judged.logits,
-        calibration: judged.calibration,
-        val_baseline: judged.baseline,
-        state: progress.state,
-        bytes,
-    })
+    judge_validation(detector, bytes, progress.state, config, recipe, data, &device)
 }
 
 /// Phase 1: the reconstructor A, eq. 3 on inputs corrupted by eqs. 1 and 2, one checkpoint per
@@ -358,20 +350,19 @@ fn train_classifier(
     ckpt.load_module::<Classifier>(&format!("{prefix}_best.bpk"), config.classifier.init(device))
 }
 
-/// What the finished detector makes of its validation positives.
-struct Judged {
-    calibration: Option<Calibration>,
-    threshold: f32,
-    scores: Vec<f32>,
-    logits: Vec<f32>,
-    baseline: Vec<f32>,
-}
-
-/// The calibration (eq. 6′, for a combined score) and the threshold: from validation positives,
-/// nothing else.
-fn judge_validation(detector: &Detector, config: &DetectorConfig, recipe: &Recipe, data: &TrainData, device: &Device) -> Result<Judged> {
+/// The finished detector judged on its validation positives: the calibration (eq. 6′, for a
+/// combined score) and the threshold come from them, nothing else.
+fn judge_validation(
+    detector: Detector,
+    bytes: Vec<u8>,
+    state: TrainState,
+    config: &DetectorConfig,
+    recipe: &Recipe,
+    data: &TrainData,
+    device: &Device,
+) -> Result<Trained> {
     let n_val = data.len_of(data.val);
-    let (logits, baseline) = score_and_baseline(detector, data.val, data.shape, recipe.lambda, 500, device, |_| ())?;
+    let (logits, baseline) = score_and_baseline(&detector, data.val, data.shape, recipe.lambda, 500, device, |_| ())?;
     let errors: Vec<f32> = baseline.iter().map(|b| -b).collect();
     let calibration = match config.score {
         ScoreRule::Classifier => None,
@@ -382,7 +373,7 @@ fn judge_validation(detector: &Detector, config: &DetectorConfig, recipe: &Recip
     let scores = verdict_scores(calibration.as_ref(), &logits, &errors);
     let threshold = metrics::positive_quantile(&scores, recipe.threshold_quantile)
         .ok_or_else(|| Error::model("detector", "no finite validation scores"))?;
-    Ok(Judged { calibration, threshold, scores, logits, baseline })
+    Ok(Trained { detector, threshold, val_logits: logits, calibration, val_baseline: baseline, state, bytes })
 }
 
 /// Where `connective train` writes, and how.
@@ -437,6 +428,7 @@ fn train_one_digit(
     let file = format!("{name}.bpk");
     let path = plan.out_dir.join(&file);
     std::fs::write(&path, bytes).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+    let val_scores = trained.val_scores();
     let mut entry = ModelEntry {
         name: name.clone(),
         file,
@@ -459,7 +451,7 @@ fn train_one_digit(
         training_seconds: trained.state.seconds,
         precision: SHIPPED_PRECISION,
         metrics: serde_json::json!({
-            "val_positive_acceptance": trained.val_scores.iter().filter(|&&s| s >= trained.threshold).count() as f64 / trained.val_scores.len() as f64,
+            "val_positive_acceptance": val_scores.iter().filter(|&&s| s >= trained.threshold).count() as f64 / val_scores.len() as f64,
             "ae_history": trained.state.ae_history,
             "clf_history": trained.state.clf_history,
         }),
