@@ -64,6 +64,16 @@ impl Confusion {
         let denom = 2 * self.tp + self.fp + self.fn_;
         if denom == 0 { 0.0 } else { 2.0 * self.tp as f64 / denom as f64 }
     }
+
+    /// Share of the inliers called inliers (NaN without inliers).
+    pub fn recall(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fn_) as f64
+    }
+
+    /// Share of the outliers called inliers (NaN without outliers).
+    pub fn false_positive_rate(&self) -> f64 {
+        self.fp as f64 / (self.fp + self.tn) as f64
+    }
 }
 
 /// F1 of the inlier class when scores ≥ `threshold` are called inliers.

@@ -4,6 +4,7 @@
 use burn::prelude::*;
 use burn::tensor::TensorData;
 
+use crate::calibration::{Calibration, verdict_scores};
 use crate::connective::{Detection, Detector};
 use crate::error::{Error, Result};
 
@@ -50,10 +51,32 @@ pub fn detect_sync(detector: &Detector, x: Tensor<4>, lambda: f32, with_images: 
     Ok(out)
 }
 
-/// Scores `data` (flattened images of `shape`) in batches of `batch` on the host side:
-/// (f(x), −reconstruction error) per image, the two scores every evaluation compares.
+/// f(x) and the reconstruction error of many images, on the host: everything an evaluation
+/// compares is derived from these two.
+#[derive(Debug, Clone, Default)]
+pub struct HostScores {
+    /// f(x) (eq. 6), the mean logit of the C's.
+    pub logits: Vec<f32>,
+    /// ‖x − A(x)‖² per image.
+    pub errors: Vec<f32>,
+}
+
+impl HostScores {
+    /// The plain reconstruction-error score, −‖x − A(x)‖² (higher = more like the positives):
+    /// the baseline the paper argues against.
+    pub fn baseline(&self) -> Vec<f32> {
+        self.errors.iter().map(|e| -e).collect()
+    }
+
+    /// The verdict's scores: f(x), or eq. 6′ with a calibration.
+    pub fn verdict(&self, calibration: Option<&Calibration>) -> Vec<f32> {
+        verdict_scores(calibration, &self.logits, &self.errors)
+    }
+}
+
+/// Scores `data` (flattened images of `shape`) in batches of `batch`, on the host side.
 /// `progress` hears how many images each batch held.
-pub fn score_and_baseline(
+pub fn score_batches(
     detector: &Detector,
     data: &[f32],
     shape: [usize; 3],
@@ -61,18 +84,18 @@ pub fn score_and_baseline(
     batch: usize,
     device: &Device,
     mut progress: impl FnMut(usize),
-) -> Result<(Vec<f32>, Vec<f32>)> {
+) -> Result<HostScores> {
     let len: usize = shape.iter().product();
     let n = data.len() / len;
-    let (mut score, mut baseline) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut out = HostScores { logits: Vec::with_capacity(n), errors: Vec::with_capacity(n) };
     for start in (0..n).step_by(batch.max(1)) {
         let end = (start + batch.max(1)).min(n);
         let d = detect_sync(detector, batch_tensor(&data[start * len..end * len], end - start, shape, device), lambda, false)?;
-        score.extend(d.score);
-        baseline.extend(d.recon_error.iter().map(|e| -e));
+        out.logits.extend(d.score);
+        out.errors.extend(d.recon_error);
         progress(end - start);
     }
-    Ok((score, baseline))
+    Ok(out)
 }
 
 async fn read(t: Tensor<1>) -> Result<Vec<f32>> {

@@ -10,7 +10,7 @@ use burn::prelude::*;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::calibration::{Calibration, verdict_scores};
+use crate::calibration::{Calibration, ScoreRule, verdict_scores};
 use crate::connective::Detector;
 use crate::model_io::{ModelEntry, load_entry};
 use crate::preprocess::{check_unit, mnist_from_rgba};
@@ -108,6 +108,10 @@ struct ModelInfo {
     backend: &'static str,
     /// `[channels, height, width]` of the images the model takes.
     shape: [usize; 3],
+    /// How many C's f(x) averages, and what the verdict is taken on, as the manifest entry
+    /// was read (older entries lack both fields: the page shows what they default to here).
+    classifiers: usize,
+    score_rule: ScoreRule,
 }
 
 #[derive(Serialize)]
@@ -224,6 +228,8 @@ impl Connective {
                 bytes: entry.bytes,
                 backend: s.backend,
                 shape: entry.config.image_shape(),
+                classifiers: entry.config.classifiers,
+                score_rule: entry.config.score,
             };
             s.model = Some((entry, bytes, detector));
             to_js(&info)

@@ -37,6 +37,10 @@ fn f1_hand_cases() {
     // threshold 0.5: predicted inliers 0.9, 0.8, 0.6 → tp 2, fp 1, fn 1: F1 = 4 / 6.
     let c = Confusion::at(&scores, &labels, 0.5);
     assert_eq!((c.tp, c.fp, c.tn, c.fn_), (2, 1, 2, 1));
+    // 2 of 3 inliers accepted, 1 of 3 outliers.
+    assert!((c.recall() - 2.0 / 3.0).abs() < 1e-12);
+    assert!((c.false_positive_rate() - 1.0 / 3.0).abs() < 1e-12);
+    assert!(Confusion::at(&[0.9], &[false], 0.5).recall().is_nan(), "no inliers: no recall");
     assert!((f1_at(&scores, &labels, 0.5) - 4.0 / 6.0).abs() < 1e-12);
     assert!((f1_at(&scores, &labels, 0.0) - 6.0 / 9.0).abs() < 1e-12); // all called inliers
     assert_eq!(f1_at(&scores, &labels, 2.0), 0.0); // none called inliers

@@ -232,7 +232,7 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     }
     let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.join("paired/n1-r0/state.json")).unwrap()).unwrap();
     assert!(state["recipe_json"].as_str().unwrap().contains("swap_fraction"), "C was not trained with the new recipe");
-    assert!(state["clf_epochs_done"].as_u64().unwrap() > 0);
+    assert!(state["classifiers"][0]["epochs_done"].as_u64().unwrap() > 0);
     // The photo detector averages three C's, each with its own checkpoints; a one-C detector
     // on the same A is another run (its own key), with nothing but the first C.
     for f in ["clf_best.bpk", "clf2_best.bpk", "clf3_best.bpk"] {

@@ -29,7 +29,7 @@ fn quick_training_learns_and_separates_an_easy_split() {
     let ae = &trained.state.ae_history;
     assert_eq!(ae.len(), recipe.ae_epochs);
     assert!(ae.last().unwrap().1 < 0.6 * ae[0].1, "A's loss did not fall: {ae:?}");
-    let clf = &trained.state.clf_history;
+    let clf = &trained.state.classifier(0).history;
     assert!(clf.last().unwrap().1 < clf[0].1, "C's loss did not fall: {clf:?}");
     let val_scores = trained.val_scores();
     let accepted = val_scores.iter().filter(|&&s| s >= trained.threshold).count() as f64 / val_scores.len() as f64;
@@ -60,9 +60,9 @@ fn quick_training_learns_and_separates_an_easy_split() {
     let both = train_detector(&two, &recipe, &data, &ckpt, true, false, &indicatif::ProgressBar::hidden()).unwrap();
     assert_eq!(std::fs::read(dir.join("clf_best.bpk")).unwrap(), first_c, "the first C changed");
     assert!(dir.join("clf2_best.bpk").exists());
-    assert_eq!(both.state.clf_history.len(), recipe.clf_epochs);
-    assert_eq!(both.state.extra_clf.len(), 1);
-    let second = &both.state.extra_clf[0].history;
+    assert_eq!(both.state.classifier(0).history.len(), recipe.clf_epochs);
+    assert_eq!(both.state.classifiers.len(), 2);
+    let second = &both.state.classifiers[1].history;
     assert_eq!(second.len(), recipe.clf_epochs);
     assert!(second.last().unwrap().1 < second[0].1, "the second C's loss did not fall: {second:?}");
     assert_eq!(both.detector.extra_classifiers.len(), 1);

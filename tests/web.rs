@@ -132,6 +132,10 @@ async fn bad_inputs_are_errors() {
     let info = JsFuture::from(c.load_model(entry_json(name), bytes.to_vec())).await.unwrap();
     let shape: Vec<usize> = serde_wasm_bindgen::from_value(js_sys::Reflect::get(&info, &"shape".into()).unwrap()).unwrap();
     assert_eq!(shape, [3, 32, 32]);
+    // What the page's model facts show is what Rust read from the entry.
+    let field = |k: &str| js_sys::Reflect::get(&info, &k.into()).unwrap();
+    assert_eq!(field("classifiers").as_f64(), Some(3.0));
+    assert_eq!(field("scoreRule").as_string().as_deref(), Some("combined"));
     assert!(rejects(c.score(vec![0.0; 784])).await.contains("3072"));
     let photo = connective::web::preprocess_photo(vec![200; 40 * 30 * 4], 40, 30, 32).unwrap();
     assert_eq!(photo.length(), 3072);

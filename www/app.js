@@ -36,6 +36,7 @@ const state = {
   lastPhotoModel: null,
   lastDigit: initialDigit,
   photoSamples: null, // [{file, class, source}] from samples/photos/photos.json
+  shown: null, // what the panels show now, for "Keep for comparison"
 };
 
 const message = (e) => (e instanceof Error ? e.message : String(e));
@@ -149,6 +150,7 @@ function render(x, r) {
   // A combined-score model (photos, eq. 6′) judges by C and A's error together and returns both
   // parts: the line under the gauge shows them.
   els.score.textContent = r.parts ? `score ${r.score.toFixed(2)}` : `score ${r.score.toFixed(2)} (p = ${r.probability.toFixed(2)})`;
+  // The gauge squashes the score (any real number) into its width; it is not a probability.
   els.fill.style.width = `${(100 * sigmoid(r.score)).toFixed(1)}%`;
   els.fill.className = `gauge-fill ${inlier ? 'inlier' : 'novel'}`;
   placeTick(r.threshold);
@@ -159,7 +161,45 @@ function render(x, r) {
       ? `score = mean of C’s part ${signed(r.parts[0])} (p = ${r.probability.toFixed(2)}) and A’s part ${signed(r.parts[1])} ` +
         `(reconstruction error ${r.reconError.toFixed(4)}); 0 = as typical as the training photos`
       : `reconstruction error ${r.reconError.toFixed(4)}`;
+  state.shown = { inlier, verdict: els.verdict.textContent, score: r.score, reconError: r.reconError, lambda: r.lambda, threshold: r.threshold, model: state.entry.name };
+  $('keep').disabled = false;
 }
+
+// ---------- kept results (side by side) ----------
+const MAX_KEPT = 6;
+const KEPT_PANELS = [['input', 'input x'], ['recon', 'reconstruction A(x)'], ['conn', 'connective image'], ['error', 'error |x−A(x)|']];
+
+/** Copies what the panels show now into a row of the kept list (oldest dropped past MAX_KEPT). */
+function keepShown() {
+  const shown = state.shown;
+  if (!shown) return;
+  const el = (tag, className, text) => Object.assign(document.createElement(tag), { className, textContent: text ?? '' });
+  const pics = el('div', 'kept-pics');
+  for (const [key, label] of KEPT_PANELS) {
+    const src = panels[key];
+    const c = Object.assign(document.createElement('canvas'), { width: src.width, height: src.height });
+    c.getContext('2d').drawImage(src, 0, 0);
+    c.setAttribute('role', 'img');
+    c.setAttribute('aria-label', label);
+    pics.append(c);
+  }
+  const li = document.createElement('li');
+  li.append(
+    el('p', `kept-title ${shown.inlier ? 'inlier' : 'novel'}`, `${shown.verdict} · score ${shown.score.toFixed(2)}`),
+    pics,
+    el('p', 'kept-words', `${shown.model} · reconstruction error ${shown.reconError.toFixed(4)} · λ ${shown.lambda.toFixed(2)}, threshold ${shown.threshold.toFixed(2)}`),
+  );
+  const list = $('kept');
+  list.append(li);
+  while (list.children.length > MAX_KEPT) list.firstElementChild.remove();
+  $('kept-clear').hidden = false;
+}
+
+$('keep').addEventListener('click', keepShown);
+$('kept-clear').addEventListener('click', () => {
+  $('kept').replaceChildren();
+  $('kept-clear').hidden = true;
+});
 
 function showEmpty() {
   const side = shapeOf(state.entry)[1];
@@ -169,6 +209,8 @@ function showEmpty() {
   els.score.textContent = '—';
   els.fill.style.width = '0';
   els.recon.textContent = '';
+  state.shown = null;
+  $('keep').disabled = true;
 }
 
 const placeTick = (threshold) => (els.tick.style.left = `${(100 * sigmoid(threshold)).toFixed(1)}%`);
@@ -331,7 +373,7 @@ async function loadEntry(entry, { digit = null, photo = null, label }) {
     markDigits();
     markPhotoModels();
     updateGallery();
-    showFacts(entry);
+    showFacts(entry, info);
     say(`Model ${info.name} ready: ${info.parameters.toLocaleString('en')} parameters on ${backendLabel(info.backend)}.`);
     if (pad.isBlank()) showEmpty();
     requestScore();
@@ -472,17 +514,12 @@ function showSliderValues() {
   els.thresholdOut.textContent = state.c ? state.c.threshold.toFixed(2) : '';
 }
 
-function combined(entry) {
-  return Boolean(entry && entry.config && entry.config.score === 'combined');
-}
-
-// Manifests written before several C's existed have no count: one C.
-function classifierWords(k) {
-  const n = Number.isInteger(k) && k > 0 ? k : 1;
+// `info` is what the wasm module read from the manifest entry (with its defaults for older ones).
+function classifierWords(n) {
   return n === 1 ? '1' : `${n}, trained with different seeds; f(x) is the mean of their logits`;
 }
 
-function showFacts(entry) {
+function showFacts(entry, info) {
   const num = (v, d) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : null);
   const secs = entry.training_seconds;
   const oneClass = (entry.metrics && entry.metrics['one-class']) || {};
@@ -494,8 +531,8 @@ function showFacts(entry) {
     ['Trained on', photo ? `Caltech 101 photos of ${classWords(entry)} (${entry.metrics && entry.metrics.n_train} photos)` : `${entry.dataset} digit ${(entry.positive_classes || []).join(', ')}`],
     ['Parameters', typeof entry.parameters === 'number' ? entry.parameters.toLocaleString('en') : null],
     ['File size', typeof entry.bytes === 'number' ? `${Math.round(entry.bytes / 1024)} KB` : null],
-    ['Classifiers C', classifierWords(entry.config && entry.config.classifiers)],
-    ['Verdict on', combined(entry) ? 'f(x) and the reconstruction error, each scaled by the validation photos, averaged (eq. 6′)' : 'f(x)'],
+    ['Classifiers C', classifierWords(info.classifiers)],
+    ['Verdict on', info.scoreRule === 'combined' ? 'f(x) and the reconstruction error, each scaled by the validation photos, averaged (eq. 6′)' : 'f(x)'],
     ['λ', num(entry.lambda, 2)],
     ['Threshold', num(entry.threshold, 2)],
     ['Threshold rule', entry.threshold_rule],

@@ -11,22 +11,19 @@ use crate::error::{Error, Result};
 
 /// Where training stands, written after every epoch.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(from = "StateOnDisk")]
 pub struct TrainState {
-    /// Epochs of the autoencoder finished, and of the classifier.
+    /// Epochs of the autoencoder finished.
     pub ae_epochs_done: usize,
-    pub clf_epochs_done: usize,
     pub ae_best: Option<(usize, f64)>,
-    pub clf_best: Option<(usize, f64)>,
-    /// (epoch, train loss, validation loss) of each phase.
+    /// (epoch, train loss, validation loss) of each epoch of the autoencoder.
     pub ae_history: Vec<(usize, f64, f64)>,
-    pub clf_history: Vec<(usize, f64, f64)>,
+    /// Each classifier's progress, C 1 first (C's not started yet are absent).
+    pub classifiers: Vec<ClassifierProgress>,
     /// Seconds spent before this run (for the total training time).
     pub seconds: f64,
     /// The recipe, as JSON, so a resume with a different recipe is refused.
     pub recipe_json: String,
-    /// C's 2..K of a detector with several classifiers (the first one's progress is above).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extra_clf: Vec<ClassifierProgress>,
 }
 
 /// Where the training of one classifier stands.
@@ -37,31 +34,64 @@ pub struct ClassifierProgress {
     pub history: Vec<(usize, f64, f64)>,
 }
 
+/// `state.json` as written now, or as written before a detector had several C's (the first C's
+/// progress in `clf_*` fields, C's 2..K in `extra_clf`): both read into one `TrainState`, so a
+/// checkpoint from an older build resumes.
+#[derive(Deserialize)]
+struct StateOnDisk {
+    ae_epochs_done: usize,
+    ae_best: Option<(usize, f64)>,
+    ae_history: Vec<(usize, f64, f64)>,
+    #[serde(default)]
+    classifiers: Vec<ClassifierProgress>,
+    seconds: f64,
+    recipe_json: String,
+    #[serde(default)]
+    clf_epochs_done: usize,
+    #[serde(default)]
+    clf_best: Option<(usize, f64)>,
+    #[serde(default)]
+    clf_history: Vec<(usize, f64, f64)>,
+    #[serde(default)]
+    extra_clf: Vec<ClassifierProgress>,
+}
+
+impl From<StateOnDisk> for TrainState {
+    fn from(d: StateOnDisk) -> Self {
+        let mut classifiers = d.classifiers;
+        if classifiers.is_empty() {
+            let first = ClassifierProgress { epochs_done: d.clf_epochs_done, best: d.clf_best, history: d.clf_history };
+            if first != ClassifierProgress::default() || !d.extra_clf.is_empty() {
+                classifiers = std::iter::once(first).chain(d.extra_clf).collect();
+            }
+        }
+        Self {
+            ae_epochs_done: d.ae_epochs_done,
+            ae_best: d.ae_best,
+            ae_history: d.ae_history,
+            classifiers,
+            seconds: d.seconds,
+            recipe_json: d.recipe_json,
+        }
+    }
+}
+
 impl TrainState {
     /// Classifier `k`'s progress (a fresh one for a C not started yet).
     pub fn classifier(&self, k: usize) -> ClassifierProgress {
-        if k == 0 {
-            return ClassifierProgress { epochs_done: self.clf_epochs_done, best: self.clf_best, history: self.clf_history.clone() };
-        }
-        self.extra_clf.get(k - 1).cloned().unwrap_or_default()
+        self.classifiers.get(k).cloned().unwrap_or_default()
     }
 
     pub fn set_classifier(&mut self, k: usize, p: ClassifierProgress) {
-        if k == 0 {
-            (self.clf_epochs_done, self.clf_best, self.clf_history) = (p.epochs_done, p.best, p.history);
-            return;
+        if self.classifiers.len() <= k {
+            self.classifiers.resize(k + 1, ClassifierProgress::default());
         }
-        if self.extra_clf.len() < k {
-            self.extra_clf.resize(k, ClassifierProgress::default());
-        }
-        self.extra_clf[k - 1] = p;
+        self.classifiers[k] = p;
     }
 
     /// Forgets every classifier (to train new ones on the finished reconstructor).
     pub fn reset_classifiers(&mut self) {
-        (self.clf_epochs_done, self.clf_best) = (0, None);
-        self.clf_history.clear();
-        self.extra_clf.clear();
+        self.classifiers.clear();
     }
 }
 
@@ -150,5 +180,38 @@ impl Checkpointer {
     pub fn load_optim(&self, name: &str, fresh: ModuleOptimizer) -> Result<ModuleOptimizer> {
         let p = self.path(name);
         fresh.load(&p).map_err(|e| io(&p, format!("cannot resume optimizer: {e:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_round_trips_and_older_states_still_resume() {
+        let mut s = TrainState { ae_epochs_done: 3, recipe_json: "{}".into(), ..Default::default() };
+        s.set_classifier(1, ClassifierProgress { epochs_done: 2, best: Some((2, 0.4)), history: vec![(1, 0.6, 0.5), (2, 0.4, 0.4)] });
+        assert_eq!(s.classifiers.len(), 2);
+        assert_eq!(s.classifier(0), ClassifierProgress::default());
+        assert_eq!(s.classifier(5), ClassifierProgress::default());
+        let back: TrainState = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
+
+        // Written before `classifiers`: C 1 in `clf_*`, C 2 in `extra_clf`.
+        let old = r#"{"ae_epochs_done":3,"clf_epochs_done":2,"ae_best":[3,0.1],"clf_best":[2,0.5],
+            "ae_history":[[1,0.3,0.3],[2,0.2,0.2],[3,0.1,0.1]],"clf_history":[[1,0.7,0.6],[2,0.5,0.5]],
+            "seconds":12.5,"recipe_json":"{}","extra_clf":[{"epochs_done":1,"best":[1,0.4],"history":[[1,0.4,0.4]]}]}"#;
+        let s: TrainState = serde_json::from_str(old).unwrap();
+        assert_eq!(s.ae_epochs_done, 3);
+        assert_eq!(s.seconds, 12.5);
+        assert_eq!(s.classifiers.len(), 2);
+        assert_eq!(s.classifier(0), ClassifierProgress { epochs_done: 2, best: Some((2, 0.5)), history: vec![(1, 0.7, 0.6), (2, 0.5, 0.5)] });
+        assert_eq!(s.classifier(1).best, Some((1, 0.4)));
+
+        // An older run stopped before its first C started: no classifier progress at all.
+        let old = r#"{"ae_epochs_done":1,"clf_epochs_done":0,"ae_best":[1,0.3],"clf_best":null,
+            "ae_history":[[1,0.3,0.3]],"clf_history":[],"seconds":1.0,"recipe_json":"{}"}"#;
+        let s: TrainState = serde_json::from_str(old).unwrap();
+        assert!(s.classifiers.is_empty());
     }
 }

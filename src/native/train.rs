@@ -15,14 +15,14 @@ use super::checkpoint::{Checkpointer, TrainState, classifier_prefix};
 use super::connective_batches::{ConnectiveSamples, labels};
 use crate::augment;
 use crate::autoencoder::{Autoencoder, charbonnier};
-use crate::calibration::{Calibration, ScoreRule, verdict_scores};
+use crate::calibration::{Calibration, ScoreRule};
 use crate::classifier::Classifier;
 use crate::connective::{Detector, DetectorConfig};
 use crate::error::{Error, Result};
 use crate::metrics;
 use crate::model_io::{SHIPPED_PRECISION, as_stored};
 use crate::recipe::Recipe;
-use crate::scoring::{batch_tensor, score_and_baseline};
+use crate::scoring::{HostScores, batch_tensor, score_batches};
 
 /// Positives for one detector: flattened images in [0, 1].
 pub struct TrainData<'a> {
@@ -47,12 +47,10 @@ pub struct Trained {
     pub detector: Detector,
     /// On the verdict score (`val_scores`).
     pub threshold: f32,
-    /// f(x) on the validation positives.
-    pub val_logits: Vec<f32>,
+    /// f(x) and the reconstruction errors of the validation positives.
+    pub val: HostScores,
     /// Eq. 6′'s scale, when `DetectorConfig::score` is combined.
     pub calibration: Option<Calibration>,
-    /// The reconstruction-error baseline (−error) on the same validation positives.
-    pub val_baseline: Vec<f32>,
     pub state: TrainState,
     /// The detector's weights as shipped (`model_io::SHIPPED_PRECISION`).
     pub bytes: Vec<u8>,
@@ -61,8 +59,7 @@ pub struct Trained {
 impl Trained {
     /// The verdict scores of the validation positives: f(x), or eq. 6′ with `calibration`.
     pub fn val_scores(&self) -> Vec<f32> {
-        let errors: Vec<f32> = self.val_baseline.iter().map(|b| -b).collect();
-        verdict_scores(self.calibration.as_ref(), &self.val_logits, &errors)
+        self.val.verdict(self.calibration.as_ref())
     }
 }
 
@@ -362,18 +359,16 @@ fn judge_validation(
     device: &Device,
 ) -> Result<Trained> {
     let n_val = data.len_of(data.val);
-    let (logits, baseline) = score_and_baseline(&detector, data.val, data.shape, recipe.lambda, 500, device, |_| ())?;
-    let errors: Vec<f32> = baseline.iter().map(|b| -b).collect();
+    let val = score_batches(&detector, data.val, data.shape, recipe.lambda, 500, device, |_| ())?;
     let calibration = match config.score {
         ScoreRule::Classifier => None,
-        ScoreRule::Combined => Some(Calibration::fit(&logits, &errors).ok_or_else(|| {
+        ScoreRule::Combined => Some(Calibration::fit(&val.logits, &val.errors).ok_or_else(|| {
             Error::Config(format!("the combined score (eq. 6′) needs at least two validation positives with finite scores, have {n_val}"))
         })?),
     };
-    let scores = verdict_scores(calibration.as_ref(), &logits, &errors);
-    let threshold = metrics::positive_quantile(&scores, recipe.threshold_quantile)
+    let threshold = metrics::positive_quantile(&val.verdict(calibration.as_ref()), recipe.threshold_quantile)
         .ok_or_else(|| Error::model("detector", "no finite validation scores"))?;
-    Ok(Trained { detector, threshold, val_logits: logits, calibration, val_baseline: baseline, state, bytes })
+    Ok(Trained { detector, threshold, val, calibration, state, bytes })
 }
 
 /// Where `connective train` writes, and how.
@@ -453,11 +448,12 @@ fn train_one_digit(
         metrics: serde_json::json!({
             "val_positive_acceptance": val_scores.iter().filter(|&&s| s >= trained.threshold).count() as f64 / val_scores.len() as f64,
             "ae_history": trained.state.ae_history,
-            "clf_history": trained.state.clf_history,
+            "clf_history": trained.state.classifier(0).history,
         }),
     };
-    if !trained.state.extra_clf.is_empty() {
-        entry.metrics["extra_clf_history"] = serde_json::json!(trained.state.extra_clf.iter().map(|p| &p.history).collect::<Vec<_>>());
+    // The manifest's keys predate several C's: C 1 under `clf_history`, the others beside it.
+    if let Some(extra) = trained.state.classifiers.get(1..).filter(|e| !e.is_empty()) {
+        entry.metrics["extra_clf_history"] = serde_json::json!(extra.iter().map(|p| &p.history).collect::<Vec<_>>());
     }
     let _guard = manifest_lock.lock().unwrap();
     Manifest::upsert_in_dir(&plan.out_dir, entry.clone())?;

@@ -135,6 +135,9 @@ try {
     // The photo model judges by eq. 6′ and the page shows its two parts.
     const parts = await page.textContent('#recon-error');
     assert(/C’s part [+−]\d/.test(parts) && /A’s part [+−]\d/.test(parts), `parts line ${parts}`);
+    // The model facts say what the wasm module read from the entry: three C's, verdict on eq. 6′.
+    const facts = await page.textContent('#model-facts');
+    assert(/Classifiers C\s*3, trained with different seeds/.test(facts) && /Verdict on\s*f\(x\) and the reconstruction error/.test(facts), `facts ${facts}`);
     return v;
   });
 
@@ -159,9 +162,38 @@ try {
     assert(worst <= 1e-4, `max difference ${worst}`);
     return `max |Δ| = ${worst.toExponential(2)} over ${nativeAir.length} photos`;
   });
+  await check('keep for comparison: an inlier and an outlier side by side', async () => {
+    const scoreOf = async (selector) => {
+      const before = await page.textContent('[data-testid=score]');
+      await page.locator(selector).first().click();
+      await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout: 30_000 });
+      await page.click('[data-testid=keep]');
+    };
+    await scoreOf('#photo-gallery button.tile[data-class=airplanes]');
+    await scoreOf('#photo-gallery button.tile[data-class=clutter]');
+    const rows = await page.$$eval('[data-testid=kept] li', (lis) =>
+      lis.map((li) => ({
+        title: li.querySelector('.kept-title').textContent,
+        // Copies of the panels, not blank canvases: count distinct grey levels of each.
+        levels: [...li.querySelectorAll('canvas')].map((c) => {
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          return new Set(Array.from({ length: d.length / 4 }, (_, i) => d[4 * i] + 256 * d[4 * i + 1] + 65536 * d[4 * i + 2])).size;
+        }),
+      })),
+    );
+    assert(rows.length === 2, `${rows.length} kept rows`);
+    assert(rows.every((r) => r.levels.length === 4 && r.levels.every((n) => n > 8)), `kept pictures ${JSON.stringify(rows)}`);
+    assert(/airplanes/.test(rows[0].title) && /score/.test(rows[1].title), `titles ${rows.map((r) => r.title)}`);
+    return rows.map((r) => r.title).join(' | ');
+  });
   await page.locator('#photo-gallery button.tile').nth(4).click();
   await page.waitForTimeout(800);
   await page.screenshot({ path: path.join(out, 'photos.png'), fullPage: true });
+  await check('clearing the kept results empties the list', async () => {
+    await page.click('#kept-clear');
+    assert((await page.$$('[data-testid=kept] li')).length === 0, 'kept rows not cleared');
+    assert(await page.isHidden('#kept-clear'), 'the clear button is still shown');
+  });
 
   await check('back to digits mode: the digit model scores again', async () => {
     await page.evaluate(() => window.connective.setMode('digits'));

@@ -1,0 +1,271 @@
+//! The paper's Caltech protocol: for each n, R seeded runs of `train_and_test` on n random
+//! object classes, cached per run so that a rerun resumes; optionally on the reconstructors of an
+//! earlier protocol run (a paired comparison of C recipes).
+
+use std::path::{Path, PathBuf};
+
+use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
+use serde::{Deserialize, Serialize};
+
+use super::report::report;
+use super::{CLUTTER, PHOTO_SIZE, PhotoPlan, PhotoResult, TEST_FRACTION, load_folder, train_and_test};
+use crate::connective::DetectorConfig;
+use crate::error::{Error, Result};
+use crate::native::checkpoint::Checkpointer;
+use crate::native::jobs::in_parallel;
+use crate::recipe::Recipe;
+
+pub struct ProtocolOptions {
+    pub data_dir: PathBuf,
+    /// Where per-run checkpoints and results go (a rerun skips finished runs).
+    pub work_dir: PathBuf,
+    pub sizes: Vec<usize>,
+    pub repeats: usize,
+    pub jobs: usize,
+    pub quick: bool,
+    /// Only draw positives from these classes (default: every class but clutter).
+    pub classes: Vec<String>,
+    /// Experiment knobs: bottleneck width of A, side of the photos, images per phase.
+    pub latent: Option<usize>,
+    pub photo_size: Option<usize>,
+    pub ae_images: Option<usize>,
+    pub clf_images: Option<usize>,
+    pub clf_fraction: Option<f64>,
+    pub clf_views: Option<f32>,
+    pub synthetic: Option<crate::augment::SyntheticKind>,
+    pub swap_fraction: Option<f32>,
+    /// Reuse the finished reconstructors of an earlier protocol run (its work folder) and train
+    /// only new classifiers: a paired comparison of C recipes on the very same A.
+    pub reuse_reconstructors: Option<PathBuf>,
+    pub clf_cosine: bool,
+    pub clf_widths: Option<[usize; 3]>,
+    /// C's own seed (another draw of C on the same A).
+    pub clf_seed: Option<u64>,
+    /// Classifiers averaged per detector (default: the photo detector's).
+    pub classifiers: Option<usize>,
+    pub json: Option<PathBuf>,
+    pub plot: Option<PathBuf>,
+    pub readme: Option<PathBuf>,
+}
+
+/// The classes of run (n, r): drawn without replacement with a seed of their own.
+fn draw_classes(objects: &[String], n: usize, seed: u64) -> Vec<String> {
+    let mut pool = objects.to_vec();
+    pool.shuffle(&mut StdRng::seed_from_u64(seed));
+    let mut chosen: Vec<String> = pool.into_iter().take(n).collect();
+    chosen.sort();
+    chosen
+}
+
+pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
+    let mut plan = PhotoPlan::new(opts.photo_size.unwrap_or(PHOTO_SIZE), opts.quick);
+    if opts.quick {
+        plan.recipe.max_train = Some(64);
+    }
+    if let Some(v) = opts.latent {
+        plan.config.autoencoder.latent = v;
+    }
+    plan.ae_images = opts.ae_images.unwrap_or(plan.ae_images);
+    plan.clf_images = opts.clf_images.unwrap_or(plan.clf_images);
+    plan.clf_fraction = opts.clf_fraction.unwrap_or(plan.clf_fraction);
+    if let Some(v) = opts.synthetic {
+        plan.recipe.augment.synthetic = v;
+    }
+    if let Some(v) = opts.clf_views {
+        plan.recipe.augment.clf_views = v;
+    }
+    if let Some(v) = opts.swap_fraction {
+        plan.recipe.augment.swap_fraction = v;
+    }
+    plan.recipe.clf_cosine |= opts.clf_cosine;
+    if let Some(w) = opts.clf_widths {
+        plan.config.classifier.widths = w;
+    }
+    plan.recipe.clf_seed = opts.clf_seed.or(plan.recipe.clf_seed);
+    if let Some(k) = opts.classifiers {
+        plan.config.classifiers = k;
+    }
+    let folder = load_folder(&opts.data_dir, plan.size, &[])?;
+    if folder.class(CLUTTER).is_err() {
+        return Err(Error::data(opts.data_dir.display().to_string(), format!("no {CLUTTER:?} folder: the outliers are missing")));
+    }
+    let objects: Vec<String> = folder
+        .classes
+        .iter()
+        .map(|c| c.name.clone())
+        .filter(|c| c != CLUTTER && (opts.classes.is_empty() || opts.classes.contains(c)))
+        .collect();
+    if let Some(&n) = opts.sizes.iter().find(|&&n| n == 0 || n > objects.len()) {
+        return Err(Error::Config(format!("cannot draw {n} positive classes from {} ({})", objects.len(), objects.join(", "))));
+    }
+    let results_dir = opts.work_dir.join("results");
+    std::fs::create_dir_all(&results_dir).map_err(|e| Error::data(results_dir.display().to_string(), e.to_string()))?;
+    let run_key = RunKey::of(&plan);
+    let recipe_key = run_key.to_json();
+    let mut runs = Vec::new();
+    for &n in &opts.sizes {
+        for r in 0..opts.repeats {
+            let seed = 1000 * n as u64 + r as u64;
+            runs.push((n, r, seed, draw_classes(&objects, n, seed)));
+        }
+    }
+    let results = in_parallel(
+        runs,
+        opts.jobs,
+        |(n, r, _, _)| format!("n={n} run {}/{}", r + 1, opts.repeats),
+        |(n, r, seed, classes), bar| {
+            let path = results_dir.join(format!("n{n}-r{r}.json"));
+            if let Ok(text) = std::fs::read_to_string(&path)
+                && let Ok((key, result)) = serde_json::from_str::<(String, PhotoResult)>(&text)
+                && key == recipe_key
+                && result.classes == classes
+            {
+                bar.set_message("finished earlier");
+                return Ok((n, result));
+            }
+            bar.set_message(classes.join(", "));
+            let ckpt = Checkpointer::new(opts.work_dir.join(format!("n{n}-r{r}")))?;
+            // An adopted A is marked, so a run killed while its new C trains starts that C again
+            // (minutes) instead of resuming a checkpoint made with the other run's recipe.
+            let adopted = ckpt.path("adopted");
+            if let Some(from) = &opts.reuse_reconstructors
+                && ckpt.load_state()?.is_none()
+            {
+                std::fs::write(&adopted, from.display().to_string()).map_err(|e| Error::data(adopted.display().to_string(), e.to_string()))?;
+                adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), &run_key, &ckpt)?;
+            }
+            let retrain = adopted.exists();
+            let (_, _, result) = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, bar)?;
+            std::fs::write(&path, serde_json::to_string_pretty(&(&recipe_key, &result)).unwrap())
+                .map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+            Ok((n, result))
+        },
+        |_| "done".into(),
+    );
+    let results: Vec<(usize, PhotoResult)> = results.into_iter().collect::<Result<_>>()?;
+    let (md, json, svg) = report(&results, &opts.sizes, &folder);
+    println!("{md}");
+    if let Some(p) = &opts.json {
+        std::fs::write(p, serde_json::to_string_pretty(&json).unwrap()).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
+    }
+    if let Some(p) = &opts.plot {
+        std::fs::write(p, svg).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
+    }
+    if let Some(p) = &opts.readme {
+        let text = std::fs::read_to_string(p).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
+        let new = crate::native::eval::replace_block(&text, "caltech", &md)
+            .ok_or_else(|| Error::data(p.display().to_string(), "no <!-- connective:results:caltech --> block"))?;
+        std::fs::write(p, new).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
+    }
+    Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Everything a run's result depends on besides its seed and classes: a cached result counts
+/// only under the same key. Written as a JSON array (its fields in this order), as before it had
+/// names, so that results cached by older builds still match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "RunKeyFields", into = "RunKeyFields")]
+struct RunKey {
+    recipe: Recipe,
+    config: DetectorConfig,
+    ae_images: usize,
+    clf_images: usize,
+    epoch_images: usize,
+    clf_fraction: f64,
+    test_fraction: f64,
+}
+
+type RunKeyFields = (Recipe, DetectorConfig, usize, usize, usize, f64, f64);
+
+impl From<RunKeyFields> for RunKey {
+    fn from((recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test_fraction): RunKeyFields) -> Self {
+        Self { recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test_fraction }
+    }
+}
+
+impl From<RunKey> for RunKeyFields {
+    fn from(k: RunKey) -> Self {
+        (k.recipe, k.config, k.ae_images, k.clf_images, k.epoch_images, k.clf_fraction, k.test_fraction)
+    }
+}
+
+impl RunKey {
+    fn of(plan: &PhotoPlan) -> Self {
+        Self {
+            recipe: plan.recipe.clone(),
+            config: plan.config.clone(),
+            ae_images: plan.ae_images,
+            clf_images: plan.clf_images,
+            epoch_images: plan.epoch_images,
+            clf_fraction: plan.clf_fraction,
+            test_fraction: TEST_FRACTION,
+        }
+    }
+
+    fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap()
+    }
+
+    /// Why a reconstructor trained under `self` is not the one `ours` would train (`None`: it
+    /// is). The recipe is `train_detector`'s to check; C's network and C's budget may differ.
+    fn reconstructor_differs(&self, ours: &RunKey) -> Option<&'static str> {
+        [
+            (self.config.autoencoder != ours.config.autoencoder, "another reconstructor network"),
+            (self.ae_images != ours.ae_images, "another image budget for A"),
+            (self.epoch_images != ours.epoch_images, "other epochs"),
+            (self.clf_fraction != ours.clf_fraction, "another share of photos kept from A for C"),
+            (self.test_fraction != ours.test_fraction, "another test split"),
+        ]
+        .into_iter()
+        .find_map(|(differs, why)| differs.then_some(why))
+    }
+}
+
+/// Copies a finished reconstructor (and its training state) from another protocol run of the same
+/// run number into `ckpt`, after checking that the other run trained A exactly as this one would:
+/// same networks, photo budget and splits, and an A recipe `train_detector` accepts for a new C.
+fn adopt_reconstructor(from: &Path, from_result: &Path, ours: &RunKey, ckpt: &Checkpointer) -> Result<()> {
+    let io = |p: &Path, e: &dyn std::fmt::Display| Error::data(p.display().to_string(), e.to_string());
+    let text = std::fs::read_to_string(from_result).map_err(|e| io(from_result, &e))?;
+    let (their_key, _): (String, PhotoResult) = serde_json::from_str(&text).map_err(|e| io(from_result, &e))?;
+    let theirs: RunKey = serde_json::from_str(&their_key).map_err(|e| io(from_result, &format!("unreadable run key: {e}")))?;
+    if let Some(why) = theirs.reconstructor_differs(ours) {
+        return Err(Error::Config(format!("{} trained its reconstructor with {why}", from_result.display())));
+    }
+    for f in ["ae_best.bpk", "ae_last.bpk", "ae_optim.bpk", "state.json"] {
+        let src = from.join(f);
+        std::fs::copy(&src, ckpt.path(f)).map_err(|e| io(&src, &e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_keys_keep_their_cached_form_and_name_what_differs() {
+        let plan = PhotoPlan::new(PHOTO_SIZE, false);
+        let key = RunKey::of(&plan);
+        // The form results were cached under before the key had names: a JSON array.
+        let tuple = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, plan.clf_fraction, TEST_FRACTION)).unwrap();
+        assert_eq!(key.to_json(), tuple);
+        assert_eq!(serde_json::from_str::<RunKey>(&tuple).unwrap(), key);
+
+        // Another C recipe, C network or C budget may reuse A; anything A depends on may not.
+        let mut other = key.clone();
+        other.clf_images += 1;
+        other.config.classifier.widths = [8, 8, 8];
+        other.config.classifiers = 1;
+        assert_eq!(other.reconstructor_differs(&key), None);
+        let mut other = key.clone();
+        other.config.autoencoder.latent += 1;
+        assert_eq!(other.reconstructor_differs(&key), Some("another reconstructor network"));
+        let mut other = key.clone();
+        other.epoch_images *= 2;
+        assert_eq!(other.reconstructor_differs(&key), Some("other epochs"));
+        let mut other = key.clone();
+        other.test_fraction = 0.2;
+        assert_eq!(other.reconstructor_differs(&key), Some("another test split"));
+    }
+}
