@@ -34,8 +34,10 @@ enum Command {
     ///
     /// One line per image: `index` (IDX) or `file`; `score`, what the verdict is taken on (f(x) for
     /// digit models, the combined score of eq. 6′ for photo models; higher = more like the positive
-    /// class); `logit`, f(x) itself; `recon_error`; `verdict`, "inlier" when the score reaches the
-    /// manifest's threshold, else "novel"; and `label` with --labels.
+    /// class); `logit`, f(x) itself; `recon_error`; `threshold`, the manifest's threshold the
+    /// verdict used (for a PNG/JPEG/WebP digit, the digit model's threshold for drawn input, where
+    /// the manifest has one); `verdict`, "inlier" when the score reaches it, else "novel"; and
+    /// `label` with --labels.
     Score(ScoreArgs),
     /// Measure training throughput and inference latency on this machine.
     Bench(BenchArgs),
@@ -179,7 +181,9 @@ struct EvalArgs {
     /// Write a plot (SVG).
     #[arg(long)]
     plot: Option<PathBuf>,
-    /// Write the metrics into the manifest's entries.
+    /// Write the metrics into the manifest's entries (the penned protocol also writes each digit
+    /// model's `drawn_threshold`: the threshold rule on its validation digits drawn with a pen like
+    /// the test digits, which judges drawn and uploaded digits in the page and `score`).
     #[arg(long)]
     update_manifest: bool,
     /// Replace the results block of this Markdown file (between connective:results markers).

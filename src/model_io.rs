@@ -45,6 +45,12 @@ pub struct ModelEntry {
     /// A verdict score (`verdict_scores`) at or above this is an inlier.
     pub threshold: f32,
     pub threshold_rule: String,
+    /// Digits only: the same rule on the validation positives *drawn with a pen* and put through
+    /// the page's preprocessing (`eval --protocol penned --update-manifest` writes it). Drawn and
+    /// uploaded digits score lower than MNIST's own images, and this threshold judges them
+    /// (`threshold_for`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drawn_threshold: Option<f32>,
     pub config: DetectorConfig,
     /// The scale of eq. 6′, from the validation positives; present exactly when
     /// `config.score` is `combined`.
@@ -64,6 +70,15 @@ impl ModelEntry {
     /// The scores this model's verdicts are taken on, from f(x) and the reconstruction errors.
     pub fn verdict_scores(&self, logits: &[f32], errors: &[f32]) -> Vec<f32> {
         verdict_scores(self.calibration.as_ref(), logits, errors)
+    }
+
+    /// The threshold that judges an image: `drawn_threshold` for a picture that went through
+    /// the preprocessing of drawings and photos (where the model has one), else `threshold`.
+    pub fn threshold_for(&self, drawn: bool) -> f32 {
+        match self.drawn_threshold {
+            Some(t) if drawn => t,
+            _ => self.threshold,
+        }
     }
 
     /// A combined-score model needs its calibration, finite and with positive spreads.

@@ -112,6 +112,9 @@ struct ModelInfo {
     /// was read (older entries lack both fields: the page shows what they default to here).
     classifiers: usize,
     score_rule: ScoreRule,
+    /// The threshold for drawn and uploaded pictures (`ModelEntry::threshold_for`); `threshold`
+    /// judges the model's own dataset images (the gallery).
+    drawn_threshold: f32,
 }
 
 #[derive(Serialize)]
@@ -230,6 +233,7 @@ impl Connective {
                 shape: entry.config.image_shape(),
                 classifiers: entry.config.classifiers,
                 score_rule: entry.config.score,
+                drawn_threshold: entry.threshold_for(true),
             };
             s.model = Some((entry, bytes, detector));
             to_js(&info)

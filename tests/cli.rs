@@ -114,3 +114,29 @@ fn a_photo_model_scores_photos_and_names_a_broken_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("3×32×32") && !stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_drawn_digit_is_judged_by_the_drawn_threshold_an_idx_digit_by_the_stored_one() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("models/manifest.json")).unwrap()).unwrap();
+    let entry = manifest["models"].as_array().unwrap().iter().find(|m| m["name"] == "mnist-3").unwrap();
+    let (stored, drawn) = (entry["threshold"].as_f64().unwrap(), entry["drawn_threshold"].as_f64().expect("mnist-3 has a drawn threshold"));
+    assert!(drawn < stored, "drawings score lower than MNIST images: {drawn} vs {stored}");
+    let out = connective()
+        .args(["score", "--limit", "1", "--model"])
+        .arg(root.join("models/mnist-3.bpk"))
+        .arg(root.join("tests/fixtures/digits-idx3-ubyte"))
+        .arg(root.join("tests/fixtures/paper-3.png"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    let close = |v: &serde_json::Value, t: f64| (v.as_f64().unwrap() - t).abs() < 1e-6;
+    assert!(lines[0]["index"] == 0 && close(&lines[0]["threshold"], stored), "{}", lines[0]);
+    assert!(lines[1]["file"].as_str().unwrap().ends_with("paper-3.png") && close(&lines[1]["threshold"], drawn), "{}", lines[1]);
+    for l in &lines {
+        let inlier = l["score"].as_f64().unwrap() >= l["threshold"].as_f64().unwrap();
+        assert_eq!(l["verdict"], if inlier { "inlier" } else { "novel" }, "{l}");
+    }
+}

@@ -109,6 +109,7 @@ fn truncated_altered_or_mismatched_models_are_errors() {
         lambda: 0.5,
         threshold: 0.0,
         threshold_rule: String::new(),
+        drawn_threshold: None,
         config: config.clone(),
         calibration: None,
         recipe: Default::default(),
@@ -120,6 +121,13 @@ fn truncated_altered_or_mismatched_models_are_errors() {
     let mut old = serde_json::to_value(&entry).unwrap();
     old.as_object_mut().unwrap().remove("precision");
     assert_eq!(serde_json::from_value::<ModelEntry>(old).unwrap().precision, Precision::F32);
+    // Without a drawn threshold every image is judged by the stored one (and the field is not
+    // written); with one, pictures that went through the drawing preprocessing are judged by it.
+    assert!(!serde_json::to_string(&entry).unwrap().contains("drawn_threshold"));
+    assert_eq!((entry.threshold_for(false), entry.threshold_for(true)), (0.0, 0.0));
+    let drawn = ModelEntry { drawn_threshold: Some(-1.5), ..entry.clone() };
+    let back: ModelEntry = serde_json::from_str(&serde_json::to_string(&drawn).unwrap()).unwrap();
+    assert_eq!((back.threshold_for(false), back.threshold_for(true)), (0.0, -1.5));
     assert!(load_entry(&entry, &bytes, &device).is_ok());
     let e = load_entry(&entry, &bytes[..100], &device).err().unwrap().to_string();
     assert!(e.contains("truncated"), "{e}");

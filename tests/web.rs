@@ -113,7 +113,12 @@ async fn bad_inputs_are_errors() {
     altered[bytes.len() / 2] ^= 0x40;
     assert!(rejects(c.load_model(entry_json(name), altered)).await.contains("SHA-256"));
     assert!(rejects(c.load_model("{".into(), bytes.to_vec())).await.contains("manifest entry"));
-    JsFuture::from(c.load_model(entry_json(name), bytes.to_vec())).await.unwrap();
+    let info = JsFuture::from(c.load_model(entry_json(name), bytes.to_vec())).await.unwrap();
+    // A digit model tells the page which threshold judges drawn and uploaded digits.
+    let entry: connective::model_io::ModelEntry = serde_json::from_str(&entry_json(name)).unwrap();
+    let drawn = js_sys::Reflect::get(&info, &"drawnThreshold".into()).unwrap().as_f64().unwrap() as f32;
+    assert_eq!(Some(drawn), entry.drawn_threshold);
+    assert!(drawn < entry.threshold);
     // Wrong length, NaN, out of range.
     assert!(rejects(c.score(vec![0.0; 783])).await.contains("784"));
     let mut nan = vec![0.0; 784];

@@ -37,6 +37,8 @@ const state = {
   lastDigit: initialDigit,
   photoSamples: null, // [{file, class, source}] from samples/photos/photos.json
   shown: null, // what the panels show now, for "Keep for comparison"
+  info: null, // what loadModel read from the entry (thresholds, C count, score rule)
+  thresholdTouched: false, // the user moved the threshold slider: it no longer follows the model
 };
 
 const message = (e) => (e instanceof Error ? e.message : String(e));
@@ -129,7 +131,25 @@ async function pump() {
   }
 }
 
+// Two stored thresholds per digit model: one for MNIST's own images (the gallery), one for
+// drawn and uploaded digits, which go through the page's preprocessing and score lower (README,
+// the redrawn table). Until the user moves the slider, the threshold follows the input.
+function modelThreshold() {
+  if (!state.info) return state.c.threshold;
+  return pad.isDatasetImage() ? state.info.threshold : state.info.drawnThreshold;
+}
+
+function followModelThreshold() {
+  if (state.thresholdTouched || !state.info) return;
+  const t = modelThreshold();
+  if (state.c.threshold !== t) {
+    state.c.setThreshold(t);
+    syncSliders();
+  }
+}
+
 async function scoreNow(x) {
+  followModelThreshold();
   const r = await exclusive(() => state.c.score(x));
   render(x, r);
   return r;
@@ -360,6 +380,8 @@ async function loadEntry(entry, { digit = null, photo = null, label }) {
       if (token !== state.pick) throw new Error('superseded by a later model choice');
       const info = await state.c.loadModel(JSON.stringify(entry), bytes);
       // Set inside the exclusive section so no later score sees a half-switched page.
+      state.info = info;
+      state.thresholdTouched = false; // loading resets λ and the threshold to the model's
       state.digit = digit;
       state.photoModel = photo;
       if (digit !== null) state.lastDigit = digit;
@@ -512,6 +534,15 @@ function syncSliders() {
 function showSliderValues() {
   els.lambdaOut.textContent = state.c ? state.c.lambda.toFixed(2) : '';
   els.thresholdOut.textContent = state.c ? state.c.threshold.toFixed(2) : '';
+  $('threshold-which').textContent = thresholdWords();
+}
+
+/** Whose threshold the slider shows. */
+function thresholdWords() {
+  if (!state.c || !state.info) return '';
+  if (state.thresholdTouched) return '(yours; Reset goes back to the model’s)';
+  if (state.info.drawnThreshold === state.info.threshold) return '(the model’s)';
+  return pad.isDatasetImage() ? '(the model’s, for MNIST images)' : '(the model’s, for drawings and uploads)';
 }
 
 // `info` is what the wasm module read from the manifest entry (with its defaults for older ones).
@@ -536,6 +567,10 @@ function showFacts(entry, info) {
     ['λ', num(entry.lambda, 2)],
     ['Threshold', num(entry.threshold, 2)],
     ['Threshold rule', entry.threshold_rule],
+    [
+      'Threshold for drawn and uploaded digits',
+      info.drawnThreshold !== info.threshold ? `${num(info.drawnThreshold, 2)}: the same rule on the validation digits redrawn through this page’s preprocessing` : null,
+    ],
     ['Training time', typeof secs === 'number' ? (secs < 90 ? `${secs.toFixed(0)} s` : `${(secs / 60).toFixed(1)} min`) : null],
     ...(photo
       ? [
@@ -639,7 +674,7 @@ function buildGallery() {
     b.append(tileCanvas(sample(i)));
     b.addEventListener('click', () => {
       const x = sample(i);
-      pad.setBase(tileCanvas(x), 28, 28, x);
+      pad.setBase(tileCanvas(x), 28, 28, x, { dataset: true });
       say(`A real ${labels[i]} from the MNIST test set.`);
       requestScore();
     });
@@ -733,7 +768,8 @@ function renderEval() {
 function renderThreshold() {
   if (!state.evalResult) return;
   const { digit, scores, labels } = state.evalResult;
-  const t = state.c.threshold;
+  // The samples are MNIST images: the model's threshold for those, unless the user set one.
+  const t = state.thresholdTouched || !state.info ? state.c.threshold : state.info.threshold;
   const inl = scores.filter((_, i) => labels[i]);
   const out = scores.filter((_, i) => !labels[i]);
   $('eval-hist').innerHTML = histSvg(inl, out, t, { inLabel: `${digit}s (${inl.length})`, outLabel: `other digits (${out.length})` });
@@ -823,6 +859,7 @@ els.lambda.addEventListener('input', () => {
 });
 els.threshold.addEventListener('input', () => {
   if (!state.c) return;
+  state.thresholdTouched = true;
   setParam(() => state.c.setThreshold(Number(els.threshold.value)));
   placeTick(state.c.threshold);
   renderThreshold();
@@ -831,7 +868,8 @@ els.threshold.addEventListener('input', () => {
 $('reset').addEventListener('click', () => {
   if (!state.c || !state.entry) return;
   state.c.setLambda(state.entry.lambda);
-  state.c.setThreshold(state.entry.threshold);
+  state.thresholdTouched = false;
+  state.c.setThreshold(modelThreshold());
   syncSliders();
   if (state.evalResult && state.evalResult.lambda !== state.c.lambda) cancelEval('λ changed: press Evaluate to score the samples again.');
   renderThreshold();
@@ -971,7 +1009,7 @@ window.connective = {
     if (state.mode !== 'digits') throw new Error('score() takes digits: call setModel(digit) first');
     if (!pixels || pixels.length !== PX) throw new Error(`expected ${PX} grey levels, got ${pixels ? pixels.length : 'none'}`);
     const x = toUnit(pixels);
-    pad.setBase(tileCanvas(x), 28, 28, x);
+    pad.setBase(tileCanvas(x), 28, 28, x, { dataset: true });
     updateButtons();
     wanted = false; // this input supersedes any pending live request
     const r = await scoreNow(x);

@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::data::{Mnist, positive_split, to_unit};
 use super::plot::{Series, bar_chart, line_chart, y_range_for};
+use super::redraw::{Style, redraw};
 use crate::error::{Error, Result};
-use crate::idx::IdxImages;
 use crate::metrics::{Confusion, auroc, f1_at, mean_std, positive_quantile};
 use crate::model_io::{Manifest, load_entry};
 use crate::scoring::score_batches;
@@ -28,6 +28,10 @@ pub enum Protocol {
     /// One-class, but every test digit is first redrawn as the page sees a drawing: enlarged
     /// 4×, binarised, dark on white, then put through the same MNIST preprocessing.
     Redrawn,
+    /// One-class, every test digit's skeleton traced with a round anti-aliased pen (like the
+    /// page's drawing pad), then preprocessed; with `--update-manifest` it also stores each
+    /// model's threshold for drawn input, taken the same way on its validation digits.
+    Penned,
     /// Photos: 1, 3, 5 random Caltech classes against clutter at 50 % outliers (trains its own
     /// detectors; see `caltech`).
     Caltech,
@@ -58,8 +62,8 @@ struct Scored {
     baseline: Vec<f32>,
     threshold: f32,
     baseline_threshold: f32,
-    /// Redrawn protocol only: the same quantile of CRBND's score on the validation positives
-    /// *redrawn* like the test digits (the page's input path), instead of as MNIST stores them.
+    /// The threshold for drawn input: penned, measured (the same quantile of CRBND's score on
+    /// the validation positives drawn like the test digits); redrawn, the manifest's.
     drawn_threshold: Option<f32>,
 }
 
@@ -93,8 +97,15 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         ProgressStyle::with_template("scoring [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} images eta {eta} {msg}").unwrap(),
     );
     let test_all: Vec<usize> = (0..n_test).collect();
-    let redraw = opts.protocol == Protocol::Redrawn;
-    let test = if redraw { redrawn(&mnist.test_images, &test_all)? } else { to_unit(&mnist.test_images, &test_all) };
+    let style = match opts.protocol {
+        Protocol::Redrawn => Some(Style::Binary),
+        Protocol::Penned => Some(Style::Pen),
+        _ => None,
+    };
+    let test = match style {
+        Some(style) => redraw(&mnist.test_images, &test_all, style)?,
+        None => to_unit(&mnist.test_images, &test_all),
+    };
     let mut out = Vec::new();
     for entry in entries {
         bar.set_message(entry.name.clone());
@@ -115,36 +126,22 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         let split = positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.seed, r.max_train);
         let val = run(&to_unit(&mnist.train_images, &split.val), None)?;
         let baseline_threshold = positive_quantile(&val.baseline(), r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
-        let drawn_threshold = if redraw {
-            let drawn = run(&redrawn(&mnist.train_images, &split.val)?, None)?;
-            positive_quantile(&drawn.verdict(entry.calibration.as_ref()), r.threshold_quantile)
-        } else {
-            None
+        // Penned (the page's pen): the drawn threshold is measured here, on the validation
+        // digits drawn the same way (`--update-manifest` stores it); redrawn (a scan): the stored
+        // one is put to the test on another rendering.
+        let drawn_threshold = match style {
+            Some(Style::Pen) => {
+                let drawn = run(&redraw(&mnist.train_images, &split.val, Style::Pen)?, None)?;
+                positive_quantile(&drawn.verdict(entry.calibration.as_ref()), r.threshold_quantile)
+            }
+            Some(Style::Binary) => entry.drawn_threshold,
+            None => None,
         };
         let scored = run(&test, Some(&bar))?;
         let crbnd = scored.verdict(entry.calibration.as_ref());
         out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline: scored.baseline(), threshold: entry.threshold, baseline_threshold, drawn_threshold });
     }
     bar.finish_and_clear();
-    Ok(out)
-}
-
-/// Digits `idx` of `images` each as a 112×112 binary drawing (dark ink on white, like a canvas
-/// or a scan), then back to 28×28 through `preprocess::mnist_from_rgba`, the page's and the CLI's path.
-fn redrawn(images: &IdxImages, idx: &[usize]) -> Result<Vec<f32>> {
-    let mut out = Vec::with_capacity(idx.len() * 784);
-    for &i in idx {
-        let img = images.image(i);
-        let mut rgba = Vec::with_capacity(112 * 112 * 4);
-        for y in 0..112 {
-            for x in 0..112 {
-                let v = if img[(y / 4) * 28 + x / 4] >= 128 { 0 } else { 255 };
-                rgba.extend_from_slice(&[v, v, v, 255]);
-            }
-        }
-        let grey = crate::preprocess::mnist_from_rgba(&rgba, 112, 112)?;
-        out.extend(grey.iter().map(|&p| p as f32 / 255.0));
-    }
     Ok(out)
 }
 
@@ -220,10 +217,10 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str) -> (String, serde_json
     let _ = writeln!(
         md,
         "\nLowest CRBND AUROC: {min_auroc:.4}. F1 of the inlier class at the stored threshold; recall: the share of the digit's test images the stored threshold accepts (95 % of its validation images by construction); FPR: the share of other digits it accepts; test set: all 10,000 MNIST test images{}.",
-        if drawn {
-            ", each redrawn 4× larger in black on white, binarised, and preprocessed back to MNIST format as the page does. ³ The same rule (5th percentile on the validation positives) with the validation positives redrawn the same way: the threshold for drawn input"
-        } else {
-            ""
+        match key {
+            "redrawn" => ", each redrawn 4× larger in black on white, binarised, and preprocessed back to MNIST format as the page does. ³ The manifest's `drawn_threshold` (measured on pen drawings, `--protocol penned`), which the page uses for drawings and uploads",
+            "penned" => ", each digit's skeleton traced with a round anti-aliased pen of even width (like the page's drawing pad), and preprocessed back to MNIST format as the page does. ³ The same rule (5th percentile on the validation positives) with the validation positives drawn the same way: the threshold for drawn input (`drawn_threshold` in the manifest)",
+            _ => "",
         }
     );
     let json = json!({
@@ -338,6 +335,7 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
     let (key, (md, json, svg)) = match opts.protocol {
         Protocol::OneClass => ("one-class", one_class(&scored, &mnist, "one-class")),
         Protocol::Redrawn => ("redrawn", one_class(&scored, &mnist, "redrawn")),
+        Protocol::Penned => ("penned", one_class(&scored, &mnist, "penned")),
         Protocol::Paper => ("paper", paper(&scored, &mnist, opts.seeds.max(1))),
         Protocol::Caltech => return Err(Error::Config("the caltech protocol runs through caltech::run_protocol".into())),
     };
@@ -356,6 +354,12 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
                     entry.metrics = json!({});
                 }
                 entry.metrics[key] = per.clone();
+            }
+            // The penned protocol also measures the threshold that judges drawn input.
+            if opts.protocol == Protocol::Penned
+                && let Some(s) = scored.iter().find(|s| s.name == entry.name && s.drawn_threshold.is_some())
+            {
+                entry.drawn_threshold = s.drawn_threshold;
             }
         }
         std::fs::write(&mpath, serde_json::to_string_pretty(&manifest).unwrap() + "\n").map_err(|e| io(&mpath, e))?;

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod photo_samples;
 pub mod photos;
 pub mod plot;
+pub mod redraw;
 pub mod samples;
 pub mod score;
 pub mod train;

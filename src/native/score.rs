@@ -80,13 +80,17 @@ pub fn run(model: &Path, inputs: &[std::path::PathBuf], labels: Option<&Path>, l
     let mut out = stdout.lock();
     let mut failed = 0;
     // `score` is what the verdict is taken on: f(x), or eq. 6′ for a combined-score model.
+    // A picture went through the drawing/photo preprocessing: judged by the model's drawn
+    // threshold where it has one (`ModelEntry::threshold_for`); IDX images by the stored one.
     let mut line = |key: serde_json::Value, logit: f32, err: f32, label: Option<u8>| {
         let score = entry.verdict_scores(&[logit], &[err])[0];
+        let threshold = entry.threshold_for(key.is_string());
         let mut v = serde_json::json!({
             "score": score,
             "logit": logit,
             "recon_error": err,
-            "verdict": if score >= entry.threshold { "inlier" } else { "novel" },
+            "threshold": threshold,
+            "verdict": if score >= threshold { "inlier" } else { "novel" },
         });
         let obj = v.as_object_mut().unwrap();
         match key {

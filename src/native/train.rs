@@ -440,6 +440,8 @@ fn train_one_digit(
             plan.config.score.describe(),
             split.val.len()
         ),
+        // Written by `eval --protocol penned --update-manifest`, for the weights now in place.
+        drawn_threshold: None,
         config: plan.config.clone(),
         calibration: trained.calibration,
         recipe: r.clone(),

@@ -104,6 +104,23 @@ try {
     return (await page.textContent('[data-testid=verdict]')).trim();
   });
 
+  await check('the threshold follows the input: MNIST images vs drawings and uploads', async () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'models/manifest.json'), 'utf8'));
+    const e = manifest.models.find((m) => m.name === 'mnist-3');
+    assert(typeof e.drawn_threshold === 'number', 'mnist-3 has no drawn threshold');
+    const shown = async () => [(await page.textContent('#threshold-out')).trim(), (await page.textContent('[data-testid=threshold-which]')).trim()];
+    // The previous check clicked a gallery digit: an MNIST image.
+    let [t, which] = await shown();
+    assert(t === e.threshold.toFixed(2) && /MNIST images/.test(which), `gallery digit: ${t} ${which}`);
+    const before = await page.textContent('[data-testid=score]');
+    await page.setInputFiles('[data-testid=upload]', path.join(root, 'tests/fixtures/paper-3.png'));
+    await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout: 30_000 });
+    [t, which] = await shown();
+    assert(t === e.drawn_threshold.toFixed(2) && /drawings/.test(which), `upload: ${t} ${which}`);
+    const verdict = (await page.textContent('[data-testid=verdict]')).trim();
+    return `${e.threshold.toFixed(2)} for MNIST images, ${e.drawn_threshold.toFixed(2)} for drawings; paper-3.png: ${verdict}`;
+  });
+
   await check('window.connective.score matches the native CLI within 1e-4 (CPU)', async () => {
     let worst = 0;
     for (let i = 0; i < native3.length; i++) {

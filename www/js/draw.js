@@ -100,11 +100,15 @@ export class DrawPad {
     }
   }
 
-  /** Replaces everything with a picture; `pixels` is its model input (null: read the canvas). */
-  setBase(image, width, height, pixels = null) {
+  /**
+   * Replaces everything with a picture; `pixels` is its model input (null: read the canvas);
+   * `dataset`: the picture is one of the dataset's own images (a gallery sample), not a drawing
+   * or an upload that went through the preprocessing.
+   */
+  setBase(image, width, height, pixels = null, { dataset = false } = {}) {
     this.current = null;
     this.strokes = [];
-    this.base = { image, width, height, pixels };
+    this.base = { image, width, height, pixels, dataset };
     this.redraw();
   }
 
@@ -125,6 +129,11 @@ export class DrawPad {
 
   isBlank() {
     return !this.base && this.strokes.length === 0;
+  }
+
+  /** Whether the input now is a dataset image as it is (nothing drawn over it). */
+  isDatasetImage() {
+    return Boolean(this.base && this.base.dataset && this.strokes.length === 0);
   }
 
   /** The base picture's own model input while nothing is drawn over it. */
