@@ -140,12 +140,14 @@ function modelThreshold() {
 }
 
 function followModelThreshold() {
-  if (state.thresholdTouched || !state.info) return;
-  const t = modelThreshold();
-  if (state.c.threshold !== t) {
-    state.c.setThreshold(t);
-    syncSliders();
+  if (!state.thresholdTouched && state.info) {
+    const t = modelThreshold();
+    if (state.c.threshold !== t) {
+      state.c.setThreshold(t);
+      syncSliders();
+    }
   }
+  showSliderValues(); // the label says whose threshold, which depends on the input too
 }
 
 async function scoreNow(x) {
@@ -222,6 +224,7 @@ $('kept-clear').addEventListener('click', () => {
 });
 
 function showEmpty() {
+  if (state.c) followModelThreshold(); // a blank pad waits for a drawing
   const side = shapeOf(state.entry)[1];
   for (const c of Object.values(panels)) drawBlank(c, side);
   els.verdict.textContent = state.mode === 'photos' ? 'Upload or pick a photo' : 'Draw a digit';

@@ -118,6 +118,16 @@ try {
     [t, which] = await shown();
     assert(t === e.drawn_threshold.toFixed(2) && /drawings/.test(which), `upload: ${t} ${which}`);
     const verdict = (await page.textContent('[data-testid=verdict]')).trim();
+    // Back to a gallery digit, then a blank pad (which waits for a drawing): value and label agree.
+    const again = await page.textContent('[data-testid=score]');
+    await page.locator('#gallery button.tile').nth(12).click();
+    await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, again, { timeout: 30_000 });
+    [t, which] = await shown();
+    assert(t === e.threshold.toFixed(2) && /MNIST images/.test(which), `gallery digit again: ${t} ${which}`);
+    await page.click('#clear');
+    await page.waitForFunction(() => /drawings/.test(document.querySelector('[data-testid=threshold-which]').textContent), null, { timeout: 10_000 });
+    [t, which] = await shown();
+    assert(t === e.drawn_threshold.toFixed(2), `blank pad: ${t} ${which}`);
     return `${e.threshold.toFixed(2)} for MNIST images, ${e.drawn_threshold.toFixed(2)} for drawings; paper-3.png: ${verdict}`;
   });
 
@@ -285,6 +295,9 @@ try {
     await p.locator('#gallery button.tile').nth(3).click();
     await p.waitForTimeout(1500);
     await p.screenshot({ path: path.join(out, 'phone.png'), fullPage: true });
+    // Straight after loading, a gallery digit: the label names the MNIST threshold.
+    const which = await p.textContent('[data-testid=threshold-which]');
+    assert(/MNIST images/.test(which), `threshold label ${which}`);
     await p.evaluate(() => window.connective.setMode('photos'));
     await p.waitForSelector('#photo-gallery button.tile', { timeout: 30_000 });
     await p.locator('#photo-gallery button.tile').nth(1).click();
