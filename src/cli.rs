@@ -166,7 +166,8 @@ struct EvalArgs {
     /// Folder with manifest.json and the model files.
     #[arg(long, default_value = "models")]
     models: PathBuf,
-    /// one-class: each digit against the whole test set; paper: test sets with 10–50 % outliers.
+    /// one-class: each digit against the whole test set; paper: test sets with 10–50 % outliers;
+    /// redrawn, penned: one-class on digits drawn the way the page receives them; caltech: photos.
     #[arg(long, value_enum, default_value = "one-class")]
     protocol: eval::Protocol,
     /// Only these digits (default: every MNIST model in the manifest).

@@ -140,3 +140,41 @@ fn a_drawn_digit_is_judged_by_the_drawn_threshold_an_idx_digit_by_the_stored_one
         assert_eq!(l["verdict"], if inlier { "inlier" } else { "novel" }, "{l}");
     }
 }
+
+#[test]
+fn the_penned_protocol_stores_the_drawn_threshold_and_only_it() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("connective-drawn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(root.join("models/mnist-3.bpk"), dir.join("mnist-3.bpk")).unwrap();
+    let shipped: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("models/manifest.json")).unwrap()).unwrap();
+    let mut manifest = shipped.clone();
+    let entry = |m: &serde_json::Value| m["models"].as_array().unwrap().iter().find(|e| e["name"] == "mnist-3").unwrap().clone();
+    for e in manifest["models"].as_array_mut().unwrap() {
+        e.as_object_mut().unwrap().remove("drawn_threshold");
+    }
+    std::fs::write(dir.join("manifest.json"), serde_json::to_string(&manifest).unwrap()).unwrap();
+    let eval = |protocol: &str| {
+        let out = connective()
+            .args(["eval", "--digits", "3", "--update-manifest", "--protocol", protocol, "--data"])
+            .arg(common::mnist_dir())
+            .arg("--models")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{protocol}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+    };
+    // The scan-like rendering reports the stored drawn threshold but never sets one.
+    let after = entry(&eval("redrawn"));
+    assert!(after.get("drawn_threshold").is_none(), "{}", after["drawn_threshold"]);
+    assert!(after["metrics"]["redrawn"]["crbnd_recall"].is_f64());
+    // The pen rendering measures it: the shipped value, below the threshold for MNIST images.
+    let after = entry(&eval("penned"));
+    let (t, shipped_t) = (after["drawn_threshold"].as_f64().unwrap(), entry(&shipped)["drawn_threshold"].as_f64().unwrap());
+    assert!((t - shipped_t).abs() < 1e-5, "{t} vs shipped {shipped_t}");
+    assert!(t < after["threshold"].as_f64().unwrap());
+    assert_eq!(after["metrics"]["penned"]["drawn_threshold"]["threshold"].as_f64().map(|v| (v - t).abs() < 1e-5), Some(true));
+    let _ = std::fs::remove_dir_all(&dir);
+}
