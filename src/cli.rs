@@ -152,6 +152,10 @@ struct TrainArgs {
     /// Share of hard negatives whose reconstruction is partly another positive's (default 0).
     #[arg(long, value_parser = probability)]
     swap_fraction: Option<f32>,
+    /// Digits: share of the training digits replaced by their pen rendering, as the page draws
+    /// (default 0).
+    #[arg(long, value_parser = probability)]
+    pen_fraction: Option<f32>,
     /// Classifiers averaged per detector, f(x) = their mean logit (default: 1 for digits, 3 for
     /// photos). With --resume, a finished detector keeps its C's and trains only the new ones.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
@@ -332,6 +336,7 @@ fn recipe_from(a: &TrainArgs) -> Recipe {
     if let Some(v) = a.noise_std { r.augment.noise_std = v }
     if let Some(v) = a.dropout_p { r.augment.dropout_p = v }
     if let Some(v) = a.swap_fraction { r.augment.swap_fraction = v }
+    if let Some(v) = a.pen_fraction { r.pen_fraction = v }
     if a.max_train.is_some() { r.max_train = a.max_train }
     r
 }

@@ -34,7 +34,16 @@ pub struct Recipe {
     pub clf_seed: Option<u64>,
     /// The threshold accepts all but this fraction of the validation positives.
     pub threshold_quantile: f64,
+    /// Digits: share of the training positives (a fixed draw per run) replaced by the same digit
+    /// traced with a pen like the page's drawings (`native::redraw`), so that A and C also learn
+    /// drawn positives. 0 (the shipped recipe) keeps MNIST's images only.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pen_fraction: f32,
     pub augment: AugmentConfig,
+}
+
+fn is_zero(v: &f32) -> bool {
+    *v == 0.0
 }
 
 impl Default for Recipe {
@@ -55,6 +64,7 @@ impl Default for Recipe {
             lambda: DEFAULT_LAMBDA,
             clf_seed: None,
             threshold_quantile: 0.05,
+            pen_fraction: 0.0,
             augment: AugmentConfig::default(),
         }
     }
@@ -97,6 +107,7 @@ impl Recipe {
             lambda: DEFAULT_LAMBDA,
             clf_seed: None,
             threshold_quantile: 0.05,
+            pen_fraction: 0.0,
             augment: AugmentConfig {
                 noise_std: 0.1,
                 dropout_p: 0.3,

@@ -264,3 +264,17 @@ fn calibration_standardises_on_validation_positives() {
     assert_eq!(verdict_scores(None, &[0.5, -2.0], &[9.0, 9.0]), vec![0.5, -2.0]);
     assert_eq!(verdict_scores(Some(&c), &[3.0], &[0.1]).len(), 1);
 }
+
+#[test]
+fn recipes_without_pen_drawings_read_and_write_as_before() {
+    // The shipped recipe does not write `pen_fraction`, so its JSON (and checkpoints keyed by it)
+    // is unchanged, and a recipe written before the field reads as 0.
+    let shipped = connective::recipe::Recipe::default();
+    let json = serde_json::to_value(&shipped).unwrap();
+    assert!(json.get("pen_fraction").is_none(), "{json}");
+    assert_eq!(serde_json::from_value::<connective::recipe::Recipe>(json).unwrap(), shipped);
+    let pen = connective::recipe::Recipe { pen_fraction: 0.5, ..shipped.clone() };
+    let json = serde_json::to_value(&pen).unwrap();
+    assert_eq!(json["pen_fraction"], 0.5);
+    assert_ne!(serde_json::from_value::<connective::recipe::Recipe>(json).unwrap(), shipped);
+}
