@@ -133,7 +133,7 @@ async function pump() {
 
 // Two stored thresholds per digit model: one for MNIST's own images (the gallery), one for
 // drawn and uploaded digits, which go through the page's preprocessing and score lower (README,
-// the redrawn table). Until the user moves the slider, the threshold follows the input.
+// the penned and redrawn tables). Until the user moves the slider, the threshold follows the input.
 function modelThreshold() {
   if (!state.info) return state.c.threshold;
   return pad.isDatasetImage() ? state.info.threshold : state.info.drawnThreshold;
