@@ -187,8 +187,8 @@ struct EvalArgs {
     #[arg(long)]
     plot: Option<PathBuf>,
     /// Write the metrics into the manifest's entries (the penned protocol also writes each digit
-    /// model's `drawn_threshold`: the threshold rule on its validation digits drawn with a pen like
-    /// the test digits, which judges drawn and uploaded digits in the page and `score`).
+    /// model's `drawn_threshold`, as training sets it: the threshold rule on its validation digits
+    /// drawn with a pen, which judges drawn and uploaded digits in the page and `score`).
     #[arg(long)]
     update_manifest: bool,
     /// Replace the results block of this Markdown file (between connective:results markers).

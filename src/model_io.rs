@@ -46,7 +46,8 @@ pub struct ModelEntry {
     pub threshold: f32,
     pub threshold_rule: String,
     /// Digits only: the same rule on the validation positives *drawn with a pen* and put through
-    /// the page's preprocessing (`eval --protocol penned --update-manifest` writes it). Drawn and
+    /// the page's preprocessing (training sets it, `eval --protocol penned --update-manifest`
+    /// writes it for models trained before it existed; `native::redraw::drawn_threshold`). Drawn and
     /// uploaded digits score lower than MNIST's own images, and this threshold judges them
     /// (`threshold_for`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -88,6 +88,15 @@ fn a_killed_training_resumes_from_its_checkpoint() {
     assert_eq!(after["ae_history"].as_array().unwrap()[..done], before["ae_history"].as_array().unwrap()[..done]);
     assert_eq!(after["ae_history"].as_array().unwrap().len(), 4);
     assert!(models.join("mnist-7.bpk").exists() && models.join("manifest.json").exists());
+    // Training ships the threshold for drawn input; the penned protocol measures the same one.
+    let drawn = || -> f64 {
+        let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(models.join("manifest.json")).unwrap()).unwrap();
+        m["models"][0]["drawn_threshold"].as_f64().expect("training wrote a drawn threshold")
+    };
+    let trained = drawn();
+    let out = connective().args(["eval", "--protocol", "penned", "--digits", "7", "--update-manifest", "--data"]).arg(&data).arg("--models").arg(&models).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!((drawn() - trained).abs() < 1e-6, "eval {} vs training {trained}", drawn());
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

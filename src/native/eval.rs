@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::data::{Mnist, positive_split, to_unit};
 use super::plot::{Series, bar_chart, line_chart, y_range_for};
-use super::redraw::{Style, redraw};
+use super::redraw::{Style, drawn_threshold, redraw};
 use crate::error::{Error, Result};
 use crate::metrics::{Confusion, auroc, f1_at, mean_std, positive_quantile};
 use crate::model_io::{Manifest, load_entry};
@@ -126,20 +126,17 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         let split = positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.seed, r.max_train);
         let val = run(&to_unit(&mnist.train_images, &split.val), None)?;
         let baseline_threshold = positive_quantile(&val.baseline(), r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
-        // Penned (the page's pen): the drawn threshold is measured here, on the validation
-        // digits drawn the same way (`--update-manifest` stores it); redrawn (a scan): the stored
-        // one is put to the test on another rendering.
-        let drawn_threshold = match style {
-            Some(Style::Pen) => {
-                let drawn = run(&redraw(&mnist.train_images, &split.val, Style::Pen)?, None)?;
-                positive_quantile(&drawn.verdict(entry.calibration.as_ref()), r.threshold_quantile)
-            }
+        // Penned (the page's pen): the drawn threshold is measured again, as training set it
+        // (`--update-manifest` stores it, for models trained before it existed); redrawn (a
+        // scan): the stored one is put to the test on another rendering.
+        let drawn = match style {
+            Some(Style::Pen) => drawn_threshold(&detector, entry.calibration.as_ref(), entry.lambda, r.threshold_quantile, &mnist.train_images, &split.val, &device)?,
             Some(Style::Binary) => entry.drawn_threshold,
             None => None,
         };
         let scored = run(&test, Some(&bar))?;
         let crbnd = scored.verdict(entry.calibration.as_ref());
-        out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline: scored.baseline(), threshold: entry.threshold, baseline_threshold, drawn_threshold });
+        out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline: scored.baseline(), threshold: entry.threshold, baseline_threshold, drawn_threshold: drawn });
     }
     bar.finish_and_clear();
     Ok(out)
@@ -192,9 +189,9 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str) -> (String, serde_json
     let mut rows = Vec::new();
     for s in scored {
         let labels: Vec<bool> = mnist.test_labels.iter().map(|&l| l == s.digit).collect();
-        let c = pair(&s.crbnd, &labels, s.threshold);
-        let b = pair(&s.baseline, &labels, s.baseline_threshold);
         let at = AtThreshold::of(&s.crbnd, &labels, s.threshold);
+        let c = Pair { auroc: auroc(&s.crbnd, &labels).unwrap_or(f64::NAN), f1: at.f1 };
+        let b = pair(&s.baseline, &labels, s.baseline_threshold);
         let at_drawn = s.drawn_threshold.map(|t| AtThreshold::of(&s.crbnd, &labels, t));
         let _ = write!(md, "| {} | {:.4} | {} |", s.digit, c.auroc, cells(&at));
         if let Some(d) = &at_drawn {

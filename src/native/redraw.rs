@@ -5,9 +5,16 @@
 //! enlarged 4×, binarised, dark on white: a scan or a blocky drawing) and `Pen` (the digit's
 //! skeleton traced with a round, anti-aliased pen of even width, like the page's drawing pad).
 
+use burn::prelude::*;
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
+use crate::calibration::Calibration;
+use crate::connective::Detector;
 use crate::error::Result;
 use crate::idx::IdxImages;
+use crate::metrics::positive_quantile;
 use crate::preprocess::mnist_from_rgba;
+use crate::scoring::score_batches;
 
 /// How a digit is drawn before the preprocessing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +51,35 @@ pub fn redraw(images: &IdxImages, idx: &[usize], style: Style) -> Result<Vec<f32
         out.extend(grey.iter().map(|&p| p as f32 / 255.0));
     }
     Ok(out)
+}
+
+/// The threshold for drawn input (`ModelEntry::drawn_threshold`): the threshold rule, the
+/// `quantile` of the verdict score, on the validation digits `val` of `images` drawn with the pen.
+/// Training sets it with the stored threshold, `eval --protocol penned` measures it again.
+#[allow(clippy::too_many_arguments)]
+pub fn drawn_threshold(
+    detector: &Detector,
+    calibration: Option<&Calibration>,
+    lambda: f32,
+    quantile: f64,
+    images: &IdxImages,
+    val: &[usize],
+    device: &Device,
+) -> Result<Option<f32>> {
+    let drawn = score_batches(detector, &redraw(images, val, Style::Pen)?, [1, 28, 28], lambda, 1000, device, |_| ())?;
+    Ok(positive_quantile(&drawn.verdict(calibration), quantile))
+}
+
+/// Replaces a share `fraction` of the training digits (`train`, of MNIST images `idx`; a draw
+/// fixed by `seed`) with their pen rendering (`Recipe::pen_fraction`).
+pub fn pen_some(train: &mut [f32], images: &IdxImages, idx: &[usize], fraction: f32, seed: u64) -> Result<()> {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x9E0_0DE5);
+    let chosen: Vec<usize> = (0..idx.len()).filter(|_| rng.random::<f32>() < fraction).collect();
+    let penned = redraw(images, &chosen.iter().map(|&k| idx[k]).collect::<Vec<_>>(), Style::Pen)?;
+    for (j, &k) in chosen.iter().enumerate() {
+        train[k * 784..(k + 1) * 784].copy_from_slice(&penned[j * 784..(j + 1) * 784]);
+    }
+    Ok(())
 }
 
 /// The one-pixel-wide skeleton of a 28×28 digit binarised at 128 (Zhang & Suen, 1984).

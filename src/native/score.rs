@@ -82,9 +82,9 @@ pub fn run(model: &Path, inputs: &[std::path::PathBuf], labels: Option<&Path>, l
     // `score` is what the verdict is taken on: f(x), or eq. 6′ for a combined-score model.
     // A picture went through the drawing/photo preprocessing: judged by the model's drawn
     // threshold where it has one (`ModelEntry::threshold_for`); IDX images by the stored one.
-    let mut line = |key: serde_json::Value, logit: f32, err: f32, label: Option<u8>| {
+    let mut line = |key: serde_json::Value, drawn: bool, logit: f32, err: f32, label: Option<u8>| {
         let score = entry.verdict_scores(&[logit], &[err])[0];
-        let threshold = entry.threshold_for(key.is_string());
+        let threshold = entry.threshold_for(drawn);
         let mut v = serde_json::json!({
             "score": score,
             "logit": logit,
@@ -116,13 +116,13 @@ pub fn run(model: &Path, inputs: &[std::path::PathBuf], labels: Option<&Path>, l
                     let x: Vec<f32> = (start..end).flat_map(|i| images.unit_chw(i)).collect();
                     let d = detect_sync(&detector, batch_tensor(&x, end - start, shape, &device), lambda, false)?;
                     for i in 0..end - start {
-                        line((start + i).into(), d.score[i], d.recon_error[i], labels.as_ref().map(|l| l[start + i]));
+                        line((start + i).into(), false, d.score[i], d.recon_error[i], labels.as_ref().map(|l| l[start + i]));
                     }
                 }
             }
             Ok(Input::Picture(x)) => {
                 let d = detect_sync(&detector, batch_tensor(&x, 1, shape, &device), lambda, false)?;
-                line(path.display().to_string().into(), d.score[0], d.recon_error[0], None);
+                line(path.display().to_string().into(), true, d.score[0], d.recon_error[0], None);
             }
             Err(e) => {
                 eprintln!("error: {e}");

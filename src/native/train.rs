@@ -404,19 +404,6 @@ pub fn train_mnist(plan: &TrainPlan) -> Result<Vec<crate::model_io::ModelEntry>>
     .collect()
 }
 
-/// Replaces a share `fraction` of the training digits (`train`, of MNIST images `idx`; a draw
-/// fixed by `seed`) with their pen rendering (`Recipe::pen_fraction`).
-fn pen_some(train: &mut [f32], images: &crate::idx::IdxImages, idx: &[usize], fraction: f32, seed: u64) -> Result<()> {
-    use rand::Rng;
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x9E0_0DE5);
-    let chosen: Vec<usize> = (0..idx.len()).filter(|_| rng.random::<f32>() < fraction).collect();
-    let penned = super::redraw::redraw(images, &chosen.iter().map(|&k| idx[k]).collect::<Vec<_>>(), super::redraw::Style::Pen)?;
-    for (j, &k) in chosen.iter().enumerate() {
-        train[k * 784..(k + 1) * 784].copy_from_slice(&penned[j * 784..(j + 1) * 784]);
-    }
-    Ok(())
-}
-
 fn train_one_digit(
     plan: &TrainPlan,
     mnist: &super::data::Mnist,
@@ -429,7 +416,7 @@ fn train_one_digit(
     let split = super::data::positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.seed, r.max_train);
     let mut train = super::data::to_unit(&mnist.train_images, &split.train);
     if r.pen_fraction > 0.0 {
-        pen_some(&mut train, &mnist.train_images, &split.train, r.pen_fraction, r.seed)?;
+        super::redraw::pen_some(&mut train, &mnist.train_images, &split.train, r.pen_fraction, r.seed)?;
     }
     let val = super::data::to_unit(&mnist.train_images, &split.val);
     let data = TrainData { shape: plan.config.image_shape(), train: &train, clf_train: None, val: &val };
@@ -457,8 +444,15 @@ fn train_one_digit(
             plan.config.score.describe(),
             split.val.len()
         ),
-        // Written by `eval --protocol penned --update-manifest`, for the weights now in place.
-        drawn_threshold: None,
+        drawn_threshold: super::redraw::drawn_threshold(
+            &trained.detector,
+            trained.calibration.as_ref(),
+            r.lambda,
+            r.threshold_quantile,
+            &mnist.train_images,
+            &split.val,
+            &Device::flex(),
+        )?,
         config: plan.config.clone(),
         calibration: trained.calibration,
         recipe: r.clone(),
