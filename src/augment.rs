@@ -55,6 +55,13 @@ pub struct AugmentConfig {
     /// connective image of an outlier shows. Drawn after, and on top of, the other kinds.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub swap_fraction: f32,
+    /// Digits: half of C's training images (positives and the synthetic outliers made from
+    /// them alike) are first turned, scaled and shifted a little (largest rotation in degrees,
+    /// scale change, shift as a fraction of the side) and rebuilt by A: other hands' versions of
+    /// the same digit, which a validation split from the same writers does not show. `None`:
+    /// the images as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clf_jitter: Option<(f32, f32, f32)>,
 }
 
 /// Off knobs stay out of the JSON, so recipes written before they existed keep their identity
@@ -103,6 +110,7 @@ impl Default for AugmentConfig {
             hflip: false,
             clf_views: 0.0,
             swap_fraction: 0.0,
+            clf_jitter: None,
         }
     }
 }

@@ -105,6 +105,11 @@ struct TrainArgs {
     /// change to C's recipe; classifiers already finished with this very recipe are kept).
     #[arg(long, conflicts_with = "resume")]
     retrain_classifier: bool,
+    /// With --retrain-classifier, where the checkpoints hold no reconstructor: take each digit's
+    /// A from the model of this folder (e.g. `models`, whose checkpoints are long gone). Its
+    /// recipe must train A the same way as this run's.
+    #[arg(long, requires = "retrain_classifier", value_name = "MODELS_DIR")]
+    reconstructors_from: Option<PathBuf>,
     /// A small recipe (a subset, few epochs) for tests and smoke runs.
     #[arg(long)]
     quick: bool,
@@ -156,6 +161,11 @@ struct TrainArgs {
     /// (default 0).
     #[arg(long, value_parser = probability)]
     pen_fraction: Option<f32>,
+    /// Digits: build C's positives from each training digit turned, scaled and shifted a
+    /// little and rebuilt by A: largest rotation (degrees), scale change and shift (fraction of
+    /// the side), e.g. 10,0.1,0.04 (default: off).
+    #[arg(long, value_delimiter = ',', value_name = "DEG,SCALE,SHIFT")]
+    clf_jitter: Option<Vec<f32>>,
     /// Classifiers averaged per detector, f(x) = their mean logit (default: 1 for digits, 3 for
     /// photos). With --resume, a finished detector keeps its C's and trains only the new ones.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
@@ -320,7 +330,7 @@ fn synthetic_kind(name: &str) -> SyntheticKind {
     serde_json::from_value(serde_json::Value::String(name.into())).expect("clap checked the value")
 }
 
-fn recipe_from(a: &TrainArgs) -> Recipe {
+fn recipe_from(a: &TrainArgs) -> anyhow::Result<Recipe> {
     let mut r = if a.quick { Recipe::quick() } else { Recipe::default() };
     if let Some(v) = a.ae_epochs { r.ae_epochs = v }
     if let Some(v) = a.clf_epochs { r.clf_epochs = v }
@@ -337,8 +347,15 @@ fn recipe_from(a: &TrainArgs) -> Recipe {
     if let Some(v) = a.dropout_p { r.augment.dropout_p = v }
     if let Some(v) = a.swap_fraction { r.augment.swap_fraction = v }
     if let Some(v) = a.pen_fraction { r.pen_fraction = v }
+    if let Some(j) = &a.clf_jitter {
+        let [deg, scale, shift] = j[..] else { anyhow::bail!("--clf-jitter takes 3 values (degrees, scale change, shift; e.g. 10,0.1,0.04), not {}", j.len()) };
+        if !(0.0..=180.0).contains(&deg) || !(0.0..1.0).contains(&scale) || !(0.0..=0.5).contains(&shift) {
+            anyhow::bail!("--clf-jitter {deg},{scale},{shift}: the rotation must lie in 0..=180°, the scale change in 0..1 and the shift in 0..=0.5");
+        }
+        r.augment.clf_jitter = Some((deg, scale, shift));
+    }
     if a.max_train.is_some() { r.max_train = a.max_train }
-    r
+    Ok(r)
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -380,7 +397,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => {
             let plan = train::TrainPlan {
                 digits: if a.all { (0..10).collect() } else { vec![a.positive.unwrap()] },
-                recipe: recipe_from(&a),
+                recipe: recipe_from(&a)?,
                 config: {
                     let mut c = DetectorConfig::mnist();
                     if let Some(l) = a.latent {
@@ -396,6 +413,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 checkpoint_dir: a.checkpoints,
                 resume: a.resume,
                 retrain_classifier: a.retrain_classifier,
+                reconstructors_from: a.reconstructors_from,
                 jobs: a.jobs,
             };
             let entries = train::train_mnist(&plan)?;

@@ -124,6 +124,7 @@ impl Recipe {
                 hflip: true,
                 clf_views: 0.0,
                 swap_fraction: 0.0,
+                clf_jitter: None,
             },
         }
     }

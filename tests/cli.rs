@@ -31,6 +31,8 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--clf-widths", "8,16"], "3 values");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--swap-fraction", "nan"], "probability");
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--classifiers", "0"], "1..=16");
+    fails_with(&["train", "--data", "/tmp", "--positive", "3", "--clf-jitter", "10,0.1"], "3 values");
+    fails_with(&["train", "--data", "/tmp", "--positive", "3", "--reconstructors-from", "models"], "--retrain-classifier");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--classifiers", "17"], "1..=16");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--photo-size", "50"], "multiple of 8");
     let tmp = std::env::temp_dir().join(format!("connective-cli-{}", std::process::id()));
@@ -51,7 +53,7 @@ fn help_teaches_the_commands() {
 }
 
 #[test]
-fn a_killed_training_resumes_from_its_checkpoint() {
+fn a_killed_training_resumes_and_its_reconstructor_takes_new_classifiers() {
     let data = common::mnist_dir();
     let tmp = std::env::temp_dir().join(format!("connective-resume-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -97,6 +99,38 @@ fn a_killed_training_resumes_from_its_checkpoint() {
     let out = connective().args(["eval", "--protocol", "penned", "--digits", "7", "--update-manifest", "--data"]).arg(&data).arg("--models").arg(&models).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!((drawn() - trained).abs() < 1e-6, "eval {} vs training {trained}", drawn());
+
+    // New C's on a shipped model's A, its checkpoints gone: the same A (the same reconstruction
+    // errors), but only for a run whose recipe trains A the same way.
+    let retrain = |extra: &[&str]| {
+        connective()
+            .args(["train", "--quick", "--positive", "7", "--retrain-classifier", "--data"])
+            .arg(&data)
+            .arg("--reconstructors-from")
+            .arg(&models)
+            .arg("--out")
+            .arg(tmp.join("new"))
+            .arg("--checkpoints")
+            .arg(tmp.join("new-ckpt"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = retrain(&["--noise-std", "0.5"]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && err.contains("another reconstructor") && !err.contains("panicked"), "{err}");
+    let _ = std::fs::remove_dir_all(tmp.join("new-ckpt"));
+    let out = retrain(&[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let errors = |model: std::path::PathBuf| -> Vec<f64> {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/digits-idx3-ubyte");
+        let out = connective().args(["score", "--limit", "5", "--model"]).arg(model).arg(fixture).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["recon_error"].as_f64().unwrap()).collect()
+    };
+    let (old, new) = (errors(models.join("mnist-7.bpk")), errors(tmp.join("new/mnist-7.bpk")));
+    assert_eq!(old.len(), 5);
+    assert_eq!(old, new, "the reused A rebuilds differently");
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

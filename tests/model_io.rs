@@ -277,4 +277,11 @@ fn recipes_without_pen_drawings_read_and_write_as_before() {
     let json = serde_json::to_value(&pen).unwrap();
     assert_eq!(json["pen_fraction"], 0.5);
     assert_ne!(serde_json::from_value::<connective::recipe::Recipe>(json).unwrap(), shipped);
+    // The same for C's jittered positives (an experiment knob, off in the shipped recipe).
+    assert!(serde_json::to_value(&shipped).unwrap()["augment"].get("clf_jitter").is_none());
+    let mut jitter = shipped.clone();
+    jitter.augment.clf_jitter = Some((10.0, 0.1, 0.04));
+    let json = serde_json::to_value(&jitter).unwrap();
+    assert_eq!(json["augment"]["clf_jitter"][0], 10.0);
+    assert_eq!(serde_json::from_value::<connective::recipe::Recipe>(json).unwrap(), jitter);
 }

@@ -4,7 +4,7 @@
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use rand::rngs::StdRng;
+use rand::{Rng, rngs::StdRng};
 
 use crate::augment::{self, SyntheticKind};
 use crate::autoencoder::Autoencoder;
@@ -44,11 +44,26 @@ impl<'a> ConnectiveSamples<'a> {
     pub fn batch(&self, xs: &[f32], axs: &[f32], n: usize, dev: &Device, rng: &mut StdRng) -> Tensor<4> {
         let (recipe, shape, device, ae) = (self.recipe, self.shape, self.device, self.autoencoder);
         let n_syn = ((n as f32 * recipe.augment.synthetic_fraction).round() as usize).min(n);
+        // With jitter, half of the images, drawn at random, are moved before anything else, for
+        // the synthetic outliers as for the positives: moving the positives alone taught C that
+        // resampled (softer) strokes mean "positive" and sharp ones "outlier" (one-class AUROC
+        // 0.63), and C must still see sharp images, as every test image is.
+        let moved = recipe.augment.clf_jitter.map(|j| {
+            let original = batch_tensor(xs, n, shape, device);
+            let warped = augment::affine_warp(original.clone(), j, rng);
+            let pick: Vec<f32> = (0..n).map(|_| f32::from(rng.random::<bool>())).collect();
+            let pick = Tensor::<4>::from_data(TensorData::new(pick, [n, 1, 1, 1]), device);
+            original * (pick.clone().neg() + 1.0) + warped * pick
+        });
         let (mut x, mut ax) = if recipe.augment.clf_views > 0.0 {
             // C's positives from random views of the images, rebuilt by A now (see AugmentConfig).
             let view = augment::random_view(batch_tensor(xs, n, shape, device), recipe.augment.clf_views, rng);
             let a_view = ae.forward(view.clone());
             (Tensor::from_data(view.into_data(), dev), Tensor::from_data(a_view.into_data(), dev))
+        } else if let Some(moved) = &moved {
+            // Slightly moved copies of the positives, rebuilt by A now (see AugmentConfig).
+            let a_moved = ae.forward(moved.clone());
+            (Tensor::from_data(moved.clone().into_data(), dev), Tensor::from_data(a_moved.into_data(), dev))
         } else {
             (batch_tensor(xs, n, shape, dev), batch_tensor(axs, n, shape, dev))
         };
@@ -64,7 +79,11 @@ impl<'a> ConnectiveSamples<'a> {
             parts.push(connect(x.slice([0..keep]), negative, recipe.lambda));
         }
         if n_syn > 0 {
-            let originals = &xs[(n - n_syn) * self.image_len()..];
+            let originals: Vec<f32> = match &moved {
+                Some(m) => m.clone().slice([n - n_syn..n]).into_data().try_into_vec::<f32>().unwrap(),
+                None => xs[(n - n_syn) * self.image_len()..].to_vec(),
+            };
+            let originals = &originals[..];
             let outlier = match recipe.augment.synthetic {
                 SyntheticKind::Overlay => augment::synthetic_outlier(batch_tensor(originals, n_syn, shape, device), rng),
                 SyntheticKind::Mixed => augment::synthetic_mixed(batch_tensor(originals, n_syn, shape, device), rng),

@@ -220,7 +220,8 @@ fn train_reconstructor(
     let ae_steps = n_train.div_ceil(recipe.ae_batch);
     let mut ae: Autoencoder = config.autoencoder.init(ad);
     let mut optim: ModuleOptimizer = AdamConfig::new().init();
-    if progress.state.ae_epochs_done > 0 {
+    // A finished A needs only its best epoch (below): no last state or optimizer to resume.
+    if (1..recipe.ae_epochs).contains(&progress.state.ae_epochs_done) {
         ae = ckpt.load_module("ae_last.bpk", ae)?;
         optim = ckpt.load_optim("ae_optim.bpk", optim)?;
     }
@@ -383,7 +384,27 @@ pub struct TrainPlan {
     pub resume: bool,
     /// Keep each finished reconstructor and train a new classifier (after changing its recipe).
     pub retrain_classifier: bool,
+    /// Where a checkpoint holds no reconstructor: take A from this folder's model of the digit.
+    pub reconstructors_from: Option<std::path::PathBuf>,
     pub jobs: usize,
+}
+
+/// Puts the reconstructor of the model `name` in `dir` into an empty checkpoint as a finished
+/// A, so that `--retrain-classifier` can train new C's on it. Refused unless the model's A has
+/// the shape `config` asks for and was trained by the same A-recipe as `recipe`.
+fn reconstructor_from_model(dir: &std::path::Path, name: &str, recipe: &Recipe, config: &DetectorConfig, ckpt: &Checkpointer) -> Result<()> {
+    use crate::model_io::{Manifest, load_entry};
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+    let entry = Manifest::from_json(&text)?.find(name)?.clone();
+    if entry.config.autoencoder != config.autoencoder || !same_autoencoder_recipe(&entry.recipe, recipe) {
+        return Err(Error::Config(format!("{name} in {} has another reconstructor (shape or A-recipe) than this run asks for", dir.display())));
+    }
+    let path = dir.join(&entry.file);
+    let bytes = std::fs::read(&path).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+    let detector = load_entry(&entry, &bytes, &Device::flex())?;
+    ckpt.save_module("ae_best.bpk", &detector.autoencoder)?;
+    ckpt.save_state(&TrainState { ae_epochs_done: entry.recipe.ae_epochs, recipe_json: serde_json::to_string(&entry.recipe).unwrap(), ..Default::default() })
 }
 
 /// Trains one MNIST detector per digit, `jobs` at a time (the flex backend keeps about one core
@@ -422,6 +443,11 @@ fn train_one_digit(
     let data = TrainData { shape: plan.config.image_shape(), train: &train, clf_train: None, val: &val };
     let name = format!("mnist-{digit}");
     let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
+    if let Some(dir) = &plan.reconstructors_from
+        && ckpt.load_state()?.is_none()
+    {
+        reconstructor_from_model(dir, &name, r, &plan.config, &ckpt)?;
+    }
     let trained = train_detector(&plan.config, r, &data, &ckpt, plan.resume, plan.retrain_classifier, bar)?;
     let bytes = &trained.bytes;
     let file = format!("{name}.bpk");
