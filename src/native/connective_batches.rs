@@ -61,7 +61,7 @@ impl<'a> ConnectiveSamples<'a> {
             let a_view = ae.forward(view.clone());
             (Tensor::from_data(view.into_data(), dev), Tensor::from_data(a_view.into_data(), dev))
         } else if let Some(moved) = &moved {
-            // Slightly moved copies of the positives, rebuilt by A now (see AugmentConfig).
+            // The batch with half of its images moved, rebuilt by A now (see AugmentConfig).
             let a_moved = ae.forward(moved.clone());
             (Tensor::from_data(moved.clone().into_data(), dev), Tensor::from_data(a_moved.into_data(), dev))
         } else {
