@@ -62,9 +62,26 @@ struct Scored {
     baseline: Vec<f32>,
     threshold: f32,
     baseline_threshold: f32,
-    /// The threshold for drawn input: penned, measured (the same quantile of CRBND's score on
-    /// the validation positives drawn like the test digits); redrawn, the manifest's.
-    drawn_threshold: Option<f32>,
+    /// The threshold for drawn input, on the drawn protocols.
+    drawn_threshold: Option<DrawnThreshold>,
+}
+
+/// The threshold for drawn input that a drawn protocol reports beside the stored one.
+#[derive(Clone, Copy)]
+enum DrawnThreshold {
+    /// Penned (the page's pen): measured here as training measures it, the same quantile of
+    /// CRBND's score on the validation positives drawn with the pen; `--update-manifest` stores it.
+    Measured(f32),
+    /// Redrawn (a scan): the manifest's, put to the test on another rendering; never written back.
+    Stored(f32),
+}
+
+impl DrawnThreshold {
+    fn value(self) -> f32 {
+        match self {
+            Self::Measured(t) | Self::Stored(t) => t,
+        }
+    }
 }
 
 #[derive(Serialize, Clone, Copy, Default)]
@@ -130,8 +147,8 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         // (`--update-manifest` stores it, for models trained before it existed); redrawn (a
         // scan): the stored one is put to the test on another rendering.
         let drawn = match style {
-            Some(Style::Pen) => drawn_threshold(&detector, entry.calibration.as_ref(), entry.lambda, r.threshold_quantile, &mnist.train_images, &split.val, &device)?,
-            Some(Style::Binary) => entry.drawn_threshold,
+            Some(Style::Pen) => drawn_threshold(&detector, entry.calibration.as_ref(), entry.lambda, r.threshold_quantile, &mnist.train_images, &split.val, &device)?.map(DrawnThreshold::Measured),
+            Some(Style::Binary) => entry.drawn_threshold.map(DrawnThreshold::Stored),
             None => None,
         };
         let scored = run(&test, Some(&bar))?;
@@ -174,30 +191,34 @@ struct Row<'a> {
 
 fn one_class(scored: &[Scored], mnist: &Mnist, key: &str) -> (String, serde_json::Value, String) {
     let drawn = scored.iter().all(|s| s.drawn_threshold.is_some());
-    let mut md = String::from("| digit | CRBND AUROC | CRBND F1 | CRBND recall | CRBND FPR |");
-    if drawn {
-        md.push_str(" F1, drawn threshold ³ | recall | FPR |");
-    }
-    md.push_str(" recon-error AUROC | recon-error F1 |\n|---:|---:|---:|---:|---:|");
-    if drawn {
-        md.push_str("---:|---:|---:|");
-    }
-    md.push_str("---:|---:|\n");
+    // A line of the table: the drawn threshold's three columns sit between the stored
+    // threshold's and the baseline's, where a protocol has them.
+    let line = |first: Vec<String>, drawn_cells: Option<Vec<String>>, last: Vec<String>| -> String {
+        let cells: Vec<String> = first.into_iter().chain(drawn_cells.into_iter().flatten()).chain(last).collect();
+        format!("| {} |\n", cells.join(" | "))
+    };
+    let texts = |v: &[&str]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    let mut md = line(
+        texts(&["digit", "CRBND AUROC", "CRBND F1", "CRBND recall", "CRBND FPR"]),
+        drawn.then(|| texts(&["F1, drawn threshold ³", "recall", "FPR"])),
+        texts(&["recon-error AUROC", "recon-error F1"]),
+    );
+    let columns = md.matches('|').count() - 1;
+    md += &format!("|{}\n", "---:|".repeat(columns));
     // What the stored threshold does on the test set: the share of test positives it accepts
     // (95 % of the validation positives by construction) and of outliers.
-    let cells = |a: &AtThreshold| format!("{:.4} | {:.4} | {:.4}", a.f1, a.recall, a.fpr);
+    let cells = |a: &AtThreshold, bold: bool| -> Vec<String> {
+        [a.f1, a.recall, a.fpr].iter().map(|v| if bold { format!("**{v:.4}**") } else { format!("{v:.4}") }).collect()
+    };
     let mut rows = Vec::new();
     for s in scored {
         let labels: Vec<bool> = mnist.test_labels.iter().map(|&l| l == s.digit).collect();
         let at = AtThreshold::of(&s.crbnd, &labels, s.threshold);
         let c = Pair { auroc: auroc(&s.crbnd, &labels).unwrap_or(f64::NAN), f1: at.f1 };
         let b = pair(&s.baseline, &labels, s.baseline_threshold);
-        let at_drawn = s.drawn_threshold.map(|t| AtThreshold::of(&s.crbnd, &labels, t));
-        let _ = write!(md, "| {} | {:.4} | {} |", s.digit, c.auroc, cells(&at));
-        if let Some(d) = &at_drawn {
-            let _ = write!(md, " {} |", cells(d));
-        }
-        let _ = writeln!(md, " {:.4} | {:.4} |", b.auroc, b.f1);
+        let at_drawn = s.drawn_threshold.map(|t| AtThreshold::of(&s.crbnd, &labels, t.value()));
+        let first = [vec![s.digit.to_string(), format!("{:.4}", c.auroc)], cells(&at, false)].concat();
+        md += &line(first, at_drawn.map(|d| cells(&d, false)), vec![format!("{:.4}", b.auroc), format!("{:.4}", b.f1)]);
         rows.push(Row { s, c, b, at, at_drawn });
     }
     let mean = |f: &dyn Fn(&Row) -> f64| rows.iter().map(f).sum::<f64>() / rows.len() as f64;
@@ -205,12 +226,8 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str) -> (String, serde_json
     let min_auroc = rows.iter().map(|r| r.c.auroc).fold(f64::INFINITY, f64::min);
     let at = AtThreshold::mean(&rows.iter().map(|r| r.at).collect::<Vec<_>>());
     let at_drawn = drawn.then(|| AtThreshold::mean(&rows.iter().filter_map(|r| r.at_drawn).collect::<Vec<_>>()));
-    let bold = |a: &AtThreshold| format!("**{:.4}** | **{:.4}** | **{:.4}**", a.f1, a.recall, a.fpr);
-    let _ = write!(md, "| **mean** | **{ca:.4}** | {} |", bold(&at));
-    if let Some(d) = &at_drawn {
-        let _ = write!(md, " {} |", bold(d));
-    }
-    let _ = writeln!(md, " **{ba:.4}** | **{bf:.4}** |");
+    let first = [vec!["**mean**".to_string(), format!("**{ca:.4}**")], cells(&at, true)].concat();
+    md += &line(first, at_drawn.map(|d| cells(&d, true)), vec![format!("**{ba:.4}**"), format!("**{bf:.4}**")]);
     let _ = writeln!(
         md,
         "\nLowest CRBND AUROC: {min_auroc:.4}. F1 of the inlier class at the stored threshold; recall: the share of the digit's test images the stored threshold accepts (95 % of its validation images by construction); FPR: the share of other digits it accepts; test set: all 10,000 MNIST test images{}.",
@@ -227,7 +244,7 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str) -> (String, serde_json
             .map(|Row { s, c, b, at, at_drawn }| {
                 let mut m = json!({"model": s.name, "digit": s.digit, "crbnd": c, "crbnd_recall": at.recall, "crbnd_fpr": at.fpr, "recon_error": b});
                 if let (Some(t), Some(d)) = (s.drawn_threshold, at_drawn) {
-                    m["drawn_threshold"] = json!({"threshold": t, "f1": d.f1, "recall": d.recall, "fpr": d.fpr});
+                    m["drawn_threshold"] = json!({"threshold": t.value(), "f1": d.f1, "recall": d.recall, "fpr": d.fpr});
                 }
                 m
             })
@@ -353,10 +370,8 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
                 entry.metrics[key] = per.clone();
             }
             // The penned protocol also measures the threshold that judges drawn input.
-            if opts.protocol == Protocol::Penned
-                && let Some(s) = scored.iter().find(|s| s.name == entry.name && s.drawn_threshold.is_some())
-            {
-                entry.drawn_threshold = s.drawn_threshold;
+            if let Some(DrawnThreshold::Measured(t)) = scored.iter().find(|s| s.name == entry.name).and_then(|s| s.drawn_threshold) {
+                entry.drawn_threshold = Some(t);
             }
         }
         std::fs::write(&mpath, serde_json::to_string_pretty(&manifest).unwrap() + "\n").map_err(|e| io(&mpath, e))?;
