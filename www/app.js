@@ -572,7 +572,7 @@ function showFacts(entry, info) {
     ['Threshold rule', entry.threshold_rule],
     [
       'Threshold for drawn and uploaded digits',
-      info.drawnThreshold !== info.threshold ? `${num(info.drawnThreshold, 2)}: the same rule on the validation digits redrawn through this page’s preprocessing` : null,
+      info.drawnThreshold !== info.threshold ? `${num(info.drawnThreshold, 2)}: the same rule on the validation digits traced with a pen like this page’s drawing pad and put through its preprocessing` : null,
     ],
     ['Training time', typeof secs === 'number' ? (secs < 90 ? `${secs.toFixed(0)} s` : `${(secs / 60).toFixed(1)} min`) : null],
     ...(photo
