@@ -368,6 +368,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if a.classes.is_empty() {
                 anyhow::bail!("--dataset caltech needs --classes (e.g. --classes airplanes)");
             }
+            if a.reconstructors_from.is_some() || a.clf_jitter.is_some() {
+                anyhow::bail!("--reconstructors-from and --clf-jitter are for digit detectors (photo runs reuse reconstructors with eval --protocol caltech --reuse-reconstructors)");
+            }
             let plan = caltech::ShipPlan {
                 data_dir: a.data.clone(),
                 out_dir: a.out.clone(),
