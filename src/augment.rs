@@ -62,6 +62,11 @@ pub struct AugmentConfig {
     /// the images as they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clf_jitter: Option<(f32, f32, f32)>,
+    /// Digits: the same for A's training images (half of each batch moved, input and target
+    /// alike, before the corruption of eqs. 1 and 2), so that A learns more hands' versions of
+    /// the digit than its training writers'. `None`: the images as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ae_jitter: Option<(f32, f32, f32)>,
 }
 
 /// Off knobs stay out of the JSON, so recipes written before they existed keep their identity
@@ -111,6 +116,7 @@ impl Default for AugmentConfig {
             clf_views: 0.0,
             swap_fraction: 0.0,
             clf_jitter: None,
+            ae_jitter: None,
         }
     }
 }
@@ -236,6 +242,18 @@ pub fn affine_warp(x: Tensor<4>, max: (f32, f32, f32), rng: &mut StdRng) -> Tens
         push_affine_grid(&mut grid, h, w, angle, scale, (tx, ty));
     }
     sample_grid(x, grid)
+}
+
+/// Half of the images of a batch, drawn at random, turned, scaled and shifted a little by
+/// [`affine_warp`] (`max`: largest rotation in degrees, scale change, shift as a fraction of the
+/// side); the others as they were, so that a network trained on the result still sees sharp,
+/// unresampled images like every test image.
+pub fn jitter_half(x: Tensor<4>, max: (f32, f32, f32), rng: &mut StdRng) -> Tensor<4> {
+    let n = x.dims()[0];
+    let warped = affine_warp(x.clone(), max, rng);
+    let pick: Vec<f32> = (0..n).map(|_| f32::from(rng.random::<bool>())).collect();
+    let pick = Tensor::<4>::from_data(TensorData::new(pick, [n, 1, 1, 1]), &x.device());
+    x * (pick.clone().neg() + 1.0) + warped * pick
 }
 
 /// d(·) of eq. 5: each image is degraded by motion blur, an affine warp, coarse erasure or

@@ -167,6 +167,9 @@ struct TrainArgs {
     /// (measured: it lowers AUROC, see README).
     #[arg(long, value_delimiter = ',', value_name = "DEG,SCALE,SHIFT")]
     clf_jitter: Option<Vec<f32>>,
+    /// Digits: the same for half of A's training digits (default off).
+    #[arg(long, value_delimiter = ',', value_name = "DEG,SCALE,SHIFT")]
+    ae_jitter: Option<Vec<f32>>,
     /// Classifiers averaged per detector, f(x) = their mean logit (default: 1 for digits, 3 for
     /// photos). With --resume, a finished detector keeps its C's and trains only the new ones.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
@@ -331,6 +334,15 @@ fn synthetic_kind(name: &str) -> SyntheticKind {
     serde_json::from_value(serde_json::Value::String(name.into())).expect("clap checked the value")
 }
 
+/// A jitter's three values: largest rotation (degrees), scale change, shift (fraction of the side).
+fn jitter(flag: &str, j: &[f32]) -> anyhow::Result<(f32, f32, f32)> {
+    let [deg, scale, shift] = j[..] else { anyhow::bail!("{flag} takes 3 values (degrees, scale change, shift; e.g. 10,0.1,0.04), not {}", j.len()) };
+    if !(0.0..=180.0).contains(&deg) || !(0.0..1.0).contains(&scale) || !(0.0..=0.5).contains(&shift) {
+        anyhow::bail!("{flag} {deg},{scale},{shift}: the rotation must lie in 0..=180°, the scale change in 0..1 and the shift in 0..=0.5");
+    }
+    Ok((deg, scale, shift))
+}
+
 fn recipe_from(a: &TrainArgs) -> anyhow::Result<Recipe> {
     let mut r = if a.quick { Recipe::quick() } else { Recipe::default() };
     if let Some(v) = a.ae_epochs { r.ae_epochs = v }
@@ -349,11 +361,10 @@ fn recipe_from(a: &TrainArgs) -> anyhow::Result<Recipe> {
     if let Some(v) = a.swap_fraction { r.augment.swap_fraction = v }
     if let Some(v) = a.pen_fraction { r.pen_fraction = v }
     if let Some(j) = &a.clf_jitter {
-        let [deg, scale, shift] = j[..] else { anyhow::bail!("--clf-jitter takes 3 values (degrees, scale change, shift; e.g. 10,0.1,0.04), not {}", j.len()) };
-        if !(0.0..=180.0).contains(&deg) || !(0.0..1.0).contains(&scale) || !(0.0..=0.5).contains(&shift) {
-            anyhow::bail!("--clf-jitter {deg},{scale},{shift}: the rotation must lie in 0..=180°, the scale change in 0..1 and the shift in 0..=0.5");
-        }
-        r.augment.clf_jitter = Some((deg, scale, shift));
+        r.augment.clf_jitter = Some(jitter("--clf-jitter", j)?);
+    }
+    if let Some(j) = &a.ae_jitter {
+        r.augment.ae_jitter = Some(jitter("--ae-jitter", j)?);
     }
     if a.max_train.is_some() { r.max_train = a.max_train }
     Ok(r)
@@ -368,8 +379,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if a.classes.is_empty() {
                 anyhow::bail!("--dataset caltech needs --classes (e.g. --classes airplanes)");
             }
-            if a.reconstructors_from.is_some() || a.clf_jitter.is_some() {
-                anyhow::bail!("--reconstructors-from and --clf-jitter are for digit detectors (photo runs reuse reconstructors with eval --protocol caltech --reuse-reconstructors)");
+            if a.reconstructors_from.is_some() || a.clf_jitter.is_some() || a.ae_jitter.is_some() {
+                anyhow::bail!("--reconstructors-from, --clf-jitter and --ae-jitter are for digit detectors (photo runs reuse reconstructors with eval --protocol caltech --reuse-reconstructors)");
             }
             let plan = caltech::ShipPlan {
                 data_dir: a.data.clone(),

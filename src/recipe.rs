@@ -125,6 +125,7 @@ impl Recipe {
                 clf_views: 0.0,
                 swap_fraction: 0.0,
                 clf_jitter: None,
+                ae_jitter: None,
             },
         }
     }

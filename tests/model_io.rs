@@ -284,4 +284,5 @@ fn recipes_without_pen_drawings_read_and_write_as_before() {
     let json = serde_json::to_value(&jitter).unwrap();
     assert_eq!(json["augment"]["clf_jitter"][0], 10.0);
     assert_eq!(serde_json::from_value::<connective::recipe::Recipe>(json).unwrap(), jitter);
+    assert!(serde_json::to_value(&shipped).unwrap()["augment"].get("ae_jitter").is_none());
 }

@@ -4,7 +4,7 @@
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use rand::{Rng, rngs::StdRng};
+use rand::rngs::StdRng;
 
 use crate::augment::{self, SyntheticKind};
 use crate::autoencoder::Autoencoder;
@@ -48,13 +48,7 @@ impl<'a> ConnectiveSamples<'a> {
         // the synthetic outliers as for the positives: moving the positives alone taught C that
         // resampled (softer) strokes mean "positive" and sharp ones "outlier" (one-class AUROC
         // 0.63), and C must still see sharp images, as every test image is.
-        let moved = recipe.augment.clf_jitter.map(|j| {
-            let original = batch_tensor(xs, n, shape, device);
-            let warped = augment::affine_warp(original.clone(), j, rng);
-            let pick: Vec<f32> = (0..n).map(|_| f32::from(rng.random::<bool>())).collect();
-            let pick = Tensor::<4>::from_data(TensorData::new(pick, [n, 1, 1, 1]), device);
-            original * (pick.clone().neg() + 1.0) + warped * pick
-        });
+        let moved = recipe.augment.clf_jitter.map(|j| augment::jitter_half(batch_tensor(xs, n, shape, device), j, rng));
         let (mut x, mut ax) = if recipe.augment.clf_views > 0.0 {
             // C's positives from random views of the images, rebuilt by A now (see AugmentConfig).
             let view = augment::random_view(batch_tensor(xs, n, shape, device), recipe.augment.clf_views, rng);

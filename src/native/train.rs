@@ -74,7 +74,7 @@ fn same_autoencoder_recipe(a: &Recipe, b: &Recipe) -> bool {
         && a.ae_lr == b.ae_lr
         && a.charbonnier_eps == b.charbonnier_eps
         && a.pen_fraction == b.pen_fraction
-        && (x.noise_std, x.dropout_p, x.dropout_grid, x.hflip) == (y.noise_std, y.dropout_p, y.dropout_grid, y.hflip)
+        && (x.noise_std, x.dropout_p, x.dropout_grid, x.hflip, x.ae_jitter) == (y.noise_std, y.dropout_p, y.dropout_grid, y.hflip, y.ae_jitter)
 }
 
 /// A seed for each (phase, epoch), so a resumed run draws exactly what an unbroken one would.
@@ -234,6 +234,9 @@ fn train_reconstructor(
             let mut clean = batch_tensor(&gather(data.train, idx, len), idx.len(), shape, ad);
             if recipe.augment.hflip {
                 clean = augment::random_hflip(vec![clean], &mut rng).remove(0);
+            }
+            if let Some(j) = recipe.augment.ae_jitter {
+                clean = augment::jitter_half(clean, j, &mut rng);
             }
             let noisy = augment::corrupt(clean.clone(), &recipe.augment, &mut rng);
             let loss = charbonnier(ae.forward(noisy), clean, recipe.charbonnier_eps);
