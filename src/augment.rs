@@ -249,11 +249,8 @@ pub fn affine_warp(x: Tensor<4>, max: (f32, f32, f32), rng: &mut StdRng) -> Tens
 /// side); the others as they were, so that a network trained on the result still sees sharp,
 /// unresampled images like every test image.
 pub fn jitter_half(x: Tensor<4>, max: (f32, f32, f32), rng: &mut StdRng) -> Tensor<4> {
-    let n = x.dims()[0];
     let warped = affine_warp(x.clone(), max, rng);
-    let pick: Vec<f32> = (0..n).map(|_| f32::from(rng.random::<bool>())).collect();
-    let pick = Tensor::<4>::from_data(TensorData::new(pick, [n, 1, 1, 1]), &x.device());
-    x * (pick.clone().neg() + 1.0) + warped * pick
+    mix_by_shares(vec![warped, x], &[0.5], rng)
 }
 
 /// d(·) of eq. 5: each image is degraded by motion blur, an affine warp, coarse erasure or

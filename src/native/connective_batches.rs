@@ -73,9 +73,9 @@ impl<'a> ConnectiveSamples<'a> {
             parts.push(connect(x.slice([0..keep]), negative, recipe.lambda));
         }
         if n_syn > 0 {
-            let originals: Vec<f32> = match &moved {
-                Some(m) => m.clone().slice([n - n_syn..n]).into_data().try_into_vec::<f32>().unwrap(),
-                None => xs[(n - n_syn) * self.image_len()..].to_vec(),
+            let originals: std::borrow::Cow<[f32]> = match &moved {
+                Some(m) => m.clone().slice([n - n_syn..n]).into_data().try_into_vec::<f32>().unwrap().into(),
+                None => xs[(n - n_syn) * self.image_len()..].into(),
             };
             let originals = &originals[..];
             let outlier = match recipe.augment.synthetic {

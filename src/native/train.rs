@@ -392,20 +392,15 @@ pub struct TrainPlan {
     pub jobs: usize,
 }
 
-/// Puts the reconstructor of the model `name` in `dir` into an empty checkpoint as a finished
-/// A, so that `--retrain-classifier` can train new C's on it. Refused unless the model's A has
-/// the shape `config` asks for and was trained by the same A-recipe as `recipe`.
+/// Puts the reconstructor of the model `name` in `dir` (the file `train` writes for it) into an
+/// empty checkpoint as a finished A, so that `--retrain-classifier` can train new C's on it.
+/// Refused unless the model's A has the shape `config` asks for and was trained by the same
+/// A-recipe as `recipe`.
 fn reconstructor_from_model(dir: &std::path::Path, name: &str, recipe: &Recipe, config: &DetectorConfig, ckpt: &Checkpointer) -> Result<()> {
-    use crate::model_io::{Manifest, load_entry};
-    let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
-    let entry = Manifest::from_json(&text)?.find(name)?.clone();
+    let (entry, detector) = super::score::load_model(&dir.join(format!("{name}.bpk")))?;
     if entry.config.autoencoder != config.autoencoder || !same_autoencoder_recipe(&entry.recipe, recipe) {
         return Err(Error::Config(format!("{name} in {} has another reconstructor (shape or A-recipe) than this run asks for", dir.display())));
     }
-    let path = dir.join(&entry.file);
-    let bytes = std::fs::read(&path).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
-    let detector = load_entry(&entry, &bytes, &Device::flex())?;
     ckpt.save_module("ae_best.bpk", &detector.autoencoder)?;
     ckpt.save_state(&TrainState { ae_epochs_done: entry.recipe.ae_epochs, recipe_json: serde_json::to_string(&entry.recipe).unwrap(), ..Default::default() })
 }
