@@ -148,6 +148,13 @@ struct TrainArgs {
     /// Override the width of A's dense bottleneck (digits; default 16).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=4096))]
     latent: Option<u16>,
+    /// Experiments: widths of A's convolutions at full, half and quarter resolution (digits;
+    /// default 8,16,32).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
+    ae_widths: Option<Vec<u16>>,
+    /// Experiments: widths of C's convolutions (digits; default 16,32,32).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
+    clf_widths: Option<Vec<u16>>,
     /// Override σ of the Gaussian noise on A's inputs (eq. 1).
     #[arg(long, value_parser = non_negative)]
     noise_std: Option<f32>,
@@ -382,6 +389,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if a.reconstructors_from.is_some() || a.clf_jitter.is_some() || a.ae_jitter.is_some() {
                 anyhow::bail!("--reconstructors-from, --clf-jitter and --ae-jitter are for digit detectors (photo runs reuse reconstructors with eval --protocol caltech --reuse-reconstructors)");
             }
+            if a.ae_widths.is_some() || a.clf_widths.is_some() || a.latent.is_some() {
+                anyhow::bail!("--ae-widths, --clf-widths and --latent shape digit detectors (photo experiments: eval --protocol caltech --latent, --clf-widths)");
+            }
             let plan = caltech::ShipPlan {
                 data_dir: a.data.clone(),
                 out_dir: a.out.clone(),
@@ -417,6 +427,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     let mut c = DetectorConfig::mnist();
                     if let Some(l) = a.latent {
                         c.autoencoder.latent = l as usize;
+                    }
+                    if let Some(w) = &a.ae_widths {
+                        c.autoencoder.widths = three_widths("--ae-widths", w)?;
+                    }
+                    if let Some(w) = &a.clf_widths {
+                        c.classifier.widths = three_widths("--clf-widths", w)?;
                     }
                     if let Some(k) = a.classifiers {
                         c.classifiers = k.into();
