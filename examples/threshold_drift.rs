@@ -46,7 +46,7 @@ mod native {
             let bytes = std::fs::read(&path).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
             let detector = load_entry(e, &bytes, &device)?;
             let r = &e.recipe;
-            let split = positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.seed, r.max_train);
+            let split = positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.held_out, r.seed, r.max_train);
             let score = |x: Vec<f32>| -> anyhow::Result<Vec<f32>> {
                 let s = score_batches(&detector, &x, e.config.image_shape(), e.lambda, 1000, &device, |_| ())?;
                 Ok(s.verdict(e.calibration.as_ref()))

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use connective::DetectorConfig;
 use connective::native::{bench, caltech, eval, photo_samples, samples, score, train};
 use connective::augment::SyntheticKind;
-use connective::recipe::Recipe;
+use connective::recipe::{HeldOut, Recipe};
 
 #[derive(Parser)]
 #[command(name = "connective", version, about = "Connective Reconstruction-based Novelty Detection (CRBND)",
@@ -148,6 +148,11 @@ struct TrainArgs {
     /// Override the width of A's dense bottleneck (digits; default 16).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=4096))]
     latent: Option<u16>,
+    /// Digits: which training positives are held out for early stopping and the threshold: the
+    /// last tenth in file order, whose writers A and C never see (tail, the recipe), or a random
+    /// draw that shares their writers (random, the recipe before session 9).
+    #[arg(long, value_enum)]
+    held_out: Option<HeldOutArg>,
     /// Experiments: widths of A's convolutions at full, half and quarter resolution (digits;
     /// default 8,16,32).
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -350,6 +355,12 @@ fn jitter(flag: &str, j: &[f32]) -> anyhow::Result<(f32, f32, f32)> {
     Ok((deg, scale, shift))
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum HeldOutArg {
+    Tail,
+    Random,
+}
+
 fn recipe_from(a: &TrainArgs) -> anyhow::Result<Recipe> {
     let mut r = if a.quick { Recipe::quick() } else { Recipe::default() };
     if let Some(v) = a.ae_epochs { r.ae_epochs = v }
@@ -374,6 +385,12 @@ fn recipe_from(a: &TrainArgs) -> anyhow::Result<Recipe> {
         r.augment.ae_jitter = Some(jitter("--ae-jitter", j)?);
     }
     if a.max_train.is_some() { r.max_train = a.max_train }
+    if let Some(h) = a.held_out {
+        r.held_out = match h {
+            HeldOutArg::Tail => HeldOut::Tail,
+            HeldOutArg::Random => HeldOut::Random,
+        };
+    }
     Ok(r)
 }
 
@@ -389,8 +406,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if a.reconstructors_from.is_some() || a.clf_jitter.is_some() || a.ae_jitter.is_some() {
                 anyhow::bail!("--reconstructors-from, --clf-jitter and --ae-jitter are for digit detectors (photo runs reuse reconstructors with eval --protocol caltech --reuse-reconstructors)");
             }
-            if a.ae_widths.is_some() || a.clf_widths.is_some() || a.latent.is_some() {
-                anyhow::bail!("--ae-widths, --clf-widths and --latent shape digit detectors (photo experiments: eval --protocol caltech --latent, --clf-widths)");
+            if a.ae_widths.is_some() || a.clf_widths.is_some() || a.latent.is_some() || a.held_out.is_some() {
+                anyhow::bail!("--ae-widths, --clf-widths, --latent and --held-out shape digit detectors (photo experiments: eval --protocol caltech --latent, --clf-widths)");
             }
             let plan = caltech::ShipPlan {
                 data_dir: a.data.clone(),

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use connective::idx::*;
 use connective::native::data::{Mnist, positive_split};
+use connective::recipe::HeldOut;
 
 fn images() -> IdxImages {
     IdxImages { count: 2, rows: 2, cols: 3, channels: 1, pixels: (0..12).collect() }
@@ -83,11 +84,22 @@ fn real_mnist_loads_with_canonical_counts() {
 #[test]
 fn positive_split_holds_out_positives_only() {
     let labels: Vec<u8> = (0..1000).map(|i| (i % 10) as u8).collect();
-    let s = positive_split(&labels, &[3], 0.1, 1, None);
-    assert_eq!(s.val.len(), 10);
-    assert_eq!(s.train.len(), 90);
-    assert!(s.train.iter().chain(&s.val).all(|&i| labels[i] == 3));
-    assert!(s.val.iter().all(|i| !s.train.contains(i)));
-    assert_eq!(s, positive_split(&labels, &[3], 0.1, 1, None));
-    assert_eq!(positive_split(&labels, &[3], 0.1, 1, Some(20)).train.len(), 20);
+    for held_out in [HeldOut::Random, HeldOut::Tail] {
+        let s = positive_split(&labels, &[3], 0.1, held_out, 1, None);
+        assert_eq!(s.val.len(), 10);
+        assert_eq!(s.train.len(), 90);
+        assert!(s.train.iter().chain(&s.val).all(|&i| labels[i] == 3));
+        assert!(s.val.iter().all(|i| !s.train.contains(i)));
+        assert_eq!(s, positive_split(&labels, &[3], 0.1, held_out, 1, None));
+        assert_eq!(positive_split(&labels, &[3], 0.1, held_out, 1, Some(20)).train.len(), 20);
+    }
+    // The tail holds out the last positives in file order (MNIST's file runs writer by writer),
+    // whatever the seed; the training part is still shuffled.
+    let tail = positive_split(&labels, &[3], 0.1, HeldOut::Tail, 1, None);
+    assert_eq!(tail.val, (90..100).map(|k| 10 * k + 3).collect::<Vec<_>>());
+    assert_eq!(tail.val, positive_split(&labels, &[3], 0.1, HeldOut::Tail, 2, None).val);
+    assert!(tail.train.windows(2).any(|w| w[0] > w[1]), "training part not shuffled");
+    // A random draw spreads over the file.
+    let random = positive_split(&labels, &[3], 0.1, HeldOut::Random, 1, None);
+    assert!(random.val.iter().any(|&i| i < 900));
 }

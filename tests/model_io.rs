@@ -286,3 +286,21 @@ fn recipes_without_pen_drawings_read_and_write_as_before() {
     assert_eq!(serde_json::from_value::<connective::recipe::Recipe>(json).unwrap(), jitter);
     assert!(serde_json::to_value(&shipped).unwrap()["augment"].get("ae_jitter").is_none());
 }
+
+#[test]
+fn the_recipe_names_its_held_out_part_and_older_recipes_read_as_random() {
+    use connective::recipe::{HeldOut, Recipe};
+    // Digits hold out the tail of the file (new writers); the key is written for it.
+    let digits = Recipe::default();
+    assert_eq!(digits.held_out, HeldOut::Tail);
+    let json = serde_json::to_value(&digits).unwrap();
+    assert_eq!(json["held_out"], "tail");
+    assert_eq!(serde_json::from_value::<Recipe>(json.clone()).unwrap(), digits);
+    // A recipe written before the key (every model before session 9) drew its part at random,
+    // and eval must rebuild that very split to measure the baseline's threshold.
+    let mut older = json;
+    older.as_object_mut().unwrap().remove("held_out");
+    assert_eq!(serde_json::from_value::<Recipe>(older).unwrap().held_out, HeldOut::Random);
+    // Photos split per class elsewhere and keep the old JSON.
+    assert!(serde_json::to_value(Recipe::photos()).unwrap().get("held_out").is_none());
+}

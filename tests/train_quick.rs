@@ -16,7 +16,7 @@ use connective::scoring::{batch_tensor, detect_sync};
 fn quick_training_learns_and_separates_an_easy_split() {
     let mnist = Mnist::load(&common::mnist_dir()).unwrap();
     let recipe = Recipe::quick();
-    let split = positive_split(&mnist.train_labels, &[1], recipe.val_fraction, recipe.seed, recipe.max_train);
+    let split = positive_split(&mnist.train_labels, &[1], recipe.val_fraction, recipe.held_out, recipe.seed, recipe.max_train);
     let train = to_unit(&mnist.train_images, &split.train);
     let val = to_unit(&mnist.train_images, &split.val);
     let config = DetectorConfig::mnist();

@@ -6,6 +6,7 @@ use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
 use crate::error::{Error, Result};
 use crate::idx::{self, IdxImages};
+use crate::recipe::HeldOut;
 
 /// The four MNIST files.
 pub struct Mnist {
@@ -74,14 +75,25 @@ pub struct Split {
     pub val: Vec<usize>,
 }
 
-/// Indices of the training images whose label is positive, shuffled with `seed`, split
-/// `1 − val_fraction : val_fraction`. Validation never contains negatives or test data.
-pub fn positive_split(labels: &[u8], positives: &[u8], val_fraction: f64, seed: u64, max_train: Option<usize>) -> Split {
+/// Indices of the training images whose label is positive, split `1 − val_fraction :
+/// val_fraction`: the validation part is a seeded random draw or the last positives in file
+/// order (`held_out`); the training part is shuffled with `seed` (then cut to `max_train`).
+/// Validation never contains negatives or test data.
+pub fn positive_split(labels: &[u8], positives: &[u8], val_fraction: f64, held_out: HeldOut, seed: u64, max_train: Option<usize>) -> Split {
     let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| positives.contains(&labels[i])).collect();
-    idx.shuffle(&mut StdRng::seed_from_u64(seed));
     let n_val = ((idx.len() as f64 * val_fraction).round() as usize).clamp(1.min(idx.len()), idx.len());
-    let val = idx[..n_val].to_vec();
-    let mut train = idx[n_val..].to_vec();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (val, mut train) = match held_out {
+        HeldOut::Random => {
+            idx.shuffle(&mut rng);
+            (idx[..n_val].to_vec(), idx[n_val..].to_vec())
+        }
+        HeldOut::Tail => {
+            let val = idx.split_off(idx.len() - n_val);
+            idx.shuffle(&mut rng);
+            (val, idx)
+        }
+    };
     if let Some(m) = max_train {
         train.truncate(m);
     }

@@ -140,7 +140,7 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         };
         // The baseline's threshold, like CRBND's, from the same held-out training positives.
         let r = &entry.recipe;
-        let split = positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.seed, r.max_train);
+        let split = positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.held_out, r.seed, r.max_train);
         let val = run(&to_unit(&mnist.train_images, &split.val), None)?;
         let baseline_threshold = positive_quantile(&val.baseline(), r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
         // Penned (the page's pen): the drawn threshold is measured again, as training set it

@@ -68,6 +68,7 @@ fn same_autoencoder_recipe(a: &Recipe, b: &Recipe) -> bool {
     let (x, y) = (&a.augment, &b.augment);
     a.seed == b.seed
         && a.val_fraction == b.val_fraction
+        && a.held_out == b.held_out
         && a.max_train == b.max_train
         && a.ae_epochs == b.ae_epochs
         && a.ae_batch == b.ae_batch
@@ -432,7 +433,7 @@ fn train_one_digit(
 ) -> Result<crate::model_io::ModelEntry> {
     use crate::model_io::{Manifest, ModelEntry, sha256_hex};
     let r = &plan.recipe;
-    let split = super::data::positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.seed, r.max_train);
+    let split = super::data::positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.held_out, r.seed, r.max_train);
     let mut train = super::data::to_unit(&mnist.train_images, &split.train);
     if r.pen_fraction > 0.0 {
         super::redraw::pen_some(&mut train, &mnist.train_images, &split.train, r.pen_fraction, r.seed)?;
