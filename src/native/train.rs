@@ -464,10 +464,14 @@ fn train_one_digit(
         lambda: r.lambda,
         threshold: trained.threshold,
         threshold_rule: format!(
-            "{:.0}th percentile of {} on {} held-out training positives",
+            "{:.0}th percentile of {} on {} held-out training positives{}",
             r.threshold_quantile * 100.0,
             plan.config.score.describe(),
-            split.val.len()
+            split.val.len(),
+            match r.held_out {
+                crate::recipe::HeldOut::Tail => " (the file's last ones: mostly writers A and C never saw)",
+                crate::recipe::HeldOut::Random => "",
+            }
         ),
         drawn_threshold: super::redraw::drawn_threshold(
             &trained.detector,
