@@ -288,19 +288,21 @@ fn recipes_without_pen_drawings_read_and_write_as_before() {
 }
 
 #[test]
-fn the_recipe_names_its_held_out_part_and_older_recipes_read_as_random() {
+fn the_recipe_names_a_tail_held_out_part_and_older_recipes_read_as_random() {
     use connective::recipe::{HeldOut, Recipe};
-    // Digits hold out the tail of the file (new writers); the key is written for it.
+    // The recipe draws its held-out part at random and writes no key for it, so its JSON (and
+    // the checkpoints and manifests keyed by it) is as before the field existed.
     let digits = Recipe::default();
-    assert_eq!(digits.held_out, HeldOut::Tail);
-    let json = serde_json::to_value(&digits).unwrap();
+    assert_eq!(digits.held_out, HeldOut::Random);
+    assert!(serde_json::to_value(&digits).unwrap().get("held_out").is_none());
+    // The tail (an experiment) is named, and reads back.
+    let tail = Recipe { held_out: HeldOut::Tail, ..digits.clone() };
+    let json = serde_json::to_value(&tail).unwrap();
     assert_eq!(json["held_out"], "tail");
-    assert_eq!(serde_json::from_value::<Recipe>(json.clone()).unwrap(), digits);
-    // A recipe written before the key (every model before session 9) drew its part at random,
-    // and eval must rebuild that very split to measure the baseline's threshold.
+    assert_eq!(serde_json::from_value::<Recipe>(json.clone()).unwrap(), tail);
+    // Without the key a recipe reads as random, which eval relies on to rebuild its split.
     let mut older = json;
     older.as_object_mut().unwrap().remove("held_out");
-    assert_eq!(serde_json::from_value::<Recipe>(older).unwrap().held_out, HeldOut::Random);
-    // Photos split per class elsewhere and keep the old JSON.
+    assert_eq!(serde_json::from_value::<Recipe>(older).unwrap(), digits);
     assert!(serde_json::to_value(Recipe::photos()).unwrap().get("held_out").is_none());
 }
