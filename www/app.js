@@ -37,6 +37,7 @@ const state = {
   lastDigit: initialDigit,
   photoSamples: null, // [{file, class, source}] from samples/photos/photos.json
   shown: null, // what the panels show now, for "Keep for comparison"
+  afterRender: null, // a gallery pick's wish to see its result under the gallery, once
   info: null, // what loadModel read from the entry (thresholds, C count, score rule)
   thresholdTouched: false, // the user moved the threshold slider: it no longer follows the model
 };
@@ -164,7 +165,8 @@ function render(x, r) {
   drawImage(panels.recon, r.reconstruction, shape);
   drawImage(panels.conn, r.connective, shape);
   drawHeat(panels.error, r.errorMap, shape);
-  const what = state.photoModel ? classWords(state.entry) : `a ${state.digit}`;
+  // "an 8", "a 3": the article follows the spoken number.
+  const what = state.photoModel ? classWords(state.entry) : `${state.digit === 8 ? 'an' : 'a'} ${state.digit}`;
   const inlier = r.verdict === 'inlier';
   // The symbol and the words carry the verdict without colour.
   els.verdict.textContent = inlier ? `✓ inlier — looks like ${what}` : `✗ novel — not ${what}`;
@@ -185,36 +187,72 @@ function render(x, r) {
       : `reconstruction error ${r.reconError.toFixed(4)}`;
   state.shown = { inlier, verdict: els.verdict.textContent, score: r.score, reconError: r.reconError, lambda: r.lambda, threshold: r.threshold, model: state.entry.name };
   $('keep').disabled = false;
+  const after = state.afterRender;
+  state.afterRender = null;
+  if (after) after(state.shown);
 }
 
 // ---------- kept results (side by side) ----------
 const MAX_KEPT = 6;
-const KEPT_PANELS = [['input', 'input x'], ['recon', 'reconstruction A(x)'], ['conn', 'connective image'], ['error', 'error |x−A(x)|']];
+// Each small copy of a panel: [panel, what a screen reader says, the caption under it].
+const KEPT_PANELS = [
+  ['input', 'input x', 'x'],
+  ['recon', 'reconstruction A(x)', 'A(x)'],
+  ['conn', 'connective image', 'λx+(1−λ)A(x)'],
+  ['error', 'error |x−A(x)|', '|x−A(x)|'],
+];
 
-/** Copies what the panels show now into a row of the kept list (oldest dropped past MAX_KEPT). */
-function keepShown() {
-  const shown = state.shown;
-  if (!shown) return;
-  const el = (tag, className, text) => Object.assign(document.createElement(tag), { className, textContent: text ?? '' });
+/** What the panels show now, as a title, four small copies of the panels and a line of numbers. */
+function resultRow(shown, tag) {
+  const el = (t, className, text) => Object.assign(document.createElement(t), { className, textContent: text ?? '' });
   const pics = el('div', 'kept-pics');
-  for (const [key, label] of KEPT_PANELS) {
+  for (const [key, label, caption] of KEPT_PANELS) {
     const src = panels[key];
     const c = Object.assign(document.createElement('canvas'), { width: src.width, height: src.height });
     c.getContext('2d').drawImage(src, 0, 0);
     c.setAttribute('role', 'img');
     c.setAttribute('aria-label', label);
-    pics.append(c);
+    const fig = document.createElement('figure');
+    fig.append(c, el('figcaption', '', caption));
+    pics.append(fig);
   }
-  const li = document.createElement('li');
-  li.append(
+  const row = document.createElement(tag);
+  row.append(
     el('p', `kept-title ${shown.inlier ? 'inlier' : 'novel'}`, `${shown.verdict} · score ${shown.score.toFixed(2)}`),
     pics,
     el('p', 'kept-words', `${shown.model} · reconstruction error ${shown.reconError.toFixed(4)} · λ ${shown.lambda.toFixed(2)}, threshold ${shown.threshold.toFixed(2)}`),
   );
+  return row;
+}
+
+/** Copies what the panels show now into a row of the kept list (oldest dropped past MAX_KEPT). */
+function keepShown() {
+  if (!state.shown) return;
   const list = $('kept');
-  list.append(li);
+  list.append(resultRow(state.shown, 'li'));
   while (list.children.length > MAX_KEPT) list.firstElementChild.remove();
   $('kept-clear').hidden = false;
+}
+
+/**
+ * A gallery click scores the picture in the panels far above the gallery; the result is also
+ * shown right under the gallery, so a visitor (or a class watching a projector) clicking through
+ * the gallery sees each verdict without scrolling away. `stillThere` says whether the panels
+ * still show the clicked picture when the score arrives (a stroke drawn meanwhile replaces it).
+ */
+function showUnderGallery(box, stillThere) {
+  state.afterRender = (shown) => {
+    if (!stillThere()) return;
+    box.replaceChildren(resultRow(shown, 'div'));
+    box.hidden = false;
+  };
+}
+
+function clearGalleryResults() {
+  for (const id of ['gallery-result', 'photo-gallery-result']) {
+    $(id).replaceChildren();
+    $(id).hidden = true;
+  }
 }
 
 $('keep').addEventListener('click', keepShown);
@@ -398,6 +436,7 @@ async function loadEntry(entry, { digit = null, photo = null, label }) {
     markDigits();
     markPhotoModels();
     updateGallery();
+    clearGalleryResults();
     showFacts(entry, info);
     say(`Model ${info.name} ready: ${info.parameters.toLocaleString('en')} parameters on ${backendLabel(info.backend)}.`);
     if (pad.isBlank()) showEmpty();
@@ -513,6 +552,7 @@ async function loadPhotoSamples() {
     b.addEventListener('click', async () => {
       try {
         if (!img.complete) await img.decode();
+        showUnderGallery($('photo-gallery-result'), () => state.mode === 'photos');
         showPhoto(img, img.naturalWidth, img.naturalHeight, `Caltech 101 ${p.class} (${p.source})`);
       } catch (e) {
         say(`This sample photo could not be used: ${message(e)}`, 'error');
@@ -679,6 +719,7 @@ function buildGallery() {
       const x = sample(i);
       pad.setBase(tileCanvas(x), 28, 28, x, { dataset: true });
       say(`A real ${labels[i]} from the MNIST test set.`);
+      showUnderGallery($('gallery-result'), () => pad.isDatasetImage());
       requestScore();
     });
     els.gallery.append(b);

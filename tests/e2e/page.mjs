@@ -104,6 +104,25 @@ try {
     return (await page.textContent('[data-testid=verdict]')).trim();
   });
 
+  await check('a gallery pick\'s result also shows under the gallery, as above', async () => {
+    // The previous check clicked a gallery digit.
+    await page.waitForFunction(() => !document.querySelector('[data-testid=gallery-result]').hidden, null, { timeout: 30_000 });
+    const row = page.locator('[data-testid=gallery-result]');
+    const title = (await row.locator('.kept-title').textContent()).trim();
+    const verdict = (await page.textContent('[data-testid=verdict]')).trim();
+    const score = (await page.textContent('[data-testid=score]')).trim().split(' (')[0]; // "score 1.44 (p = 0.81)"
+    assert(title.startsWith(verdict) && title.includes(score), `under the gallery "${title}", above "${verdict}" / "${score}"`);
+    // Copies of the four panels, not blank canvases: count distinct grey levels of each.
+    const levels = await row.locator('canvas').evaluateAll((cs) =>
+      cs.map((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return new Set(Array.from({ length: d.length / 4 }, (_, i) => d[4 * i] + 256 * d[4 * i + 1] + 65536 * d[4 * i + 2])).size;
+      }),
+    );
+    assert(levels.length === 4 && levels.every((n) => n > 8), `pictures under the gallery ${levels}`);
+    return title;
+  });
+
   await check('the threshold follows the input: MNIST images vs drawings and uploads', async () => {
     const manifest = JSON.parse(readFileSync(path.join(root, 'models/manifest.json'), 'utf8'));
     const e = manifest.models.find((m) => m.name === 'mnist-3');
