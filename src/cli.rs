@@ -220,6 +220,11 @@ struct EvalArgs {
     /// Replace the results block of this Markdown file (between connective:results markers).
     #[arg(long)]
     readme: Option<PathBuf>,
+    /// Digits, a what-if: judge at a threshold re-taken on each model's validation positives at
+    /// this quantile (e.g. 0.02) instead of the stored one (the 5th percentile). Nothing is
+    /// written to the manifest or the README with it.
+    #[arg(long, value_parser = open_probability)]
+    threshold_quantile: Option<f64>,
     /// Caltech: numbers of positive classes per run.
     #[arg(long, value_delimiter = ',', default_value = "1,3,5")]
     sizes: Vec<usize>,
@@ -331,6 +336,13 @@ fn non_negative(s: &str) -> Result<f32, String> {
     match s.parse::<f32>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
         _ => Err(format!("`{s}` is not a finite number ≥ 0")),
+    }
+}
+
+fn open_probability(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a quantile strictly between 0 and 1")),
     }
 }
 
@@ -508,7 +520,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 plot: a.plot,
                 update_manifest: a.update_manifest,
                 readme: a.readme,
+                threshold_quantile: a.threshold_quantile,
             };
+            if opts.threshold_quantile.is_some() && (opts.update_manifest || opts.readme.is_some()) {
+                anyhow::bail!("--threshold-quantile is a what-if: it writes neither the manifest (--update-manifest) nor the README (--readme)");
+            }
             eval::run(&opts)?;
         }
         Command::Samples(a) => match (&a.photos, &a.data) {

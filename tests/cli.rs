@@ -40,6 +40,8 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["train", "--dataset", "caltech", "--data", "/tmp", "--classes", "airplanes", "--ae-widths", "8,16,32"], "shape digit detectors");
     fails_with(&["train", "--dataset", "caltech", "--data", "/tmp", "--classes", "airplanes", "--held-out", "tail"], "shape digit detectors");
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--held-out", "middle"], "tail");
+    fails_with(&["eval", "--data", "/tmp", "--models", "models", "--threshold-quantile", "1"], "strictly between 0 and 1");
+    fails_with(&["eval", "--data", "/tmp", "--models", "models", "--threshold-quantile", "0.02", "--readme", "README.md"], "what-if");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--classifiers", "17"], "1..=16");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--photo-size", "50"], "multiple of 8");
     let tmp = std::env::temp_dir().join(format!("connective-cli-{}", std::process::id()));
