@@ -38,6 +38,7 @@ const state = {
   photoSamples: null, // [{file, class, source}] from samples/photos/photos.json
   shown: null, // what the panels show now, for "Keep for comparison"
   afterRender: null, // a gallery pick's wish to see its result under the gallery, once
+  photoFromGallery: false, // the photo shown came from the sample gallery (not an upload)
   info: null, // what loadModel read from the entry (thresholds, C count, score rule)
   thresholdTouched: false, // the user moved the threshold slider: it no longer follows the model
 };
@@ -248,6 +249,10 @@ function showUnderGallery(box, stillThere) {
   };
 }
 
+// Whether the panels show a gallery pick (and not a drawing or an upload made since).
+const galleryDigitShown = () => state.mode === 'digits' && pad.isDatasetImage();
+const galleryPhotoShown = () => state.mode === 'photos' && state.photoFromGallery && !pad.isBlank();
+
 function clearGalleryResults() {
   for (const id of ['gallery-result', 'photo-gallery-result']) {
     $(id).replaceChildren();
@@ -437,6 +442,9 @@ async function loadEntry(entry, { digit = null, photo = null, label }) {
     markPhotoModels();
     updateGallery();
     clearGalleryResults();
+    // The gallery pick still shown is scored again by the new model: its row follows.
+    if (galleryDigitShown()) showUnderGallery($('gallery-result'), galleryDigitShown);
+    else if (galleryPhotoShown()) showUnderGallery($('photo-gallery-result'), galleryPhotoShown);
     showFacts(entry, info);
     say(`Model ${info.name} ready: ${info.parameters.toLocaleString('en')} parameters on ${backendLabel(info.backend)}.`);
     if (pad.isBlank()) showEmpty();
@@ -519,8 +527,9 @@ async function enterMode(mode, load = true) {
 }
 
 /** Shows a decoded picture on the pad and scores it with the photo model. */
-function showPhoto(source, width, height, name) {
+function showPhoto(source, width, height, name, fromGallery = false) {
   if (!state.photoModel) return say('The photo model is still loading: try again in a moment.', 'error');
+  state.photoFromGallery = fromGallery;
   const size = shapeOf(state.entry)[1];
   // Downscale first: the model needs 32 px and preprocessing refuses huge pictures.
   const scale = Math.min(1, 512 / Math.max(width, height));
@@ -552,8 +561,8 @@ async function loadPhotoSamples() {
     b.addEventListener('click', async () => {
       try {
         if (!img.complete) await img.decode();
-        showUnderGallery($('photo-gallery-result'), () => state.mode === 'photos');
-        showPhoto(img, img.naturalWidth, img.naturalHeight, `Caltech 101 ${p.class} (${p.source})`);
+        showUnderGallery($('photo-gallery-result'), galleryPhotoShown);
+        showPhoto(img, img.naturalWidth, img.naturalHeight, `Caltech 101 ${p.class} (${p.source})`, true);
       } catch (e) {
         say(`This sample photo could not be used: ${message(e)}`, 'error');
       }
@@ -719,7 +728,7 @@ function buildGallery() {
       const x = sample(i);
       pad.setBase(tileCanvas(x), 28, 28, x, { dataset: true });
       say(`A real ${labels[i]} from the MNIST test set.`);
-      showUnderGallery($('gallery-result'), () => pad.isDatasetImage());
+      showUnderGallery($('gallery-result'), galleryDigitShown);
       requestScore();
     });
     els.gallery.append(b);

@@ -166,6 +166,19 @@ try {
     assert(Number.isFinite(r.score), 'no score');
   });
 
+  await check('another detector rescores the gallery pick, and the row under the gallery follows', async () => {
+    const before = await page.textContent('[data-testid=score]');
+    await page.locator('#gallery button.tile').nth(12).click();
+    await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout: 30_000 });
+    await page.waitForFunction(() => /mnist-7/.test(document.querySelector('[data-testid=gallery-result] .kept-words')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.evaluate(() => window.connective.setModel(3));
+    await page.waitForFunction(() => /mnist-3/.test(document.querySelector('[data-testid=gallery-result] .kept-words')?.textContent ?? ''), null, { timeout: 30_000 });
+    const title = (await page.textContent('[data-testid=gallery-result] .kept-title')).trim();
+    const verdict = (await page.textContent('[data-testid=verdict]')).trim();
+    assert(title.startsWith(verdict) && /a 3/.test(verdict), `under the gallery "${title}", above "${verdict}"`);
+    return title;
+  });
+
   await page.screenshot({ path: path.join(out, 'desktop.png'), fullPage: true });
 
   await check('photos mode: a sample photo gets a verdict from the airplane model', async () => {
