@@ -561,7 +561,8 @@ async function loadPhotoSamples() {
     b.addEventListener('click', async () => {
       try {
         if (!img.complete) await img.decode();
-        showUnderGallery($('photo-gallery-result'), galleryPhotoShown);
+        // Only once a photo model is there to score it (showPhoto says so otherwise).
+        if (state.photoModel) showUnderGallery($('photo-gallery-result'), galleryPhotoShown);
         showPhoto(img, img.naturalWidth, img.naturalHeight, `Caltech 101 ${p.class} (${p.source})`, true);
       } catch (e) {
         say(`This sample photo could not be used: ${message(e)}`, 'error');
