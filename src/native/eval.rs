@@ -145,11 +145,14 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         let r = &entry.recipe;
         let split = positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.held_out, r.seed, r.max_train);
         let val = run(&to_unit(&mnist.train_images, &split.val), None)?;
+        // The stored threshold is the recipe's quantile of the same scores, taken in training;
+        // a what-if quantile re-takes it here.
         let q = opts.threshold_quantile.unwrap_or(r.threshold_quantile);
         let baseline_threshold = positive_quantile(&val.baseline(), q).unwrap_or(f32::NEG_INFINITY);
-        let threshold = match opts.threshold_quantile {
-            Some(q) => positive_quantile(&val.verdict(entry.calibration.as_ref()), q).unwrap_or(f32::NEG_INFINITY),
-            None => entry.threshold,
+        let threshold = if opts.threshold_quantile.is_some() {
+            positive_quantile(&val.verdict(entry.calibration.as_ref()), q).unwrap_or(f32::NEG_INFINITY)
+        } else {
+            entry.threshold
         };
         // Penned (the page's pen): the drawn threshold is measured again, as training set it
         // (`--update-manifest` stores it, for models trained before it existed); redrawn (a
@@ -197,7 +200,31 @@ struct Row<'a> {
     at_drawn: Option<AtThreshold>,
 }
 
-fn one_class(scored: &[Scored], mnist: &Mnist, key: &str) -> (String, serde_json::Value, String) {
+/// How the tables' notes name the threshold the F1, recall and FPR columns are taken at.
+struct ThresholdWords {
+    /// "F1 … at {at}".
+    at: String,
+    /// "the test images {accepts} accepts".
+    accepts: String,
+    /// What it promises on the validation positives, if anything.
+    promise: &'static str,
+}
+
+impl ThresholdWords {
+    /// The stored threshold, or a what-if re-taken at quantile `q` of the validation positives.
+    fn new(q: Option<f64>) -> Self {
+        match q {
+            None => Self { at: "the stored threshold".into(), accepts: "the stored threshold".into(), promise: " (95 % of its validation images by construction)" },
+            Some(q) => Self {
+                at: format!("a threshold re-taken as the {:.1} % quantile of the validation positives' scores (a what-if; the stored threshold is the 5 % quantile)", q * 100.0),
+                accepts: "it".into(),
+                promise: "",
+            },
+        }
+    }
+}
+
+fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords) -> (String, serde_json::Value, String) {
     let drawn = scored.iter().all(|s| s.drawn_threshold.is_some());
     // A line of the table: the drawn threshold's three columns sit between the stored
     // threshold's and the baseline's, where a protocol has them.
@@ -238,7 +265,10 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str) -> (String, serde_json
     md += &line(first, at_drawn.map(|d| cells(&d, true)), vec![format!("**{ba:.4}**"), format!("**{bf:.4}**")]);
     let _ = writeln!(
         md,
-        "\nLowest CRBND AUROC: {min_auroc:.4}. F1 of the inlier class at the stored threshold; recall: the share of the digit's test images the stored threshold accepts (95 % of its validation images by construction); FPR: the share of other digits it accepts; test set: all 10,000 MNIST test images{}.",
+        "\nLowest CRBND AUROC: {min_auroc:.4}. F1 of the inlier class at {}; recall: the share of the digit's test images {} accepts{}; FPR: the share of other digits it accepts; test set: all 10,000 MNIST test images{}.",
+        words.at,
+        words.accepts,
+        words.promise,
         match key {
             "redrawn" => ", each redrawn 4× larger in black on white, binarised, and preprocessed back to MNIST format as the page does. ³ The manifest's `drawn_threshold` (measured on pen drawings, `--protocol penned`), which the page uses for drawings and uploads",
             "penned" => ", each digit's skeleton traced with a round anti-aliased pen of even width (like the page's drawing pad), and preprocessed back to MNIST format as the page does. ³ The same rule (5th percentile on the validation positives) with the validation positives drawn the same way: the threshold for drawn input (`drawn_threshold` in the manifest)",
@@ -274,7 +304,7 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str) -> (String, serde_json
     (md, json, svg)
 }
 
-fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64) -> (String, serde_json::Value, String) {
+fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -> (String, serde_json::Value, String) {
     // metric[ratio][method] collects one value per (digit, seed).
     let mut f1 = vec![[Vec::new(), Vec::new()]; RATIOS.len()];
     let mut au = vec![[Vec::new(), Vec::new()]; RATIOS.len()];
@@ -317,8 +347,9 @@ fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64) -> (String, serde_json::V
     }
     let _ = writeln!(
         md,
-        "\nMean over {} digits × {seeds} random test sets per ratio (all test inliers of the digit plus outliers drawn from the other digits' test images); F1 of the inlier class at the stored threshold, ± its standard deviation.",
-        scored.len()
+        "\nMean over {} digits × {seeds} random test sets per ratio (all test inliers of the digit plus outliers drawn from the other digits' test images); F1 of the inlier class at {}, ± its standard deviation.",
+        scored.len(),
+        words.at
     );
     let series = |m: usize, name: &str, colour: &'static str, metric: &Vec<[Vec<f64>; 2]>, dashed: bool| Series {
         name: name.into(),
@@ -354,24 +385,18 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
     let mpath = opts.models_dir.join("manifest.json");
     let mut manifest = Manifest::from_json(&std::fs::read_to_string(&mpath).map_err(|e| io(&mpath, e))?)?;
     let scored = score_all(opts, &mnist, &manifest)?;
+    let words = ThresholdWords::new(opts.threshold_quantile);
     let (key, (md, json, svg)) = match opts.protocol {
-        Protocol::OneClass => ("one-class", one_class(&scored, &mnist, "one-class")),
-        Protocol::Redrawn => ("redrawn", one_class(&scored, &mnist, "redrawn")),
-        Protocol::Penned => ("penned", one_class(&scored, &mnist, "penned")),
-        Protocol::Paper => ("paper", paper(&scored, &mnist, opts.seeds.max(1))),
+        Protocol::OneClass => ("one-class", one_class(&scored, &mnist, "one-class", &words)),
+        Protocol::Redrawn => ("redrawn", one_class(&scored, &mnist, "redrawn", &words)),
+        Protocol::Penned => ("penned", one_class(&scored, &mnist, "penned", &words)),
+        Protocol::Paper => ("paper", paper(&scored, &mnist, opts.seeds.max(1), &words)),
         Protocol::Caltech => return Err(Error::Config("the caltech protocol runs through caltech::run_protocol".into())),
     };
-    let (md, json) = match opts.threshold_quantile {
-        // Say on every line that these are not the stored thresholds' numbers.
-        Some(q) => {
-            let what = format!("a threshold re-taken as the {:.1} % quantile of the validation positives' scores (a what-if; the stored threshold is the 5 % quantile)", q * 100.0);
-            let mut json = json;
-            json["threshold_quantile"] = json!(q);
-            let md = md.replace("test images the stored threshold accepts", "test images it accepts").replace(" (95 % of its validation images by construction)", "");
-            (md.replace("the stored threshold", &what), json)
-        }
-        None => (md, json),
-    };
+    let mut json = json;
+    if let Some(q) = opts.threshold_quantile {
+        json["threshold_quantile"] = json!(q);
+    }
     println!("{md}");
     if let Some(p) = &opts.json {
         std::fs::write(p, serde_json::to_string_pretty(&json).unwrap()).map_err(|e| io(p, e))?;
