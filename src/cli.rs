@@ -152,7 +152,7 @@ struct TrainArgs {
     /// random draw (the recipe) or the last tenth in file order, whose writers A and C never see
     /// (tail; measured: the test recall fell, see README).
     #[arg(long, value_enum)]
-    held_out: Option<HeldOutArg>,
+    held_out: Option<HeldOut>,
     /// Experiments: widths of A's convolutions at full, half and quarter resolution (digits;
     /// default 8,16,32).
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -367,12 +367,6 @@ fn jitter(flag: &str, j: &[f32]) -> anyhow::Result<(f32, f32, f32)> {
     Ok((deg, scale, shift))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum HeldOutArg {
-    Tail,
-    Random,
-}
-
 fn recipe_from(a: &TrainArgs) -> anyhow::Result<Recipe> {
     let mut r = if a.quick { Recipe::quick() } else { Recipe::default() };
     if let Some(v) = a.ae_epochs { r.ae_epochs = v }
@@ -397,12 +391,7 @@ fn recipe_from(a: &TrainArgs) -> anyhow::Result<Recipe> {
         r.augment.ae_jitter = Some(jitter("--ae-jitter", j)?);
     }
     if a.max_train.is_some() { r.max_train = a.max_train }
-    if let Some(h) = a.held_out {
-        r.held_out = match h {
-            HeldOutArg::Tail => HeldOut::Tail,
-            HeldOutArg::Random => HeldOut::Random,
-        };
-    }
+    if let Some(h) = a.held_out { r.held_out = h }
     Ok(r)
 }
 

@@ -47,6 +47,7 @@ pub struct Recipe {
 
 /// Which of a class's training images are held out for early stopping and the threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum HeldOut {
     /// A seeded random draw (the recipe). On MNIST it shares writers with the images A and C
