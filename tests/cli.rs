@@ -40,6 +40,9 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["train", "--dataset", "caltech", "--data", "/tmp", "--classes", "airplanes", "--ae-widths", "8,16,32"], "shape digit detectors");
     fails_with(&["train", "--dataset", "caltech", "--data", "/tmp", "--classes", "airplanes", "--held-out", "tail"], "shape digit detectors");
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--held-out", "middle"], "tail");
+    // A must keep some digits: a share of 1 would leave it none.
+    fails_with(&["train", "--data", "/tmp", "--positive", "3", "--clf-fraction", "1"], "0 ≤ x < 1");
+    fails_with(&["train", "--dataset", "caltech", "--data", "/tmp", "--classes", "airplanes", "--clf-fraction", "0.3"], "shape digit detectors");
     fails_with(&["eval", "--data", "/tmp", "--models", "models", "--threshold-quantile", "1"], "strictly between 0 and 1");
     fails_with(&["eval", "--data", "/tmp", "--models", "models", "--threshold-quantile", "0.02", "--readme", "README.md"], "what-if");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--classifiers", "17"], "1..=16");

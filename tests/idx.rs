@@ -82,6 +82,19 @@ fn real_mnist_loads_with_canonical_counts() {
 }
 
 #[test]
+fn a_share_of_the_training_positives_goes_to_c_alone() {
+    let labels: Vec<u8> = (0..1000).map(|i| (i % 10) as u8).collect();
+    let s = positive_split(&labels, &[3], 0.1, HeldOut::Random, 1, None);
+    let (ae, clf) = s.for_classifier(0.3);
+    assert_eq!((ae.len(), clf.len()), (63, 27));
+    // Together they are the training part; C's share is disjoint from A's and from validation.
+    assert_eq!([ae, clf].concat(), s.train);
+    assert!(clf.iter().all(|i| !ae.contains(i) && !s.val.contains(i)));
+    // At 0 (the shipped recipe) A and C learn from the whole training part.
+    assert_eq!(s.for_classifier(0.0), (&s.train[..], &[][..]));
+}
+
+#[test]
 fn positive_split_holds_out_positives_only() {
     let labels: Vec<u8> = (0..1000).map(|i| (i % 10) as u8).collect();
     for held_out in [HeldOut::Random, HeldOut::Tail] {

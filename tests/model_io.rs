@@ -306,3 +306,19 @@ fn the_recipe_names_a_tail_held_out_part_and_older_recipes_read_as_random() {
     assert_eq!(serde_json::from_value::<Recipe>(older).unwrap(), digits);
     assert!(serde_json::to_value(Recipe::photos()).unwrap().get("held_out").is_none());
 }
+
+#[test]
+fn a_share_of_digits_for_c_alone_is_named_and_older_recipes_have_none() {
+    use connective::recipe::Recipe;
+    // The shipped recipe gives A and C the same digits and writes no key for the share.
+    let digits = Recipe::default();
+    assert_eq!(digits.clf_fraction, 0.0);
+    assert!(serde_json::to_value(&digits).unwrap().get("clf_fraction").is_none());
+    let split = Recipe { clf_fraction: 0.3, ..digits.clone() };
+    let json = serde_json::to_value(&split).unwrap();
+    assert!((json["clf_fraction"].as_f64().unwrap() - 0.3).abs() < 1e-6);
+    assert_eq!(serde_json::from_value::<Recipe>(json.clone()).unwrap(), split);
+    let mut older = json;
+    older.as_object_mut().unwrap().remove("clf_fraction");
+    assert_eq!(serde_json::from_value::<Recipe>(older).unwrap(), digits);
+}

@@ -75,6 +75,16 @@ pub struct Split {
     pub val: Vec<usize>,
 }
 
+impl Split {
+    /// The training part cut in two: the positives A learns from, and the last `clf_fraction`
+    /// of them (the part is shuffled, so a random draw) that only C learns from
+    /// (`Recipe::clf_fraction`; empty at 0).
+    pub fn for_classifier(&self, clf_fraction: f32) -> (&[usize], &[usize]) {
+        let n = ((self.train.len() as f64 * clf_fraction as f64).round() as usize).min(self.train.len());
+        self.train.split_at(self.train.len() - n)
+    }
+}
+
 /// Indices of the training images whose label is positive, split `1 − val_fraction :
 /// val_fraction`: the validation part is a seeded random draw or the last positives in file
 /// order (`held_out`); the training part is shuffled with `seed` (then cut to `max_train`).

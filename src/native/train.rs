@@ -75,6 +75,7 @@ fn same_autoencoder_recipe(a: &Recipe, b: &Recipe) -> bool {
         && a.ae_lr == b.ae_lr
         && a.charbonnier_eps == b.charbonnier_eps
         && a.pen_fraction == b.pen_fraction
+        && a.clf_fraction == b.clf_fraction
         && (x.noise_std, x.dropout_p, x.dropout_grid, x.hflip, x.ae_jitter) == (y.noise_std, y.dropout_p, y.dropout_grid, y.hflip, y.ae_jitter)
 }
 
@@ -434,12 +435,19 @@ fn train_one_digit(
     use crate::model_io::{Manifest, ModelEntry, sha256_hex};
     let r = &plan.recipe;
     let split = super::data::positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.held_out, r.seed, r.max_train);
-    let mut train = super::data::to_unit(&mnist.train_images, &split.train);
-    if r.pen_fraction > 0.0 {
-        super::redraw::pen_some(&mut train, &mnist.train_images, &split.train, r.pen_fraction, r.seed)?;
-    }
+    // Training positives as model input, some of them penned (`Recipe::pen_fraction`).
+    let positives = |idx: &[usize]| -> Result<Vec<f32>> {
+        let mut x = super::data::to_unit(&mnist.train_images, idx);
+        if r.pen_fraction > 0.0 {
+            super::redraw::pen_some(&mut x, &mnist.train_images, idx, r.pen_fraction, r.seed)?;
+        }
+        Ok(x)
+    };
+    let (ae_idx, clf_idx) = split.for_classifier(r.clf_fraction);
+    let train = positives(ae_idx)?;
+    let clf_train = if clf_idx.is_empty() { None } else { Some(positives(clf_idx)?) };
     let val = super::data::to_unit(&mnist.train_images, &split.val);
-    let data = TrainData { shape: plan.config.image_shape(), train: &train, clf_train: None, val: &val };
+    let data = TrainData { shape: plan.config.image_shape(), train: &train, clf_train: clf_train.as_deref(), val: &val };
     let name = format!("mnist-{digit}");
     let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
     if let Some(dir) = &plan.reconstructors_from
