@@ -21,8 +21,9 @@ mod native {
     use std::path::Path;
 
     use burn::prelude::*;
-    use connective::model_io::{Manifest, load_entry};
-    use connective::native::data::{Mnist, positive_split, to_unit};
+    use connective::model_io::Manifest;
+    use connective::native::data::{Mnist, recipe_split, to_unit};
+    use connective::native::score::read_detector;
     use connective::scoring::score_batches;
 
     pub fn main() -> anyhow::Result<()> {
@@ -42,11 +43,8 @@ mod native {
         let mut n = 0.0;
         for e in manifest.models.iter().filter(|e| e.dataset == "mnist") {
             let digit: u8 = e.positive_classes[0].parse()?;
-            let path = models.join(&e.file);
-            let bytes = std::fs::read(&path).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
-            let detector = load_entry(e, &bytes, &device)?;
-            let r = &e.recipe;
-            let split = positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.held_out, r.seed, r.max_train);
+            let detector = read_detector(models, e, &device)?;
+            let split = recipe_split(&mnist.train_labels, &[digit], &e.recipe);
             let score = |x: Vec<f32>| -> anyhow::Result<Vec<f32>> {
                 let s = score_batches(&detector, &x, e.config.image_shape(), e.lambda, 1000, &device, |_| ())?;
                 Ok(s.verdict(e.calibration.as_ref()))

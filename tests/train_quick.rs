@@ -7,7 +7,7 @@ use burn::prelude::*;
 use connective::DetectorConfig;
 use connective::metrics::auroc;
 use connective::native::checkpoint::Checkpointer;
-use connective::native::data::{Mnist, positive_split, to_unit};
+use connective::native::data::{Mnist, recipe_split, to_unit};
 use connective::native::train::{TrainData, train_detector};
 use connective::recipe::Recipe;
 use connective::scoring::{batch_tensor, detect_sync};
@@ -16,7 +16,7 @@ use connective::scoring::{batch_tensor, detect_sync};
 fn quick_training_learns_and_separates_an_easy_split() {
     let mnist = Mnist::load(&common::mnist_dir()).unwrap();
     let recipe = Recipe::quick();
-    let split = positive_split(&mnist.train_labels, &[1], recipe.val_fraction, recipe.held_out, recipe.seed, recipe.max_train);
+    let split = recipe_split(&mnist.train_labels, &[1], &recipe);
     let train = to_unit(&mnist.train_images, &split.train);
     let val = to_unit(&mnist.train_images, &split.val);
     let config = DetectorConfig::mnist();

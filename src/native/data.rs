@@ -6,7 +6,7 @@ use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
 use crate::error::{Error, Result};
 use crate::idx::{self, IdxImages};
-use crate::recipe::HeldOut;
+use crate::recipe::{HeldOut, Recipe};
 
 /// The four MNIST files.
 pub struct Mnist {
@@ -83,6 +83,12 @@ impl Split {
         let n = ((self.train.len() as f64 * clf_fraction as f64).round() as usize).min(self.train.len());
         self.train.split_at(self.train.len() - n)
     }
+}
+
+/// The split `train` draws for `positives` with recipe `r`: eval and the examples draw it again
+/// to score a model's own validation positives.
+pub fn recipe_split(labels: &[u8], positives: &[u8], r: &Recipe) -> Split {
+    positive_split(labels, positives, r.val_fraction, r.held_out, r.seed, r.max_train)
 }
 
 /// Indices of the training images whose label is positive, split `1 − val_fraction :

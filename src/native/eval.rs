@@ -11,12 +11,13 @@ use rand::{SeedableRng, rngs::StdRng, seq::index::sample};
 use serde::Serialize;
 use serde_json::json;
 
-use super::data::{Mnist, positive_split, to_unit};
+use super::data::{Mnist, recipe_split, to_unit};
 use super::plot::{Series, bar_chart, line_chart, y_range_for};
 use super::redraw::{Style, drawn_threshold, redraw};
 use crate::error::{Error, Result};
 use crate::metrics::{Confusion, auroc, f1_at, mean_std, positive_quantile};
-use crate::model_io::{Manifest, load_entry};
+use super::score::read_detector;
+use crate::model_io::Manifest;
 use crate::scoring::score_batches;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -129,9 +130,7 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
     let mut out = Vec::new();
     for entry in entries {
         bar.set_message(entry.name.clone());
-        let path = opts.models_dir.join(&entry.file);
-        let bytes = std::fs::read(&path).map_err(|e| io(&path, e))?;
-        let detector = load_entry(entry, &bytes, &device)?;
+        let detector = read_detector(&opts.models_dir, entry, &device)?;
         let shape = entry.config.image_shape();
         let digit: u8 = entry.positive_classes[0].parse().map_err(|_| Error::model(&entry.name, "positive class is not a digit"))?;
         let run = |data: &[f32], bar: Option<&ProgressBar>| {
@@ -143,7 +142,7 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         };
         // The baseline's threshold, like CRBND's, from the same held-out training positives.
         let r = &entry.recipe;
-        let split = positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.held_out, r.seed, r.max_train);
+        let split = recipe_split(&mnist.train_labels, &[digit], r);
         let val = run(&to_unit(&mnist.train_images, &split.val), None)?;
         // The stored threshold is the recipe's quantile of the same scores, taken in training;
         // a what-if quantile re-takes it here.

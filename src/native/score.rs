@@ -14,6 +14,13 @@ use crate::preprocess::{MNIST_SIDE, mnist_from_rgba};
 use crate::scoring::{batch_tensor, detect_sync};
 
 /// Loads `path` and its entry of the `manifest.json` beside it, checksum verified.
+/// The detector of a manifest entry, from its file in `dir` (checked against the entry).
+pub fn read_detector(dir: &Path, entry: &ModelEntry, device: &Device) -> Result<Detector> {
+    let path = dir.join(&entry.file);
+    let bytes = std::fs::read(&path).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+    load_entry(entry, &bytes, device)
+}
+
 pub fn load_model(path: &Path) -> Result<(ModelEntry, Detector)> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mpath = dir.join("manifest.json");
@@ -22,8 +29,7 @@ pub fn load_model(path: &Path) -> Result<(ModelEntry, Detector)> {
     let manifest = Manifest::from_json(&text)?;
     let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
     let entry = manifest.find(file)?.clone();
-    let bytes = std::fs::read(path).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
-    let detector = load_entry(&entry, &bytes, &Device::flex())?;
+    let detector = read_detector(dir, &entry, &Device::flex())?;
     Ok((entry, detector))
 }
 

@@ -434,7 +434,7 @@ fn train_one_digit(
 ) -> Result<crate::model_io::ModelEntry> {
     use crate::model_io::{Manifest, ModelEntry, sha256_hex};
     let r = &plan.recipe;
-    let split = super::data::positive_split(&mnist.train_labels, &[digit], r.val_fraction, r.held_out, r.seed, r.max_train);
+    let split = super::data::recipe_split(&mnist.train_labels, &[digit], r);
     // Training positives as model input, some of them penned (`Recipe::pen_fraction`).
     let positives = |idx: &[usize]| -> Result<Vec<f32>> {
         let mut x = super::data::to_unit(&mnist.train_images, idx);
