@@ -14,9 +14,9 @@ use serde_json::json;
 use super::data::{Mnist, recipe_split, to_unit};
 use super::plot::{Series, bar_chart, line_chart, y_range_for};
 use super::redraw::{Style, drawn_threshold, redraw};
+use super::score::read_detector;
 use crate::error::{Error, Result};
 use crate::metrics::{Confusion, auroc, f1_at, mean_std, positive_quantile};
-use super::score::read_detector;
 use crate::model_io::Manifest;
 use crate::scoring::score_batches;
 

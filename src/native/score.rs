@@ -13,7 +13,6 @@ use crate::photo::photo_from_rgba;
 use crate::preprocess::{MNIST_SIDE, mnist_from_rgba};
 use crate::scoring::{batch_tensor, detect_sync};
 
-/// Loads `path` and its entry of the `manifest.json` beside it, checksum verified.
 /// The detector of a manifest entry, from its file in `dir` (checked against the entry).
 pub fn read_detector(dir: &Path, entry: &ModelEntry, device: &Device) -> Result<Detector> {
     let path = dir.join(&entry.file);
@@ -21,6 +20,7 @@ pub fn read_detector(dir: &Path, entry: &ModelEntry, device: &Device) -> Result<
     load_entry(entry, &bytes, device)
 }
 
+/// Loads `path` and its entry of the `manifest.json` beside it, checksum verified.
 pub fn load_model(path: &Path) -> Result<(ModelEntry, Detector)> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mpath = dir.join("manifest.json");
