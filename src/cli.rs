@@ -272,6 +272,12 @@ struct EvalArgs {
     /// Caltech experiments: share of hard negatives rebuilt partly from another photo (default 0).
     #[arg(long, value_parser = probability)]
     swap_fraction: Option<f32>,
+    /// Caltech experiments: σ of the Gaussian noise on A's inputs (eq. 1; default 0.1).
+    #[arg(long, value_parser = non_negative)]
+    noise_std: Option<f32>,
+    /// Caltech experiments: coarse-dropout probability on A's inputs (eq. 2; default 0.3).
+    #[arg(long, value_parser = probability)]
+    dropout_p: Option<f32>,
     /// Caltech experiments: widths of C's convolutions (default 16,32,64).
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
     clf_widths: Option<Vec<u16>>,
@@ -501,6 +507,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 clf_views: a.clf_views,
                 synthetic: a.synthetic.as_deref().map(synthetic_kind),
                 swap_fraction: a.swap_fraction,
+                noise_std: a.noise_std,
+                dropout_p: a.dropout_p,
                 reuse_reconstructors: a.reuse_reconstructors,
                 clf_cosine: a.clf_cosine,
                 clf_widths: a.clf_widths.as_deref().map(|w| three_widths("--clf-widths", w)).transpose()?,

@@ -34,6 +34,9 @@ pub struct ProtocolOptions {
     pub clf_views: Option<f32>,
     pub synthetic: Option<crate::augment::SyntheticKind>,
     pub swap_fraction: Option<f32>,
+    /// A's corruption (eqs. 1, 2): noise σ and coarse-dropout probability.
+    pub noise_std: Option<f32>,
+    pub dropout_p: Option<f32>,
     /// Reuse the finished reconstructors of an earlier protocol run (its work folder) and train
     /// only new classifiers: a paired comparison of C recipes on the very same A.
     pub reuse_reconstructors: Option<PathBuf>,
@@ -76,6 +79,12 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     }
     if let Some(v) = opts.swap_fraction {
         plan.recipe.augment.swap_fraction = v;
+    }
+    if let Some(v) = opts.noise_std {
+        plan.recipe.augment.noise_std = v;
+    }
+    if let Some(v) = opts.dropout_p {
+        plan.recipe.augment.dropout_p = v;
     }
     plan.recipe.clf_cosine |= opts.clf_cosine;
     if let Some(w) = opts.clf_widths {
