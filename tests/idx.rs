@@ -4,7 +4,7 @@ mod common;
 use std::io::Write;
 
 use connective::idx::*;
-use connective::native::data::{Mnist, positive_split};
+use connective::native::data::{Mnist, classifier_count, positive_split};
 use connective::recipe::HeldOut;
 
 fn images() -> IdxImages {
@@ -92,6 +92,9 @@ fn a_share_of_the_training_positives_goes_to_c_alone() {
     assert!(clf.iter().all(|i| !ae.contains(i) && !s.val.contains(i)));
     // At 0 (the shipped recipe) A and C learn from the whole training part.
     assert_eq!(s.for_classifier(0.0), (&s.train[..], &[][..]));
+    // The same count as the photos' share: at least one for C, never all.
+    assert_eq!((classifier_count(90, 0.3), classifier_count(90, 0.001), classifier_count(90, 0.999)), (27, 1, 89));
+    assert_eq!((classifier_count(1, 0.5), classifier_count(90, 0.0)), (0, 0));
 }
 
 #[test]

@@ -75,13 +75,19 @@ pub struct Split {
     pub val: Vec<usize>,
 }
 
+/// How many of `n` training positives only C learns from, for a share `fraction` (digits'
+/// `Recipe::clf_fraction`, photos' `PhotoPlan::clf_fraction`): none at 0, otherwise at least
+/// one, and never all (A keeps at least one).
+pub fn classifier_count(n: usize, fraction: f64) -> usize {
+    if fraction > 0.0 && n >= 2 { ((n as f64 * fraction).round() as usize).clamp(1, n - 1) } else { 0 }
+}
+
 impl Split {
-    /// The training part cut in two: the positives A learns from, and the last `clf_fraction`
-    /// of them (the part is shuffled, so a random draw) that only C learns from
-    /// (`Recipe::clf_fraction`; empty at 0).
+    /// The training part cut in two: the positives A learns from, and the last
+    /// [`classifier_count`] of them (the part is shuffled, so a random draw) that only C learns
+    /// from (`Recipe::clf_fraction`; empty at 0).
     pub fn for_classifier(&self, clf_fraction: f32) -> (&[usize], &[usize]) {
-        let n = ((self.train.len() as f64 * clf_fraction as f64).round() as usize).min(self.train.len());
-        self.train.split_at(self.train.len() - n)
+        self.train.split_at(self.train.len() - classifier_count(self.train.len(), clf_fraction as f64))
     }
 }
 

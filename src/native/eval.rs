@@ -385,14 +385,13 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
     let mut manifest = Manifest::from_json(&std::fs::read_to_string(&mpath).map_err(|e| io(&mpath, e))?)?;
     let scored = score_all(opts, &mnist, &manifest)?;
     let words = ThresholdWords::new(opts.threshold_quantile);
-    let (key, (md, json, svg)) = match opts.protocol {
+    let (key, (md, mut json, svg)) = match opts.protocol {
         Protocol::OneClass => ("one-class", one_class(&scored, &mnist, "one-class", &words)),
         Protocol::Redrawn => ("redrawn", one_class(&scored, &mnist, "redrawn", &words)),
         Protocol::Penned => ("penned", one_class(&scored, &mnist, "penned", &words)),
         Protocol::Paper => ("paper", paper(&scored, &mnist, opts.seeds.max(1), &words)),
         Protocol::Caltech => return Err(Error::Config("the caltech protocol runs through caltech::run_protocol".into())),
     };
-    let mut json = json;
     if let Some(q) = opts.threshold_quantile {
         json["threshold_quantile"] = json!(q);
     }

@@ -26,6 +26,7 @@ use super::checkpoint::Checkpointer;
 use super::photos::{PhotoFolder, photo_split};
 use super::train::{TrainData, Trained, train_detector};
 use crate::connective::{Detector, DetectorConfig};
+use crate::native::data::classifier_count;
 use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at, positive_quantile};
 use crate::recipe::{PHOTO_AE_IMAGES, PHOTO_CLF_IMAGES, Recipe};
@@ -143,11 +144,7 @@ pub fn train_and_test(
             tr.truncate(m);
         }
         // The first part of the training photos is C's alone (A never sees it), the rest A's.
-        let n_c = if plan.clf_fraction > 0.0 && tr.len() >= 2 {
-            ((tr.len() as f64 * plan.clf_fraction).round() as usize).clamp(1, tr.len() - 1)
-        } else {
-            0
-        };
+        let n_c = classifier_count(tr.len(), plan.clf_fraction);
         gather(folder, class, &tr[n_c..], &mut train)?;
         gather(folder, class, &tr[..n_c], &mut clf)?;
         gather(folder, class, &split.val, &mut val)?;
