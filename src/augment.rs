@@ -67,6 +67,11 @@ pub struct AugmentConfig {
     /// the digit than its training writers'. `None`: the images as they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ae_jitter: Option<(f32, f32, f32)>,
+    /// Photos: half of A's training images (input and target alike) are random views zoomed in
+    /// by up to 1 + this (see [`random_view`]), so that a small class offers A more than the few
+    /// photos it could memorise. 0: the images as they are.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ae_views: f32,
 }
 
 /// Off knobs stay out of the JSON, so recipes written before they existed keep their identity
@@ -117,6 +122,7 @@ impl Default for AugmentConfig {
             swap_fraction: 0.0,
             clf_jitter: None,
             ae_jitter: None,
+            ae_views: 0.0,
         }
     }
 }
@@ -251,6 +257,13 @@ pub fn affine_warp(x: Tensor<4>, max: (f32, f32, f32), rng: &mut StdRng) -> Tens
 pub fn jitter_half(x: Tensor<4>, max: (f32, f32, f32), rng: &mut StdRng) -> Tensor<4> {
     let warped = affine_warp(x.clone(), max, rng);
     mix_by_shares(vec![warped, x], &[0.5], rng)
+}
+
+/// Half of the images of a batch, drawn at random, replaced by a [`random_view`] zoomed in by
+/// up to `1 + max_zoom`; the others as they were (every test image is an unzoomed photo).
+pub fn view_half(x: Tensor<4>, max_zoom: f32, rng: &mut StdRng) -> Tensor<4> {
+    let view = random_view(x.clone(), max_zoom, rng);
+    mix_by_shares(vec![view, x], &[0.5], rng)
 }
 
 /// d(·) of eq. 5: each image is degraded by motion blur, an affine warp, coarse erasure or

@@ -266,6 +266,10 @@ struct EvalArgs {
     /// Caltech experiments: build C's positives from random views zoomed in by up to 1 + this.
     #[arg(long)]
     clf_views: Option<f32>,
+    /// Caltech experiments: A learns from random views of half its training photos, zoomed in by
+    /// up to 1 + this, turned up to 8° and re-lit (default 0: the photos as they are).
+    #[arg(long, value_parser = non_negative)]
+    ae_views: Option<f32>,
     /// Caltech experiments: how synthetic outliers are made (default shuffle).
     #[arg(long, value_parser = ["shuffle", "photo_mixed"])]
     synthetic: Option<String>,
@@ -505,6 +509,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 clf_images: a.clf_images,
                 clf_fraction: a.clf_fraction,
                 clf_views: a.clf_views,
+                ae_views: a.ae_views,
                 synthetic: a.synthetic.as_deref().map(synthetic_kind),
                 swap_fraction: a.swap_fraction,
                 noise_std: a.noise_std,

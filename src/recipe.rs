@@ -165,6 +165,7 @@ impl Recipe {
                 swap_fraction: 0.0,
                 clf_jitter: None,
                 ae_jitter: None,
+                ae_views: 0.0,
             },
         }
     }

@@ -206,3 +206,16 @@ fn jitter_half_moves_some_images_and_keeps_the_others_exactly() {
     // Seeded: the same draw again.
     assert_eq!(out, vals(jitter_half(x, (10.0, 0.1, 0.04), &mut StdRng::seed_from_u64(3))));
 }
+
+#[test]
+fn view_half_zooms_some_photos_and_keeps_the_others_exactly() {
+    // A colour gradient: any zoom, turn or re-lighting changes its pixels.
+    let (b, len) = (32, 3 * 16 * 16);
+    let v: Vec<f32> = (0..b * len).map(|i| (i % len) as f32 / len as f32).collect();
+    let x = Tensor::<4>::from_data(TensorData::new(v.clone(), [b, 3, 16, 16]), &dev());
+    let out = vals(view_half(x.clone(), 0.3, &mut StdRng::seed_from_u64(5)));
+    let kept = (0..b).filter(|&i| out[i * len..(i + 1) * len] == v[i * len..(i + 1) * len]).count();
+    assert!((4..=28).contains(&kept), "{kept} of {b} kept");
+    assert!(out.iter().all(|p| p.is_finite() && (0.0..=1.0).contains(p)));
+    assert_eq!(out, vals(view_half(x, 0.3, &mut StdRng::seed_from_u64(5))));
+}

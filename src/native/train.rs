@@ -76,7 +76,7 @@ fn same_autoencoder_recipe(a: &Recipe, b: &Recipe) -> bool {
         && a.charbonnier_eps == b.charbonnier_eps
         && a.pen_fraction == b.pen_fraction
         && a.clf_fraction == b.clf_fraction
-        && (x.noise_std, x.dropout_p, x.dropout_grid, x.hflip, x.ae_jitter) == (y.noise_std, y.dropout_p, y.dropout_grid, y.hflip, y.ae_jitter)
+        && (x.noise_std, x.dropout_p, x.dropout_grid, x.hflip, x.ae_jitter, x.ae_views) == (y.noise_std, y.dropout_p, y.dropout_grid, y.hflip, y.ae_jitter, y.ae_views)
 }
 
 /// A seed for each (phase, epoch), so a resumed run draws exactly what an unbroken one would.
@@ -239,6 +239,9 @@ fn train_reconstructor(
             }
             if let Some(j) = recipe.augment.ae_jitter {
                 clean = augment::jitter_half(clean, j, &mut rng);
+            }
+            if recipe.augment.ae_views > 0.0 {
+                clean = augment::view_half(clean, recipe.augment.ae_views, &mut rng);
             }
             let noisy = augment::corrupt(clean.clone(), &recipe.augment, &mut rng);
             let loss = charbonnier(ae.forward(noisy), clean, recipe.charbonnier_eps);

@@ -32,6 +32,8 @@ pub struct ProtocolOptions {
     pub clf_images: Option<usize>,
     pub clf_fraction: Option<f64>,
     pub clf_views: Option<f32>,
+    /// A learns from random views of half its training photos (largest zoom-in − 1).
+    pub ae_views: Option<f32>,
     pub synthetic: Option<crate::augment::SyntheticKind>,
     pub swap_fraction: Option<f32>,
     /// A's corruption (eqs. 1, 2): noise σ and coarse-dropout probability.
@@ -76,6 +78,9 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     }
     if let Some(v) = opts.clf_views {
         plan.recipe.augment.clf_views = v;
+    }
+    if let Some(v) = opts.ae_views {
+        plan.recipe.augment.ae_views = v;
     }
     if let Some(v) = opts.swap_fraction {
         plan.recipe.augment.swap_fraction = v;
