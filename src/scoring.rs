@@ -72,6 +72,13 @@ impl HostScores {
     pub fn verdict(&self, calibration: Option<&Calibration>) -> Vec<f32> {
         verdict_scores(calibration, &self.logits, &self.errors)
     }
+
+    /// The verdict's threshold if these are validation positives: the `q`-quantile of their
+    /// verdict scores, accepting a share `1 − q` (None: no finite score). Training stores it;
+    /// `eval --threshold-quantile` and the drawn threshold take it again the same way.
+    pub fn threshold(&self, calibration: Option<&Calibration>, q: f64) -> Option<f32> {
+        crate::metrics::positive_quantile(&self.verdict(calibration), q)
+    }
 }
 
 /// Scores `data` (flattened images of `shape`) in batches of `batch`, on the host side.

@@ -149,7 +149,7 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         let q = opts.threshold_quantile.unwrap_or(r.threshold_quantile);
         let baseline_threshold = positive_quantile(&val.baseline(), q).unwrap_or(f32::NEG_INFINITY);
         let threshold = if opts.threshold_quantile.is_some() {
-            positive_quantile(&val.verdict(entry.calibration.as_ref()), q).unwrap_or(f32::NEG_INFINITY)
+            val.threshold(entry.calibration.as_ref(), q).unwrap_or(f32::NEG_INFINITY)
         } else {
             entry.threshold
         };

@@ -12,7 +12,6 @@ use crate::calibration::Calibration;
 use crate::connective::Detector;
 use crate::error::Result;
 use crate::idx::IdxImages;
-use crate::metrics::positive_quantile;
 use crate::preprocess::mnist_from_rgba;
 use crate::scoring::score_batches;
 
@@ -67,7 +66,7 @@ pub fn drawn_threshold(
     device: &Device,
 ) -> Result<Option<f32>> {
     let drawn = score_batches(detector, &redraw(images, val, Style::Pen)?, [1, 28, 28], lambda, 1000, device, |_| ())?;
-    Ok(positive_quantile(&drawn.verdict(calibration), quantile))
+    Ok(drawn.threshold(calibration, quantile))
 }
 
 /// Replaces a share `fraction` of the training digits (`train`, of MNIST images `idx`; a draw

@@ -19,7 +19,6 @@ use crate::calibration::{Calibration, ScoreRule};
 use crate::classifier::Classifier;
 use crate::connective::{Detector, DetectorConfig};
 use crate::error::{Error, Result};
-use crate::metrics;
 use crate::model_io::{SHIPPED_PRECISION, as_stored};
 use crate::recipe::Recipe;
 use crate::scoring::{HostScores, batch_tensor, score_batches};
@@ -376,7 +375,8 @@ fn judge_validation(
             Error::Config(format!("the combined score (eq. 6′) needs at least two validation positives with finite scores, have {n_val}"))
         })?),
     };
-    let threshold = metrics::positive_quantile(&val.verdict(calibration.as_ref()), recipe.threshold_quantile)
+    let threshold = val
+        .threshold(calibration.as_ref(), recipe.threshold_quantile)
         .ok_or_else(|| Error::model("detector", "no finite validation scores"))?;
     Ok(Trained { detector, threshold, val, calibration, state, bytes })
 }
