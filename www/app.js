@@ -83,7 +83,7 @@ function exclusive(fn) {
 const panels = { input: $('panel-input'), recon: $('panel-recon'), conn: $('panel-connective'), error: $('panel-error') };
 const els = {
   digits: $('digits'), verdict: $('verdict'), score: $('score'), latency: $('latency'), recon: $('recon-error'),
-  fill: $('gauge-fill'), tick: $('gauge-tick'), lambda: $('lambda'), threshold: $('threshold'),
+  fill: $('gauge-fill'), tick: $('gauge-tick'), tickLabel: $('gauge-label'), lambda: $('lambda'), threshold: $('threshold'),
   lambdaOut: $('lambda-out'), thresholdOut: $('threshold-out'), undo: $('undo'), clear: $('clear'),
   upload: $('upload'), drop: $('drop'), backendSelect: $('backend-select'), gallery: $('gallery'),
   evalRun: $('eval-run'), evalCancel: $('eval-cancel'), evalProgress: $('eval-progress'), evalStatus: $('eval-status'),
@@ -279,7 +279,12 @@ function showEmpty() {
   $('keep').disabled = true;
 }
 
-const placeTick = (threshold) => (els.tick.style.left = `${(100 * sigmoid(threshold)).toFixed(1)}%`);
+// The tick sits where the threshold falls on the gauge; its label follows it, kept inside the card.
+const placeTick = (threshold) => {
+  const at = 100 * sigmoid(threshold);
+  els.tick.style.left = `${at.toFixed(1)}%`;
+  els.tickLabel.style.left = `${Math.min(90, Math.max(10, at)).toFixed(1)}%`;
+};
 const updateButtons = () => (els.undo.disabled = els.clear.disabled = pad.isBlank());
 
 // ---------- backend ----------

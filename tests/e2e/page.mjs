@@ -200,6 +200,28 @@ try {
     return v;
   });
 
+  await check('the gauge\'s "threshold" label stands under the threshold\'s tick, and follows the slider', async () => {
+    const centres = () => page.evaluate(() => ['gauge-tick', 'gauge-label'].map((id) => {
+      const r = document.getElementById(id).getBoundingClientRect();
+      return r.left + r.width / 2;
+    }));
+    // The airplane model's threshold (−1.25) puts the tick at a fifth of the gauge, away from the middle.
+    let [tick, label] = await centres();
+    assert(Math.abs(tick - label) < 3, `tick at ${tick.toFixed(1)} px, label at ${label.toFixed(1)} px`);
+    const first = tick;
+    // As a drag does: a new value, then an input event.
+    await page.evaluate(() => {
+      const t = document.getElementById('threshold');
+      t.value = '1';
+      t.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction((x) => Math.abs(document.getElementById('gauge-tick').getBoundingClientRect().left - x) > 10, first, { timeout: 10_000 });
+    [tick, label] = await centres();
+    assert(Math.abs(tick - label) < 3, `after the slider: tick at ${tick.toFixed(1)} px, label at ${label.toFixed(1)} px`);
+    await page.click('#reset');
+    return `tick and label ${first.toFixed(0)} px, at threshold 1: ${tick.toFixed(0)} px`;
+  });
+
   await check('photos mode: uploading a JPEG photo scores it, a non-image is refused', async () => {
     const before = await page.textContent('[data-testid=score]');
     await page.setInputFiles('[data-testid=upload]', path.join(root, 'tests/fixtures/photos/clutter', readdirSync(path.join(root, 'tests/fixtures/photos/clutter'))[0]));
