@@ -7,6 +7,8 @@ const $ = (id) => document.getElementById(id);
 const PX = 784;
 const BACKENDS = ['auto', 'webgpu', 'cpu'];
 const TYPES = { 'image/png': 'PNG', 'image/jpeg': 'JPEG', 'image/webp': 'WebP' };
+// Uploads are scored at 28 or 32 px: anything this big is a mistake, not a need.
+const MAX_UPLOAD_BYTES = 50e6;
 const params = new URLSearchParams(location.search);
 const initialBackend = BACKENDS.includes(params.get('backend')) ? params.get('backend') : 'auto';
 const initialDigit = /^[0-9]$/.test(params.get('digit') ?? '') ? Number(params.get('digit')) : 3;
@@ -660,6 +662,10 @@ async function handleFile(file) {
   const name = file.name || 'The file';
   const kind = TYPES[typeOf(file)];
   if (!kind) return say(`${name} is not a PNG, JPEG or WebP image.`, 'error');
+  // Decoding a picture this large could stall a phone for seconds or run it out of memory.
+  if (file.size > MAX_UPLOAD_BYTES) {
+    return say(`${name} is ${(file.size / 1e6).toFixed(0)} MB; pictures over ${MAX_UPLOAD_BYTES / 1e6} MB are refused (a smaller copy scores the same).`, 'error');
+  }
   if (!state.wasm || !state.entry) return say('The detector is still loading: try again in a moment.', 'error');
   let bitmap;
   try {

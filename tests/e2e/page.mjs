@@ -4,7 +4,8 @@
 // Run after `bash www/build.sh`. Prints one line per check and "N passed, N failed".
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdirSync, writeFileSync, unlinkSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -27,6 +28,40 @@ async function check(name, fn) {
   }
 }
 const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
+
+/** A greyscale PNG of w×h pixels, value(x, y) in 0..255 (for the huge-upload check). */
+function grayPng(w, h, value) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth; colour type 0 (grey), no interlace
+  const raw = Buffer.alloc((w + 1) * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw[y * (w + 1) + 1 + x] = value(x, y);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 1 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', path.join(root, 'www')], { stdio: 'ignore' });
 await new Promise((r) => setTimeout(r, 800));
@@ -231,6 +266,27 @@ try {
     await page.waitForFunction(() => /not a PNG, JPEG or WebP/i.test(document.getElementById('status').textContent), null, { timeout: 10_000 });
     assert((await page.textContent('[data-testid=score]')) === after, 'score changed after the refused file');
     return (await page.textContent('[data-testid=verdict]')).trim();
+  });
+
+  await check('photos mode: a huge photo is downscaled and scored; a truncated one and one over 50 MB are refused', async () => {
+    // An 8000×8000 greyscale PNG (64 megapixels; Rust's preprocessing alone refuses over 16).
+    const big = grayPng(8000, 8000, (x, y) => (x * 7 + y * 3) % 256);
+    const before = await page.textContent('[data-testid=score]');
+    await page.setInputFiles('[data-testid=upload]', { name: 'huge.png', mimeType: 'image/png', buffer: big });
+    await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout: 60_000 });
+    const status = await page.textContent('#status');
+    assert(/huge\.png.*8000×8000, scored as 32×32/.test(status), `status ${status}`);
+    const scored = await page.textContent('[data-testid=score]');
+    await page.setInputFiles('[data-testid=upload]', { name: 'cut.png', mimeType: 'image/png', buffer: big.subarray(0, big.length >> 1) });
+    await page.waitForFunction(() => /cut\.png could not be decoded/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+    // Playwright hands over buffers of at most 50 MB: the oversized one goes as a file.
+    const oversized = path.join(here, 'out', 'oversized.jpg');
+    writeFileSync(oversized, Buffer.alloc(51e6));
+    await page.setInputFiles('[data-testid=upload]', oversized);
+    await page.waitForFunction(() => /oversized\.jpg is 51 MB; pictures over 50 MB are refused/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+    unlinkSync(oversized);
+    assert((await page.textContent('[data-testid=score]')) === scored, 'score changed after a refused file');
+    return `${big.length} bytes → ${scored.trim()}`;
   });
 
   await check('photos mode: scores (f(x) and the combined score) match the native CLI within 1e-4 (CPU)', async () => {
