@@ -288,6 +288,10 @@ struct EvalArgs {
     /// Caltech experiments: C's own seed, for another draw of C on the same A.
     #[arg(long)]
     clf_seed: Option<u64>,
+    /// Caltech experiments: another draw of the whole training (A and C) on the same classes,
+    /// splits and test photos (7, the recipe's own seed, is the shipped draw).
+    #[arg(long)]
+    train_seed: Option<u64>,
     /// Caltech: classifiers averaged per detector, f(x) = their mean logit (default 3).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
     classifiers: Option<u8>,
@@ -518,6 +522,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 clf_cosine: a.clf_cosine,
                 clf_widths: a.clf_widths.as_deref().map(|w| three_widths("--clf-widths", w)).transpose()?,
                 clf_seed: a.clf_seed,
+                train_seed: a.train_seed,
                 classifiers: a.classifiers.map(usize::from),
                 json: a.json,
                 plot: a.plot,

@@ -159,7 +159,10 @@ pub fn train_and_test(
     let (ra, rc) = (reps(n_train), reps(n_clf));
     let train = train.repeat(ra);
     let clf = clf.repeat(rc);
-    let mut recipe = Recipe { seed, ..plan.recipe.clone() }.with_photo_budget(n_train * ra, plan.ae_images, plan.clf_images);
+    // Training draws (initial weights, batches, corruption) follow the run's seed; a plan seed
+    // other than the recipe's own is another draw of the same training on the same photos.
+    let train_seed = if plan.recipe.seed == Recipe::photos().seed { seed } else { seed ^ plan.recipe.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) };
+    let mut recipe = Recipe { seed: train_seed, ..plan.recipe.clone() }.with_photo_budget(n_train * ra, plan.ae_images, plan.clf_images);
     if n_clf > 0 {
         recipe.clf_epochs = Recipe::photos().with_photo_budget(n_clf * rc, plan.ae_images, plan.clf_images).clf_epochs;
     }

@@ -46,6 +46,9 @@ pub struct ProtocolOptions {
     pub clf_widths: Option<[usize; 3]>,
     /// C's own seed (another draw of C on the same A).
     pub clf_seed: Option<u64>,
+    /// Another draw of the whole training (A and C) on the same classes, splits and test photos:
+    /// how far a run moves between trainings of one recipe.
+    pub train_seed: Option<u64>,
     /// Classifiers averaged per detector (default: the photo detector's).
     pub classifiers: Option<usize>,
     pub json: Option<PathBuf>,
@@ -96,6 +99,9 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
         plan.config.classifier.widths = w;
     }
     plan.recipe.clf_seed = opts.clf_seed.or(plan.recipe.clf_seed);
+    if let Some(s) = opts.train_seed {
+        plan.recipe.seed = s;
+    }
     if let Some(k) = opts.classifiers {
         plan.config.classifiers = k;
     }
