@@ -230,6 +230,10 @@ struct EvalArgs {
     /// written to the manifest or the README with it.
     #[arg(long, value_parser = open_probability)]
     threshold_quantile: Option<f64>,
+    /// Digits, a what-if: judge every model at this one fixed score instead of its stored
+    /// threshold (0: the classifier's own decision, p = 0.5). Nothing is written with it.
+    #[arg(long, conflicts_with = "threshold_quantile", allow_negative_numbers = true, value_parser = finite)]
+    threshold_score: Option<f32>,
     /// Caltech: numbers of positive classes per run.
     #[arg(long, value_delimiter = ',', default_value = "1,3,5")]
     sizes: Vec<usize>,
@@ -355,6 +359,13 @@ fn non_negative(s: &str) -> Result<f32, String> {
     match s.parse::<f32>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
         _ => Err(format!("`{s}` is not a finite number ≥ 0")),
+    }
+}
+
+fn finite(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("`{s}` is not a finite number")),
     }
 }
 
@@ -542,9 +553,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 update_manifest: a.update_manifest,
                 readme: a.readme,
                 threshold_quantile: a.threshold_quantile,
+                threshold_score: a.threshold_score,
             };
-            if opts.threshold_quantile.is_some() && (opts.update_manifest || opts.readme.is_some()) {
-                anyhow::bail!("--threshold-quantile is a what-if: it writes neither the manifest (--update-manifest) nor the README (--readme)");
+            if (opts.threshold_quantile.is_some() || opts.threshold_score.is_some()) && (opts.update_manifest || opts.readme.is_some()) {
+                anyhow::bail!("--threshold-quantile and --threshold-score are what-ifs: they write neither the manifest (--update-manifest) nor the README (--readme)");
             }
             eval::run(&opts)?;
         }

@@ -48,6 +48,9 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["train", "--dataset", "caltech", "--data", "/tmp", "--classes", "airplanes", "--clf-fraction", "0.3"], "shape digit detectors");
     fails_with(&["eval", "--data", "/tmp", "--models", "models", "--threshold-quantile", "1"], "strictly between 0 and 1");
     fails_with(&["eval", "--data", "/tmp", "--models", "models", "--threshold-quantile", "0.02", "--readme", "README.md"], "what-if");
+    fails_with(&["eval", "--data", "/tmp", "--models", "models", "--threshold-score", "nan"], "not a finite number");
+    fails_with(&["eval", "--data", "/tmp", "--models", "models", "--threshold-score", "-1", "--threshold-quantile", "0.02"], "cannot be used with");
+    fails_with(&["eval", "--data", "/tmp", "--models", "models", "--threshold-score", "0", "--update-manifest"], "what-ifs");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--classifiers", "17"], "1..=16");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--photo-size", "50"], "multiple of 8");
     let tmp = std::env::temp_dir().join(format!("connective-cli-{}", std::process::id()));

@@ -51,6 +51,9 @@ pub struct EvalOptions {
     /// A what-if: thresholds re-taken at this quantile of the validation positives' scores
     /// instead of the stored ones (the recipe's rule, the 5th percentile).
     pub threshold_quantile: Option<f64>,
+    /// A what-if: one fixed threshold on every model's verdict score (for the digit models'
+    /// f(x), 0 is C's own decision, p = 0.5) instead of the stored ones.
+    pub threshold_score: Option<f32>,
 }
 
 /// ALOCC's F1 at 10, 20, 30, 40, 50 % outliers on MNIST (the anchors).
@@ -148,7 +151,9 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         // a what-if quantile re-takes it here.
         let q = opts.threshold_quantile.unwrap_or(r.threshold_quantile);
         let baseline_threshold = positive_quantile(&val.baseline(), q).unwrap_or(f32::NEG_INFINITY);
-        let threshold = if opts.threshold_quantile.is_some() {
+        let threshold = if let Some(t) = opts.threshold_score {
+            t
+        } else if opts.threshold_quantile.is_some() {
             val.threshold(entry.calibration.as_ref(), q).unwrap_or(f32::NEG_INFINITY)
         } else {
             entry.threshold
@@ -210,8 +215,16 @@ struct ThresholdWords {
 }
 
 impl ThresholdWords {
-    /// The stored threshold, or a what-if re-taken at quantile `q` of the validation positives.
-    fn new(q: Option<f64>) -> Self {
+    /// The stored threshold, or a what-if: re-taken at quantile `q` of the validation positives,
+    /// or one fixed score `t` for every model.
+    fn new(q: Option<f64>, t: Option<f32>) -> Self {
+        if let Some(t) = t {
+            return Self {
+                at: format!("one fixed threshold, score ≥ {t} for every model (a what-if; for f(x) 0 is C's own decision, p = 0.5; the stored threshold is the 5 % quantile of each model's validation positives)"),
+                accepts: "it".into(),
+                promise: "",
+            };
+        }
         match q {
             None => Self { at: "the stored threshold".into(), accepts: "the stored threshold".into(), promise: " (95 % of its validation images by construction)" },
             Some(q) => Self {
@@ -384,7 +397,7 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
     let mpath = opts.models_dir.join("manifest.json");
     let mut manifest = Manifest::from_json(&std::fs::read_to_string(&mpath).map_err(|e| io(&mpath, e))?)?;
     let scored = score_all(opts, &mnist, &manifest)?;
-    let words = ThresholdWords::new(opts.threshold_quantile);
+    let words = ThresholdWords::new(opts.threshold_quantile, opts.threshold_score);
     let (key, (md, mut json, svg)) = match opts.protocol {
         Protocol::OneClass => ("one-class", one_class(&scored, &mnist, "one-class", &words)),
         Protocol::Redrawn => ("redrawn", one_class(&scored, &mnist, "redrawn", &words)),
@@ -394,6 +407,9 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
     };
     if let Some(q) = opts.threshold_quantile {
         json["threshold_quantile"] = json!(q);
+    }
+    if let Some(t) = opts.threshold_score {
+        json["threshold_score"] = json!(t);
     }
     println!("{md}");
     if let Some(p) = &opts.json {
