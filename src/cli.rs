@@ -292,6 +292,9 @@ struct EvalArgs {
     /// Caltech experiments: C's own seed, for another draw of C on the same A.
     #[arg(long)]
     clf_seed: Option<u64>,
+    /// Caltech experiments: λ, the share of x in the connective images (eqs. 4–6; default 0.5).
+    #[arg(long, value_parser = probability)]
+    lambda: Option<f32>,
     /// Caltech experiments: another draw of the whole training (A and C) on the same classes,
     /// splits and test photos (7, the recipe's own seed, is the shipped draw).
     #[arg(long)]
@@ -534,6 +537,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 clf_widths: a.clf_widths.as_deref().map(|w| three_widths("--clf-widths", w)).transpose()?,
                 clf_seed: a.clf_seed,
                 train_seed: a.train_seed,
+                lambda: a.lambda,
                 classifiers: a.classifiers.map(usize::from),
                 json: a.json,
                 plot: a.plot,

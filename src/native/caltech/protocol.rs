@@ -49,6 +49,8 @@ pub struct ProtocolOptions {
     /// Another draw of the whole training (A and C) on the same classes, splits and test photos:
     /// how far a run moves between trainings of one recipe.
     pub train_seed: Option<u64>,
+    /// λ of the connective images (eqs. 4–6), in training and at test time alike.
+    pub lambda: Option<f32>,
     /// Classifiers averaged per detector (default: the photo detector's).
     pub classifiers: Option<usize>,
     pub json: Option<PathBuf>,
@@ -101,6 +103,9 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     plan.recipe.clf_seed = opts.clf_seed.or(plan.recipe.clf_seed);
     if let Some(s) = opts.train_seed {
         plan.recipe.seed = s;
+    }
+    if let Some(l) = opts.lambda {
+        plan.recipe.lambda = l;
     }
     if let Some(k) = opts.classifiers {
         plan.config.classifiers = k;
