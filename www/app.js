@@ -75,6 +75,9 @@ async function fetchOk(url) {
 // Every call into the session runs one at a time: the wasm side holds one model and device,
 // and a model swap or backend switch must not interleave with a score.
 let chain = Promise.resolve();
+// Resolved once the page is up (finishStart): work that can wait, waits for it.
+let markStarted;
+const started = new Promise((resolve) => (markStarted = resolve));
 function exclusive(fn) {
   const p = chain.then(fn);
   chain = p.catch(() => {});
@@ -454,7 +457,10 @@ async function loadEntry(entry, { digit = null, photo = null, label }) {
     else if (galleryPhotoShown()) showUnderGallery($('photo-gallery-result'), galleryPhotoShown);
     showFacts(entry, info);
     say(`Model ${info.name} ready: ${info.parameters.toLocaleString('en')} parameters on ${backendLabel(info.backend)}.`);
-    if (pad.isBlank()) showEmpty();
+    if (pad.isBlank()) {
+      showEmpty();
+      warmUp(entry);
+    }
     requestScore();
     return info;
   } catch (e) {
@@ -467,6 +473,22 @@ async function loadEntry(entry, { digit = null, photo = null, label }) {
     }
     throw e;
   }
+}
+
+/**
+ * A freshly loaded model's first score pays for first-use setup: pay it now on a blank input while
+ * the visitor looks at the page, so their first score is as fast as the rest (CPU backend at 6×
+ * CPU throttling, tests/e2e/phone-bench.mjs: a photo's first score 271 ms without, 114 ms with).
+ */
+function warmUp(entry) {
+  if (params.get('warmup') === '0') return; // for tests/e2e/phone-bench.mjs: the first score cold
+  const n = shapeOf(entry).reduce((a, b) => a * b, 1);
+  // After start-up, so that it never holds up the page's first paint.
+  started
+    .then(() => exclusive(async () => {
+      if (state.entry === entry) await state.c.score(new Float32Array(n));
+    }))
+    .catch(() => {});
 }
 
 // ---------- photos mode ----------
@@ -1028,6 +1050,7 @@ function finishStart() {
   if (startNotes.length) say(startNotes.join(' '), 'error');
   $('loading').hidden = true;
   document.body.dataset.ready = 'true';
+  markStarted();
   if (initialBackend === 'auto' && state.probe && state.probe.ok && state.build === 'cpu') {
     // The page works already; WebGPU takes over once its runtime has arrived.
     exclusive(() => (state.build === 'cpu' && state.backendPref === 'auto' ? upgradeToWebgpu('auto') : null))
