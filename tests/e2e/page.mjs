@@ -5,7 +5,6 @@
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, mkdirSync, writeFileSync, unlinkSync } from 'node:fs';
-import { deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -29,38 +28,24 @@ async function check(name, fn) {
 }
 const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
 
-/** A greyscale PNG of w×h pixels, value(x, y) in 0..255 (for the huge-upload check). */
-function grayPng(w, h, value) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, sum]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8; // bit depth; colour type 0 (grey), no interlace
-  const raw = Buffer.alloc((w + 1) * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw[y * (w + 1) + 1 + x] = value(x, y);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw, { level: 1 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+/** A w×h PNG, encoded by the browser's own PNG encoder (for the huge-upload check). */
+async function gradientPng(page, w, h) {
+  const url = await page.evaluate(async ([w, h]) => {
+    const canvas = new OffscreenCanvas(w, h);
+    const ctx = canvas.getContext('2d');
+    // Flat shapes, not a gradient: the file stays small (a gradient is dithered, ~24 MB).
+    ctx.fillStyle = '#4a6fa5';
+    ctx.fillRect(0, 0, w, h);
+    ctx.fillStyle = '#f2f2f2';
+    ctx.fillRect(w / 4, h / 3, w / 2, h / 3);
+    const blob = await canvas.convertToBlob({ type: 'image/png' });
+    return new Promise((resolve) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result);
+      reader.readAsDataURL(blob);
+    });
+  }, [w, h]);
+  return Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
 }
 
 const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', path.join(root, 'www')], { stdio: 'ignore' });
@@ -269,8 +254,8 @@ try {
   });
 
   await check('photos mode: a huge photo is downscaled and scored; a truncated one and one over 50 MB are refused', async () => {
-    // An 8000×8000 greyscale PNG (64 megapixels; Rust's preprocessing alone refuses over 16).
-    const big = grayPng(8000, 8000, (x, y) => (x * 7 + y * 3) % 256);
+    // An 8000×8000 PNG (64 megapixels; Rust's preprocessing alone refuses over 16).
+    const big = await gradientPng(page, 8000, 8000);
     const before = await page.textContent('[data-testid=score]');
     await page.setInputFiles('[data-testid=upload]', { name: 'huge.png', mimeType: 'image/png', buffer: big });
     await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout: 60_000 });
