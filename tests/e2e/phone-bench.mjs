@@ -20,37 +20,40 @@ const lines = [
   '| CPU slowed | digits: ready | first gallery digit (no warm-up) | digits p50 / p95 (100) | photos: ready | first gallery photo (no warm-up) | photos p50 / p95 (40) |',
   '|---:|---:|---:|---:|---:|---:|---:|',
 ];
+
+/** Opens the page with the CPU slowed `rate` times; resolves once it can score, with the seconds that took. */
+async function openSlowed(context, rate, query) {
+  const page = await context.newPage();
+  await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate });
+  const t0 = Date.now();
+  await page.goto(`http://127.0.0.1:${port}/?${query}`);
+  // Ready: wasm compiled, the model fetched and its checksum checked.
+  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 300_000 });
+  if (query.includes('mode=photos')) await page.waitForFunction(() => document.querySelector('[data-testid=photo-model]').dataset.value, null, { timeout: 300_000 });
+  return { page, ready: (Date.now() - t0) / 1000 };
+}
+
+/** A visitor's first click on a gallery picture 1.5 s after the page is ready: the latency the page shows (ms). */
+async function firstClick(page, mode) {
+  const tile = mode === 'photos' ? '#photo-gallery button.tile' : '#gallery button.tile';
+  await page.waitForSelector(tile);
+  await page.waitForTimeout(1500);
+  await page.locator(tile).first().click();
+  await page.waitForFunction(() => /ms on/.test(document.getElementById('latency').textContent), null, { timeout: 60_000 });
+  return parseFloat(await page.textContent('#latency'));
+}
+
 try {
   for (const rate of [1, 4, 6]) {
     const row = [`${rate}×`];
     for (const mode of ['digits', 'photos']) {
       const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-      const page = await context.newPage();
-      await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate });
-      const t0 = Date.now();
-      await page.goto(`http://127.0.0.1:${port}/?mode=${mode}&backend=cpu`);
-      // Ready: wasm compiled, the model fetched and its checksum checked.
-      await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 300_000 });
-      if (mode === 'photos') await page.waitForFunction(() => document.querySelector('[data-testid=photo-model]').dataset.value, null, { timeout: 300_000 });
-      const ready = (Date.now() - t0) / 1000;
-      // A visitor's first click on a gallery picture, a second or so after the page is ready
-      // (the model's warm-up on a blank input has run by then): the latency the page shows.
-      const tile = mode === 'photos' ? '#photo-gallery button.tile' : '#gallery button.tile';
-      await page.waitForSelector(tile);
-      await page.waitForTimeout(1500);
-      await page.locator(tile).first().click();
-      await page.waitForFunction(() => /ms on/.test(document.getElementById('latency').textContent), null, { timeout: 60_000 });
-      const first = parseFloat(await page.textContent('#latency'));
+      const { page, ready } = await openSlowed(context, rate, `mode=${mode}&backend=cpu`);
+      // The model's warm-up on a blank input has run by the first click.
+      const first = await firstClick(page, mode);
       // The same first click on a page that skips the warm-up (?warmup=0): what it saves.
-      const coldPage = await context.newPage();
-      await (await context.newCDPSession(coldPage)).send('Emulation.setCPUThrottlingRate', { rate });
-      await coldPage.goto(`http://127.0.0.1:${port}/?mode=${mode}&backend=cpu&warmup=0`);
-      await coldPage.waitForFunction(() => document.body.dataset.ready, null, { timeout: 300_000 });
-      await coldPage.waitForSelector(tile);
-      await coldPage.waitForTimeout(1500);
-      await coldPage.locator(tile).first().click();
-      await coldPage.waitForFunction(() => /ms on/.test(document.getElementById('latency').textContent), null, { timeout: 60_000 });
-      const cold = parseFloat(await coldPage.textContent('#latency'));
+      const { page: coldPage } = await openSlowed(context, rate, `mode=${mode}&backend=cpu&warmup=0`);
+      const cold = await firstClick(coldPage, mode);
       await coldPage.close();
       const r = await page.evaluate((n) => window.connective.bench(n), cell(mode));
       row.push(`${ready.toFixed(2)} s`, `${first.toFixed(0)} ms (${cold.toFixed(0)} ms)`, `${r.p50.toFixed(1)} / ${r.p95.toFixed(1)} ms`);
