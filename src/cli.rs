@@ -556,10 +556,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 plot: a.plot,
                 update_manifest: a.update_manifest,
                 readme: a.readme,
-                threshold_quantile: a.threshold_quantile,
-                threshold_score: a.threshold_score,
+                what_if: a.threshold_quantile.map(eval::WhatIf::Quantile).or(a.threshold_score.map(eval::WhatIf::Score)),
             };
-            if (opts.threshold_quantile.is_some() || opts.threshold_score.is_some()) && (opts.update_manifest || opts.readme.is_some()) {
+            if opts.what_if.is_some() && (opts.update_manifest || opts.readme.is_some()) {
                 anyhow::bail!("--threshold-quantile and --threshold-score are what-ifs: they write neither the manifest (--update-manifest) nor the README (--readme)");
             }
             eval::run(&opts)?;

@@ -48,12 +48,19 @@ pub struct EvalOptions {
     pub plot: Option<PathBuf>,
     pub update_manifest: bool,
     pub readme: Option<PathBuf>,
-    /// A what-if: thresholds re-taken at this quantile of the validation positives' scores
-    /// instead of the stored ones (the recipe's rule, the 5th percentile).
-    pub threshold_quantile: Option<f64>,
-    /// A what-if: one fixed threshold on every model's verdict score (for the digit models'
-    /// f(x), 0 is C's own decision, p = 0.5) instead of the stored ones.
-    pub threshold_score: Option<f32>,
+    /// Judge at another threshold than the stored one (`None`: the stored one).
+    pub what_if: Option<WhatIf>,
+}
+
+/// Another threshold than the stored one, to see what a rule would trade. Writes nothing.
+#[derive(Debug, Clone, Copy)]
+pub enum WhatIf {
+    /// Re-taken at this quantile of each model's validation positives' scores (the stored
+    /// threshold is the recipe's quantile, the 5th percentile).
+    Quantile(f64),
+    /// One fixed score for every model (for the digit models' f(x), 0 is C's own decision,
+    /// p = 0.5).
+    Score(f32),
 }
 
 /// ALOCC's F1 at 10, 20, 30, 40, 50 % outliers on MNIST (the anchors).
@@ -149,14 +156,15 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         let val = run(&to_unit(&mnist.train_images, &split.val), None)?;
         // The stored threshold is the recipe's quantile of the same scores, taken in training;
         // a what-if quantile re-takes it here.
-        let q = opts.threshold_quantile.unwrap_or(r.threshold_quantile);
+        let q = match opts.what_if {
+            Some(WhatIf::Quantile(q)) => q,
+            _ => r.threshold_quantile,
+        };
         let baseline_threshold = positive_quantile(&val.baseline(), q).unwrap_or(f32::NEG_INFINITY);
-        let threshold = if let Some(t) = opts.threshold_score {
-            t
-        } else if opts.threshold_quantile.is_some() {
-            val.threshold(entry.calibration.as_ref(), q).unwrap_or(f32::NEG_INFINITY)
-        } else {
-            entry.threshold
+        let threshold = match opts.what_if {
+            None => entry.threshold,
+            Some(WhatIf::Quantile(q)) => val.threshold(entry.calibration.as_ref(), q).unwrap_or(f32::NEG_INFINITY),
+            Some(WhatIf::Score(t)) => t,
         };
         // Penned (the page's pen): the drawn threshold is measured again, as training set it
         // (`--update-manifest` stores it, for models trained before it existed); redrawn (a
@@ -215,23 +223,18 @@ struct ThresholdWords {
 }
 
 impl ThresholdWords {
-    /// The stored threshold, or a what-if: re-taken at quantile `q` of the validation positives,
-    /// or one fixed score `t` for every model.
-    fn new(q: Option<f64>, t: Option<f32>) -> Self {
-        if let Some(t) = t {
-            return Self {
-                at: format!("one fixed threshold, score ≥ {t} for every model (a what-if; for f(x) 0 is C's own decision, p = 0.5; the stored threshold is the 5 % quantile of each model's validation positives)"),
-                accepts: "it".into(),
-                promise: "",
-            };
-        }
-        match q {
+    /// The stored threshold, or a what-if.
+    fn new(what_if: Option<WhatIf>) -> Self {
+        let what_if_at = |at: String| Self { at, accepts: "it".into(), promise: "" };
+        match what_if {
             None => Self { at: "the stored threshold".into(), accepts: "the stored threshold".into(), promise: " (95 % of its validation images by construction)" },
-            Some(q) => Self {
-                at: format!("a threshold re-taken as the {:.1} % quantile of the validation positives' scores (a what-if; the stored threshold is the 5 % quantile)", q * 100.0),
-                accepts: "it".into(),
-                promise: "",
-            },
+            Some(WhatIf::Quantile(q)) => what_if_at(format!(
+                "a threshold re-taken as the {:.1} % quantile of the validation positives' scores (a what-if; the stored threshold is the 5 % quantile)",
+                q * 100.0
+            )),
+            Some(WhatIf::Score(t)) => what_if_at(format!(
+                "one fixed threshold, score ≥ {t} for every model (a what-if; for f(x) 0 is C's own decision, p = 0.5; the stored threshold is the 5 % quantile of each model's validation positives)"
+            )),
         }
     }
 }
@@ -397,7 +400,7 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
     let mpath = opts.models_dir.join("manifest.json");
     let mut manifest = Manifest::from_json(&std::fs::read_to_string(&mpath).map_err(|e| io(&mpath, e))?)?;
     let scored = score_all(opts, &mnist, &manifest)?;
-    let words = ThresholdWords::new(opts.threshold_quantile, opts.threshold_score);
+    let words = ThresholdWords::new(opts.what_if);
     let (key, (md, mut json, svg)) = match opts.protocol {
         Protocol::OneClass => ("one-class", one_class(&scored, &mnist, "one-class", &words)),
         Protocol::Redrawn => ("redrawn", one_class(&scored, &mnist, "redrawn", &words)),
@@ -405,11 +408,10 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
         Protocol::Paper => ("paper", paper(&scored, &mnist, opts.seeds.max(1), &words)),
         Protocol::Caltech => return Err(Error::Config("the caltech protocol runs through caltech::run_protocol".into())),
     };
-    if let Some(q) = opts.threshold_quantile {
-        json["threshold_quantile"] = json!(q);
-    }
-    if let Some(t) = opts.threshold_score {
-        json["threshold_score"] = json!(t);
+    match opts.what_if {
+        Some(WhatIf::Quantile(q)) => json["threshold_quantile"] = json!(q),
+        Some(WhatIf::Score(t)) => json["threshold_score"] = json!(t),
+        None => {}
     }
     println!("{md}");
     if let Some(p) = &opts.json {
