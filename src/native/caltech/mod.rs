@@ -86,6 +86,9 @@ pub struct PhotoPlan {
     pub epoch_images: usize,
     /// Share of each class's training photos kept from A for C (see `TrainData::clf_train`).
     pub clf_fraction: f64,
+    /// Another draw of the training (initial weights, batches, corruption) on the same classes,
+    /// splits and test photos; `None` is the run's own draw (the shipped one).
+    pub train_draw: Option<u64>,
 }
 
 impl PhotoPlan {
@@ -96,7 +99,7 @@ impl PhotoPlan {
             // Tiny folders (10 photos a class) still leave eq. 6′ two validation photos to scale by.
             recipe.val_fraction = 0.3;
         }
-        Self { size, config: DetectorConfig::photos(size), recipe, ae_images, clf_images, epoch_images, clf_fraction: CLF_FRACTION }
+        Self { size, config: DetectorConfig::photos(size), recipe, ae_images, clf_images, epoch_images, clf_fraction: CLF_FRACTION, train_draw: None }
     }
 }
 
@@ -159,9 +162,12 @@ pub fn train_and_test(
     let (ra, rc) = (reps(n_train), reps(n_clf));
     let train = train.repeat(ra);
     let clf = clf.repeat(rc);
-    // Training draws (initial weights, batches, corruption) follow the run's seed; a plan seed
-    // other than the recipe's own is another draw of the same training on the same photos.
-    let train_seed = if plan.recipe.seed == Recipe::photos().seed { seed } else { seed ^ plan.recipe.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) };
+    // Training draws (initial weights, batches, corruption) follow the run's seed, or another
+    // draw of the same training on the same photos.
+    let train_seed = match plan.train_draw {
+        None => seed,
+        Some(d) => seed ^ d.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    };
     let mut recipe = Recipe { seed: train_seed, ..plan.recipe.clone() }.with_photo_budget(n_train * ra, plan.ae_images, plan.clf_images);
     if n_clf > 0 {
         recipe.clf_epochs = Recipe::photos().with_photo_budget(n_clf * rc, plan.ae_images, plan.clf_images).clf_epochs;

@@ -101,9 +101,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
         plan.config.classifier.widths = w;
     }
     plan.recipe.clf_seed = opts.clf_seed.or(plan.recipe.clf_seed);
-    if let Some(s) = opts.train_seed {
-        plan.recipe.seed = s;
-    }
+    plan.train_draw = opts.train_seed;
     if let Some(l) = opts.lambda {
         plan.recipe.lambda = l;
     }
