@@ -240,3 +240,38 @@ fn the_penned_protocol_stores_the_drawn_threshold_and_only_it() {
     assert_eq!(after["metrics"]["penned"]["drawn_threshold"]["threshold"].as_f64().map(|v| (v - t).abs() < 1e-5), Some(true));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_quantile_what_if_with_update_manifest_moves_the_stored_threshold_and_only_it() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("connective-requantile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(root.join("models/mnist-3.bpk"), dir.join("mnist-3.bpk")).unwrap();
+    std::fs::copy(root.join("models/manifest.json"), dir.join("manifest.json")).unwrap();
+    let read = || serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let entry = |m: &serde_json::Value, name: &str| m["models"].as_array().unwrap().iter().find(|e| e["name"] == name).unwrap().clone();
+    let before = read();
+    let out = connective()
+        .args(["eval", "--digits", "3", "--protocol", "one-class", "--threshold-quantile", "0.1", "--update-manifest", "--data"])
+        .arg(common::mnist_dir())
+        .arg("--models")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let after = read();
+    let (old, new) = (entry(&before, "mnist-3"), entry(&after, "mnist-3"));
+    // A higher quantile accepts fewer positives: a higher threshold, a lower test recall.
+    assert!(new["threshold"].as_f64().unwrap() > old["threshold"].as_f64().unwrap(), "{} vs {}", new["threshold"], old["threshold"]);
+    assert_eq!(new["recipe"]["threshold_quantile"].as_f64(), Some(0.1));
+    assert!(new["threshold_rule"].as_str().unwrap().starts_with("10th percentile of f(x) on "), "{}", new["threshold_rule"]);
+    assert!(new["metrics"]["one-class"]["crbnd_recall"].as_f64().unwrap() < old["metrics"]["one-class"]["crbnd_recall"].as_f64().unwrap());
+    // The threshold for drawn input keeps its own rule, and every other model is untouched.
+    assert_eq!(new["drawn_threshold"], old["drawn_threshold"]);
+    assert_eq!(new["recipe"]["drawn_threshold_quantile"].as_f64().unwrap_or(0.05), old["recipe"]["drawn_threshold_quantile"].as_f64().unwrap_or(0.05));
+    for name in ["mnist-0", "mnist-8", "caltech-airplanes"] {
+        assert_eq!(entry(&after, name), entry(&before, name), "{name} changed");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

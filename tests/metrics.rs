@@ -65,3 +65,14 @@ fn threshold_quantile_uses_positive_scores() {
     assert_eq!(positive_quantile(&[f32::NAN, 2.0], 0.5), Some(2.0));
     assert_eq!(positive_quantile(&[], 0.5), None);
 }
+
+#[test]
+fn percentile_words_name_the_rule() {
+    use connective::recipe::percentile_words;
+    assert_eq!(percentile_words(0.03), "3rd percentile");
+    assert_eq!(percentile_words(0.05), "5th percentile");
+    assert_eq!(percentile_words(0.01), "1st percentile");
+    assert_eq!(percentile_words(0.02), "2nd percentile");
+    assert_eq!(percentile_words(0.11), "11th percentile");
+    assert_eq!(percentile_words(0.025), "2.5th percentile");
+}

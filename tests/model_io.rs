@@ -123,7 +123,11 @@ fn truncated_altered_or_mismatched_models_are_errors() {
     assert_eq!(serde_json::from_value::<ModelEntry>(old).unwrap().precision, Precision::F32);
     // Without a drawn threshold every image is judged by the stored one (and the field is not
     // written); with one, pictures that went through the drawing preprocessing are judged by it.
-    assert!(!serde_json::to_string(&entry).unwrap().contains("drawn_threshold"));
+    assert!(serde_json::to_value(&entry).unwrap().get("drawn_threshold").is_none());
+    // Recipes written before the drawn threshold had its own quantile used the 5th percentile.
+    let mut old = serde_json::to_value(&entry).unwrap();
+    old["recipe"].as_object_mut().unwrap().remove("drawn_threshold_quantile").expect("the recipe writes it");
+    assert_eq!(serde_json::from_value::<ModelEntry>(old).unwrap().recipe.drawn_threshold_quantile, 0.05);
     assert_eq!((entry.threshold_for(false), entry.threshold_for(true)), (0.0, 0.0));
     let drawn = ModelEntry { drawn_threshold: Some(-1.5), ..entry.clone() };
     let back: ModelEntry = serde_json::from_str(&serde_json::to_string(&drawn).unwrap()).unwrap();

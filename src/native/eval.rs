@@ -17,7 +17,9 @@ use super::redraw::{Style, drawn_threshold, redraw};
 use super::score::read_detector;
 use crate::error::{Error, Result};
 use crate::metrics::{Confusion, auroc, f1_at, mean_std, positive_quantile};
-use crate::model_io::Manifest;
+use super::train::digit_threshold_rule;
+use crate::model_io::{Manifest, ModelEntry};
+use crate::recipe::percentile_words;
 use crate::scoring::score_batches;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -52,11 +54,12 @@ pub struct EvalOptions {
     pub what_if: Option<WhatIf>,
 }
 
-/// Another threshold than the stored one, to see what a rule would trade. Writes nothing.
+/// Another threshold than the stored one, to see what a rule would trade. Writes nothing, except
+/// a quantile with `--update-manifest`, which stores the re-taken thresholds.
 #[derive(Debug, Clone, Copy)]
 pub enum WhatIf {
     /// Re-taken at this quantile of each model's validation positives' scores (the stored
-    /// threshold is the recipe's quantile, the 5th percentile).
+    /// threshold is the recipe's quantile).
     Quantile(f64),
     /// One fixed score for every model (for the digit models' f(x), 0 is C's own decision,
     /// p = 0.5).
@@ -76,6 +79,8 @@ struct Scored {
     baseline: Vec<f32>,
     threshold: f32,
     baseline_threshold: f32,
+    /// How many validation positives the thresholds were taken on.
+    n_val: usize,
     /// The threshold for drawn input, on the drawn protocols.
     drawn_threshold: Option<DrawnThreshold>,
 }
@@ -170,13 +175,13 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         // (`--update-manifest` stores it, for models trained before it existed); redrawn (a
         // scan): the stored one is put to the test on another rendering.
         let drawn = match style {
-            Some(Style::Pen) => drawn_threshold(&detector, entry.calibration.as_ref(), entry.lambda, r.threshold_quantile, &mnist.train_images, &split.val, &device)?.map(DrawnThreshold::Measured),
+            Some(Style::Pen) => drawn_threshold(&detector, entry.calibration.as_ref(), entry.lambda, r.drawn_threshold_quantile, &mnist.train_images, &split.val, &device)?.map(DrawnThreshold::Measured),
             Some(Style::Binary) => entry.drawn_threshold.map(DrawnThreshold::Stored),
             None => None,
         };
         let scored = run(&test, Some(&bar))?;
         let crbnd = scored.verdict(entry.calibration.as_ref());
-        out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline: scored.baseline(), threshold, baseline_threshold, drawn_threshold: drawn });
+        out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline: scored.baseline(), threshold, baseline_threshold, n_val: split.val.len(), drawn_threshold: drawn });
     }
     bar.finish_and_clear();
     Ok(out)
@@ -219,21 +224,33 @@ struct ThresholdWords {
     /// "the test images {accepts} accepts".
     accepts: String,
     /// What it promises on the validation positives, if anything.
-    promise: &'static str,
+    promise: String,
+    /// The rule of the threshold for drawn input.
+    drawn_rule: String,
 }
 
 impl ThresholdWords {
-    /// The stored threshold, or a what-if.
-    fn new(what_if: Option<WhatIf>) -> Self {
-        let what_if_at = |at: String| Self { at, accepts: "it".into(), promise: "" };
+    /// The stored threshold, or a what-if. `stored` and `drawn`: the quantiles of the models'
+    /// recipes for the stored and the drawn threshold (`None` where the models differ).
+    fn new(what_if: Option<WhatIf>, stored: Option<f64>, drawn: Option<f64>) -> Self {
+        let rule = |q: Option<f64>| q.map_or("each model's recipe's quantile".to_string(), |q| format!("the {}", percentile_words(q)));
+        let drawn_rule = rule(drawn);
+        let what_if_at = |at: String| Self { at, accepts: "it".into(), promise: String::new(), drawn_rule: drawn_rule.clone() };
         match what_if {
-            None => Self { at: "the stored threshold".into(), accepts: "the stored threshold".into(), promise: " (95 % of its validation images by construction)" },
+            None => Self {
+                at: "the stored threshold".into(),
+                accepts: "the stored threshold".into(),
+                promise: stored.map_or(String::new(), |q| format!(" ({:.0} % of its validation images by construction)", (1.0 - q) * 100.0)),
+                drawn_rule,
+            },
             Some(WhatIf::Quantile(q)) => what_if_at(format!(
-                "a threshold re-taken as the {:.1} % quantile of the validation positives' scores (a what-if; the stored threshold is the 5 % quantile)",
-                q * 100.0
+                "a threshold re-taken as the {:.1} % quantile of the validation positives' scores (a what-if; the stored threshold is {} of them)",
+                q * 100.0,
+                rule(stored)
             )),
             Some(WhatIf::Score(t)) => what_if_at(format!(
-                "one fixed threshold, score ≥ {t} for every model (a what-if; for f(x) 0 is C's own decision, p = 0.5; the stored threshold is the 5 % quantile of each model's validation positives)"
+                "one fixed threshold, score ≥ {t} for every model (a what-if; for f(x) 0 is C's own decision, p = 0.5; the stored threshold is {} of each model's validation positives)",
+                rule(stored)
             )),
         }
     }
@@ -256,7 +273,7 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords
     let columns = md.matches('|').count() - 1;
     md += &format!("|{}\n", "---:|".repeat(columns));
     // What the stored threshold does on the test set: the share of test positives it accepts
-    // (95 % of the validation positives by construction) and of outliers.
+    // (the rule's share of the validation positives by construction) and of outliers.
     let cells = |a: &AtThreshold, bold: bool| -> Vec<String> {
         [a.f1, a.recall, a.fpr].iter().map(|v| if bold { format!("**{v:.4}**") } else { format!("{v:.4}") }).collect()
     };
@@ -285,9 +302,9 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords
         words.accepts,
         words.promise,
         match key {
-            "redrawn" => ", each redrawn 4× larger in black on white, binarised, and preprocessed back to MNIST format as the page does. ³ The manifest's `drawn_threshold` (measured on pen drawings, `--protocol penned`), which the page uses for drawings and uploads",
-            "penned" => ", each digit's skeleton traced with a round anti-aliased pen of even width (like the page's drawing pad), and preprocessed back to MNIST format as the page does. ³ The same rule (5th percentile on the validation positives) with the validation positives drawn the same way: the threshold for drawn input (`drawn_threshold` in the manifest)",
-            _ => "",
+            "redrawn" => ", each redrawn 4× larger in black on white, binarised, and preprocessed back to MNIST format as the page does. ³ The manifest's `drawn_threshold` (measured on pen drawings, `--protocol penned`), which the page uses for drawings and uploads".to_string(),
+            "penned" => format!(", each digit's skeleton traced with a round anti-aliased pen of even width (like the page's drawing pad), and preprocessed back to MNIST format as the page does. ³ The same kind of rule ({} of the validation positives) with the validation positives drawn the same way: the threshold for drawn input (`drawn_threshold` in the manifest)", words.drawn_rule),
+            _ => String::new(),
         }
     );
     let json = json!({
@@ -400,7 +417,12 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
     let mpath = opts.models_dir.join("manifest.json");
     let mut manifest = Manifest::from_json(&std::fs::read_to_string(&mpath).map_err(|e| io(&mpath, e))?)?;
     let scored = score_all(opts, &mnist, &manifest)?;
-    let words = ThresholdWords::new(opts.what_if);
+    let (stored_q, drawn_q) = {
+        let digits: Vec<&ModelEntry> = manifest.models.iter().filter(|e| scored.iter().any(|s| s.name == e.name)).collect();
+        let common = |f: fn(&ModelEntry) -> f64| digits.first().map(|e| f(e)).filter(|q| digits.iter().all(|e| f(e) == *q));
+        (common(|e| e.recipe.threshold_quantile), common(|e| e.recipe.drawn_threshold_quantile))
+    };
+    let words = ThresholdWords::new(opts.what_if, stored_q, drawn_q);
     let (key, (md, mut json, svg)) = match opts.protocol {
         Protocol::OneClass => ("one-class", one_class(&scored, &mnist, "one-class", &words)),
         Protocol::Redrawn => ("redrawn", one_class(&scored, &mnist, "redrawn", &words)),
@@ -429,9 +451,16 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
                 }
                 entry.metrics[key] = per.clone();
             }
+            let Some(s) = scored.iter().find(|s| s.name == entry.name) else { continue };
             // The penned protocol also measures the threshold that judges drawn input.
-            if let Some(DrawnThreshold::Measured(t)) = scored.iter().find(|s| s.name == entry.name).and_then(|s| s.drawn_threshold) {
+            if let Some(DrawnThreshold::Measured(t)) = s.drawn_threshold {
                 entry.drawn_threshold = Some(t);
+            }
+            // A quantile what-if with --update-manifest moves the stored threshold to that rule.
+            if let Some(WhatIf::Quantile(q)) = opts.what_if {
+                entry.threshold = s.threshold;
+                entry.recipe.threshold_quantile = q;
+                entry.threshold_rule = digit_threshold_rule(&entry.recipe, &entry.config, s.n_val);
             }
         }
         std::fs::write(&mpath, serde_json::to_string_pretty(&manifest).unwrap() + "\n").map_err(|e| io(&mpath, e))?;

@@ -381,6 +381,21 @@ fn judge_validation(
     Ok(Trained { detector, threshold, val, calibration, state, bytes })
 }
 
+/// The manifest's words for a digit model's stored threshold (`train` writes them, and
+/// `eval --threshold-quantile Q --update-manifest` when it re-takes the threshold).
+pub fn digit_threshold_rule(r: &Recipe, config: &DetectorConfig, n_val: usize) -> String {
+    format!(
+        "{} of {} on {} held-out training positives{}",
+        crate::recipe::percentile_words(r.threshold_quantile),
+        config.score.describe(),
+        n_val,
+        match r.held_out {
+            crate::recipe::HeldOut::Tail => " (the file's last ones: mostly writers A and C never saw)",
+            crate::recipe::HeldOut::Random => "",
+        }
+    )
+}
+
 /// Where `connective train` writes, and how.
 pub struct TrainPlan {
     pub data_dir: std::path::PathBuf,
@@ -474,21 +489,12 @@ fn train_one_digit(
         positive_classes: vec![digit.to_string()],
         lambda: r.lambda,
         threshold: trained.threshold,
-        threshold_rule: format!(
-            "{:.0}th percentile of {} on {} held-out training positives{}",
-            r.threshold_quantile * 100.0,
-            plan.config.score.describe(),
-            split.val.len(),
-            match r.held_out {
-                crate::recipe::HeldOut::Tail => " (the file's last ones: mostly writers A and C never saw)",
-                crate::recipe::HeldOut::Random => "",
-            }
-        ),
+        threshold_rule: digit_threshold_rule(r, &plan.config, split.val.len()),
         drawn_threshold: super::redraw::drawn_threshold(
             &trained.detector,
             trained.calibration.as_ref(),
             r.lambda,
-            r.threshold_quantile,
+            r.drawn_threshold_quantile,
             &mnist.train_images,
             &split.val,
             &Device::flex(),

@@ -68,7 +68,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
             positive_classes: classes.clone(),
             lambda: recipe.lambda,
             threshold: result.threshold,
-            threshold_rule: format!("{:.0}th percentile of {} on {} held-out training photos", recipe.threshold_quantile * 100.0, photo.config.score.describe(), result.n_val),
+            threshold_rule: format!("{} of {} on {} held-out training photos", crate::recipe::percentile_words(recipe.threshold_quantile), photo.config.score.describe(), result.n_val),
             drawn_threshold: None,
             config: photo.config.clone(),
             calibration: trained.calibration,
