@@ -275,6 +275,10 @@ struct EvalArgs {
     /// up to 1 + this, turned up to 8° and re-lit (default 0: the photos as they are).
     #[arg(long, value_parser = non_negative)]
     ae_views: Option<f32>,
+    /// Caltech experiments: at most this many training photos per positive class (a learning
+    /// curve: the validation and test photos stay the same, the training budget in images too).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..))]
+    max_train_photos: Option<u64>,
     /// Caltech experiments: how synthetic outliers are made (default shuffle).
     #[arg(long, value_parser = ["shuffle", "photo_mixed"])]
     synthetic: Option<String>,
@@ -529,6 +533,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 clf_fraction: a.clf_fraction,
                 clf_views: a.clf_views,
                 ae_views: a.ae_views,
+                max_train_photos: a.max_train_photos.map(|n| n as usize),
                 synthetic: a.synthetic.as_deref().map(synthetic_kind),
                 swap_fraction: a.swap_fraction,
                 noise_std: a.noise_std,

@@ -250,6 +250,21 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     let out = reuse("other-a", &["--latent", "8"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("another reconstructor") && !err.contains("panicked"), "{err}");
+
+    // A learning curve: fewer training photos for the same run, the same validation and test photos.
+    let out = on_fixtures(&["eval", "--protocol", "caltech", "--quick", "--sizes", "1", "--repeats", "1", "--max-train-photos", "3"])
+        .arg("--work")
+        .arg(tmp.join("few"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let few = read(&std::fs::read_to_string(tmp.join("few/results/n1-r0.json")).unwrap());
+    let all = &rows[0]["runs"][0];
+    assert_eq!(few["n_train"].as_u64().unwrap() + few["n_clf"].as_u64().unwrap(), 3, "{few}");
+    assert!(all["n_train"].as_u64().unwrap() + all["n_clf"].as_u64().unwrap() > 3, "{all}");
+    for key in ["classes", "n_val", "n_test_positives"] {
+        assert_eq!(few[key], all[key], "{key}");
+    }
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

@@ -34,6 +34,8 @@ pub struct ProtocolOptions {
     pub clf_views: Option<f32>,
     /// A learns from random views of half its training photos (largest zoom-in − 1).
     pub ae_views: Option<f32>,
+    /// At most this many training photos per positive class (a learning curve).
+    pub max_train_photos: Option<usize>,
     pub synthetic: Option<crate::augment::SyntheticKind>,
     pub swap_fraction: Option<f32>,
     /// A's corruption (eqs. 1, 2): noise σ and coarse-dropout probability.
@@ -71,6 +73,9 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     let mut plan = PhotoPlan::new(opts.photo_size.unwrap_or(PHOTO_SIZE), opts.quick);
     if opts.quick {
         plan.recipe.max_train = Some(64);
+    }
+    if let Some(n) = opts.max_train_photos {
+        plan.recipe.max_train = Some(n);
     }
     if let Some(v) = opts.latent {
         plan.config.autoencoder.latent = v;
