@@ -31,17 +31,16 @@ fn main() -> anyhow::Result<()> {
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
-mod native {
-    use std::path::Path;
+mod common;
 
-    use burn::prelude::*;
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
     use connective::metrics::positive_quantile;
-    use connective::model_io::Manifest;
-    use connective::native::data::{Mnist, recipe_split, to_unit};
-    use connective::native::score::read_detector;
-    use connective::scoring::score_batches;
+    use connective::native::data::to_unit;
     use rand::prelude::*;
     use rand::rngs::StdRng;
+
+    use crate::common::Setup;
 
     const QUANTILES: [f64; 7] = [0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.10];
     const OUTLIER_SHARES: [f64; 5] = [0.1, 0.2, 0.3, 0.4, 0.5];
@@ -60,34 +59,21 @@ mod native {
     }
 
     pub fn main() -> anyhow::Result<()> {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        let [data, models] = &args[..] else {
-            anyhow::bail!("usage: threshold_rule_dev MNIST_DIR MODELS_DIR");
-        };
-        let models = Path::new(models);
-        let path = models.join("manifest.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let manifest = Manifest::from_json(&text)?;
-        let mnist = Mnist::load(Path::new(data))?;
-        let device = Device::flex();
+        let setup = Setup::from_args("threshold_rule_dev")?;
+        let mnist = &setup.mnist;
         // Per quantile: sums over digits of recall, FPR and F1 at each outlier share.
         let mut sums = vec![(0.0, 0.0, [0.0; OUTLIER_SHARES.len()]); QUANTILES.len()];
         let mut digits = 0.0;
-        for e in manifest.models.iter().filter(|e| e.dataset == "mnist") {
-            let digit: u8 = e.positive_classes[0].parse()?;
+        for model in setup.digit_models() {
+            let model = model?;
+            let digit = model.digit;
             eprintln!("digit {digit} …");
-            let detector = read_detector(models, e, &device)?;
-            let split = recipe_split(&mnist.train_labels, &[digit], &e.recipe);
-            let score = |x: Vec<f32>| -> anyhow::Result<Vec<f32>> {
-                let s = score_batches(&detector, &x, e.config.image_shape(), e.lambda, 1000, &device, |_| ())?;
-                Ok(s.verdict(e.calibration.as_ref()))
-            };
-            let val = score(to_unit(&mnist.train_images, &split.val))?;
+            let val = model.verdicts(&to_unit(&mnist.train_images, &model.split.val))?;
             let mut rng = StdRng::seed_from_u64(u64::from(digit) ^ 0x5EED);
             let mut others: Vec<usize> = (0..mnist.train_labels.len()).filter(|&i| mnist.train_labels[i] != digit).collect();
             others.shuffle(&mut rng);
             others.truncate(OUTLIERS);
-            let outliers = score(to_unit(&mnist.train_images, &others))?;
+            let outliers = model.verdicts(&to_unit(&mnist.train_images, &others))?;
             for (qi, &q) in QUANTILES.iter().enumerate() {
                 let mut recall = 0.0;
                 for _ in 0..HALVES {

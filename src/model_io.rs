@@ -124,6 +124,14 @@ impl Manifest {
         self.models.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
+    /// Reads `dir/manifest.json`; an unreadable file is an error that names it.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn read_in_dir(dir: &std::path::Path) -> Result<Self> {
+        let path = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+        Manifest::from_json(&text)
+    }
+
     /// Adds or replaces `entry` in `dir/manifest.json` (created when missing). Callers that train
     /// several models at once hold one lock around this read-modify-write.
     #[cfg(not(target_arch = "wasm32"))]

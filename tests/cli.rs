@@ -204,20 +204,36 @@ fn a_drawn_digit_is_judged_by_the_drawn_threshold_an_idx_digit_by_the_stored_one
     }
 }
 
-#[test]
-fn the_penned_protocol_stores_the_drawn_threshold_and_only_it() {
+/// A temporary models folder holding the shipped mnist-3 and `manifest` (every entry of it).
+fn folder_with_mnist3(tag: &str, manifest: &serde_json::Value) -> std::path::PathBuf {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = std::env::temp_dir().join(format!("connective-drawn-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("connective-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(root.join("models/mnist-3.bpk"), dir.join("mnist-3.bpk")).unwrap();
-    let shipped: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("models/manifest.json")).unwrap()).unwrap();
+    std::fs::write(dir.join("manifest.json"), serde_json::to_string(manifest).unwrap()).unwrap();
+    dir
+}
+
+/// The shipped manifest, and one entry of a manifest by name.
+fn shipped_manifest() -> serde_json::Value {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(root.join("models/manifest.json")).unwrap()).unwrap()
+}
+
+fn entry_named(m: &serde_json::Value, name: &str) -> serde_json::Value {
+    m["models"].as_array().unwrap().iter().find(|e| e["name"] == name).unwrap().clone()
+}
+
+#[test]
+fn the_penned_protocol_stores_the_drawn_threshold_and_only_it() {
+    let shipped = shipped_manifest();
     let mut manifest = shipped.clone();
-    let entry = |m: &serde_json::Value| m["models"].as_array().unwrap().iter().find(|e| e["name"] == "mnist-3").unwrap().clone();
+    let entry = |m: &serde_json::Value| entry_named(m, "mnist-3");
     for e in manifest["models"].as_array_mut().unwrap() {
         e.as_object_mut().unwrap().remove("drawn_threshold");
     }
-    std::fs::write(dir.join("manifest.json"), serde_json::to_string(&manifest).unwrap()).unwrap();
+    let dir = folder_with_mnist3("drawn", &manifest);
     let eval = |protocol: &str| {
         let out = connective()
             .args(["eval", "--digits", "3", "--update-manifest", "--protocol", protocol, "--data"])
@@ -244,14 +260,9 @@ fn the_penned_protocol_stores_the_drawn_threshold_and_only_it() {
 
 #[test]
 fn a_quantile_what_if_with_update_manifest_moves_the_stored_threshold_and_only_it() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = std::env::temp_dir().join(format!("connective-requantile-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(root.join("models/mnist-3.bpk"), dir.join("mnist-3.bpk")).unwrap();
-    std::fs::copy(root.join("models/manifest.json"), dir.join("manifest.json")).unwrap();
+    let dir = folder_with_mnist3("requantile", &shipped_manifest());
     let read = || serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
-    let entry = |m: &serde_json::Value, name: &str| m["models"].as_array().unwrap().iter().find(|e| e["name"] == name).unwrap().clone();
+    let entry = entry_named;
     let before = read();
     let out = connective()
         .args(["eval", "--digits", "3", "--protocol", "one-class", "--threshold-quantile", "0.1", "--update-manifest", "--data"])

@@ -415,7 +415,7 @@ pub fn replace_block(text: &str, key: &str, body: &str) -> Option<String> {
 pub fn run(opts: &EvalOptions) -> Result<()> {
     let mnist = Mnist::load(&opts.data_dir)?;
     let mpath = opts.models_dir.join("manifest.json");
-    let mut manifest = Manifest::from_json(&std::fs::read_to_string(&mpath).map_err(|e| io(&mpath, e))?)?;
+    let mut manifest = Manifest::read_in_dir(&opts.models_dir)?;
     let scored = score_all(opts, &mnist, &manifest)?;
     let (stored_q, drawn_q) = {
         let digits: Vec<&ModelEntry> = manifest.models.iter().filter(|e| scored.iter().any(|s| s.name == e.name)).collect();

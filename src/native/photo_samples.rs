@@ -28,7 +28,7 @@ const PER_CLUTTER: usize = 3;
 
 pub fn run(data: &Path, models: &Path, out: &Path, fixtures: Option<&Path>) -> Result<()> {
     let mpath = models.join("manifest.json");
-    let manifest = Manifest::from_json(&std::fs::read_to_string(&mpath).map_err(|e| io(&mpath, e))?)?;
+    let manifest = Manifest::read_in_dir(models)?;
     let photo_models: Vec<_> = manifest.models.iter().filter(|m| m.dataset == "caltech101").collect();
     let first = photo_models.first().ok_or_else(|| io(&mpath, "no photo models (dataset caltech101) in the manifest"))?;
     let (seed, val_fraction) = (first.recipe.seed, first.recipe.val_fraction);
