@@ -314,6 +314,10 @@ struct EvalArgs {
     /// (same A recipe) and train only a new classifier.
     #[arg(long)]
     reuse_reconstructors: Option<PathBuf>,
+    /// Caltech: also write every run's per-image scores (test and validation photos) into this
+    /// folder, one JSON file per run; finished runs are scored again from their checkpoints.
+    #[arg(long)]
+    scores_out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -545,6 +549,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 train_seed: a.train_seed,
                 lambda: a.lambda,
                 classifiers: a.classifiers.map(usize::from),
+                scores_out: a.scores_out,
                 json: a.json,
                 plot: a.plot,
                 readme: a.readme,

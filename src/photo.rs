@@ -52,3 +52,30 @@ pub fn chw_to_hwc(x: &[f32], h: usize, w: usize) -> Vec<u8> {
     let n = h * w;
     (0..n * 3).map(|j| (x[(j % 3) * n + j / 3].clamp(0.0, 1.0) * 255.0).round() as u8).collect()
 }
+
+/// How much of each image (`n` images of `shape`, channel-major) an average over `k × k` blocks
+/// loses: the mean squared difference between the image and its block means (blocks at the
+/// edges are cut short). A measure of the image's detail that knows nothing of any class: a
+/// generic reconstruction to hold a trained reconstructor's error against.
+pub fn block_detail(images: &[f32], shape: [usize; 3], k: usize) -> Vec<f32> {
+    let [c, h, w] = shape;
+    let len = c * h * w;
+    let k = k.max(1);
+    images
+        .chunks_exact(len.max(1))
+        .map(|im| {
+            let mut sum = 0.0f64;
+            for plane in im.chunks_exact(h * w) {
+                for by in (0..h).step_by(k) {
+                    for bx in (0..w).step_by(k) {
+                        let (ys, xs) = (by..(by + k).min(h), bx..(bx + k).min(w));
+                        let cells = (ys.len() * xs.len()) as f64;
+                        let mean = ys.clone().flat_map(|y| xs.clone().map(move |x| plane[y * w + x] as f64)).sum::<f64>() / cells;
+                        sum += ys.clone().flat_map(|y| xs.clone().map(move |x| (plane[y * w + x] as f64 - mean).powi(2))).sum::<f64>();
+                    }
+                }
+            }
+            (sum / len as f64) as f32
+        })
+        .collect()
+}

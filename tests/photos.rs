@@ -265,7 +265,53 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     for key in ["classes", "n_val", "n_test_positives"] {
         assert_eq!(few[key], all[key], "{key}");
     }
+
+    // Per-image scores of the finished run (`--scores-out`): scored again from its checkpoints,
+    // not trained again, and they give back the result's AUROC.
+    let ckpt_before = std::fs::read(tmp.join("few/n1-r0/state.json")).unwrap();
+    let out = on_fixtures(&["eval", "--protocol", "caltech", "--quick", "--sizes", "1", "--repeats", "1", "--max-train-photos", "3"])
+        .arg("--work")
+        .arg(tmp.join("few"))
+        .arg("--scores-out")
+        .arg(tmp.join("scores"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(tmp.join("few/n1-r0/state.json")).unwrap(), ckpt_before, "the finished run was trained again");
+    let scores: connective::native::caltech::RunScores = serde_json::from_str(&std::fs::read_to_string(tmp.join("scores/n1-r0.json")).unwrap()).unwrap();
+    let n = few["n_test_positives"].as_u64().unwrap() as usize;
+    assert_eq!(scores.classes, serde_json::from_value::<Vec<String>>(few["classes"].clone()).unwrap());
+    assert_eq!(scores.test.positive, (0..2 * n).map(|i| i < n).collect::<Vec<_>>());
+    assert_eq!(scores.validation.positive.len(), few["n_val"].as_u64().unwrap() as usize);
+    for p in [&scores.test, &scores.validation] {
+        let len = p.positive.len();
+        assert!(p.logit.len() == len && p.error.len() == len && p.detail.iter().all(|d| d.len() == len), "{p:?}");
+        assert!(p.detail.iter().flatten().chain(&p.error).all(|v| v.is_finite() && *v >= 0.0), "{p:?}");
+    }
+    // The result is written again from these very scores.
+    let few = read(&std::fs::read_to_string(tmp.join("few/results/n1-r0.json")).unwrap());
+    let recon = connective::metrics::auroc(&scores.test.error.iter().map(|e| -e).collect::<Vec<_>>(), &scores.test.positive).unwrap();
+    assert!((recon - few["recon_error"]["auroc"].as_f64().unwrap()).abs() < 1e-9, "{recon} vs {few}");
+    let f = connective::metrics::auroc(&scores.test.logit, &scores.test.positive).unwrap();
+    assert!((f - few["classifier_only"]["auroc"].as_f64().unwrap()).abs() < 1e-9, "{f} vs {few}");
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn block_detail_is_what_a_block_average_loses() {
+    use connective::photo::block_detail;
+    // Two 4×4 RGB images: one flat grey, one a checkerboard of 0 and 1.
+    let flat = vec![0.4f32; 3 * 16];
+    let checker: Vec<f32> = (0..3 * 16).map(|i| ((i % 4 + (i / 4) % 4) % 2) as f32).collect();
+    let both = [flat, checker].concat();
+    // Flat: nothing to lose. Checkerboard: 2×2 or 4×4 blocks average to 0.5 and lose a squared
+    // difference of 0.25 per value; 1×1 blocks lose nothing; 3×3 blocks (cut short at the
+    // edges) lose a little less than 0.25.
+    assert_eq!(block_detail(&both, [3, 4, 4], 2), vec![0.0, 0.25]);
+    assert_eq!(block_detail(&both, [3, 4, 4], 4), vec![0.0, 0.25]);
+    assert_eq!(block_detail(&both, [3, 4, 4], 1), vec![0.0, 0.0]);
+    let d3 = block_detail(&both, [3, 4, 4], 3);
+    assert!(d3[0].abs() < 1e-7 && d3[1] > 0.15 && d3[1] < 0.25, "{d3:?}");
 }
 
 #[test]

@@ -214,4 +214,22 @@ mod tests {
         let s: TrainState = serde_json::from_str(old).unwrap();
         assert!(s.classifiers.is_empty());
     }
+
+    #[test]
+    fn a_recipe_stored_before_a_field_existed_is_the_same_recipe() {
+        use crate::native::train::same_recipe;
+        use crate::recipe::Recipe;
+        let recipe = Recipe::photos();
+        let now = serde_json::to_string(&recipe).unwrap();
+        assert!(same_recipe(&now, &recipe));
+        // As session 11's checkpoints stored it: without `drawn_threshold_quantile`.
+        let older = now.replace(r#""drawn_threshold_quantile":0.05,"#, "");
+        assert_ne!(older, now, "the field is written");
+        assert!(same_recipe(&older, &recipe));
+        // A recipe that differs in a value is another recipe, and so is one that cannot be read.
+        let other = Recipe { ae_lr: recipe.ae_lr * 2.0, ..recipe.clone() };
+        assert!(!same_recipe(&now, &other));
+        assert!(!same_recipe(&now.replace("0.05", "0.1"), &recipe));
+        assert!(!same_recipe("{}", &recipe));
+    }
 }

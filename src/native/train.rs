@@ -139,7 +139,7 @@ fn starting_state(recipe: &Recipe, classifiers: usize, ckpt: &Checkpointer, resu
                     ckpt.path("").display()
                 )));
             }
-            let finished = s.recipe_json == recipe_json && (0..classifiers).all(|k| s.classifier(k).epochs_done == recipe.clf_epochs);
+            let finished = same_recipe(&s.recipe_json, recipe) && (0..classifiers).all(|k| s.classifier(k).epochs_done == recipe.clf_epochs);
             if !finished {
                 s.reset_classifiers();
                 s.recipe_json = recipe_json;
@@ -147,7 +147,7 @@ fn starting_state(recipe: &Recipe, classifiers: usize, ckpt: &Checkpointer, resu
             Ok(s)
         }
         Some(s) if resume => {
-            if s.recipe_json != recipe_json {
+            if !same_recipe(&s.recipe_json, recipe) {
                 return Err(Error::Config(format!(
                     "the checkpoint in {} was made with another recipe; train without --resume to start over",
                     ckpt.path("").display()
@@ -158,6 +158,14 @@ fn starting_state(recipe: &Recipe, classifiers: usize, ckpt: &Checkpointer, resu
         _ if retrain_classifier => Err(Error::Config(format!("no checkpoint in {} to retrain the classifier from", ckpt.path("").display()))),
         _ => Ok(TrainState { recipe_json, ..Default::default() }),
     }
+}
+
+/// Whether a checkpoint's recipe (as stored) is `recipe`. Compared as values, not as text: a
+/// recipe stored before a field existed reads that field's default, so a checkpoint of the
+/// same recipe still resumes after the field is added (session 12's `drawn_threshold_quantile`
+/// had turned every older photo checkpoint into "another recipe").
+pub fn same_recipe(stored: &str, recipe: &Recipe) -> bool {
+    serde_json::from_str::<Recipe>(stored).is_ok_and(|old| old == *recipe)
 }
 
 /// Trains (or resumes) one detector. `bar` counts optimisation steps of both phases.

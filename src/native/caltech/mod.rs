@@ -74,6 +74,52 @@ pub struct PhotoResult {
     pub training_seconds: f64,
 }
 
+/// Every per-image score behind one run's result (`eval --protocol caltech --scores-out DIR`
+/// writes one file per run): other scores can then be measured offline, on the very same
+/// detectors and photos, without training again (`examples/caltech_scores.rs`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunScores {
+    pub classes: Vec<String>,
+    pub seed: u64,
+    /// The test photos: held-out positives first, then as many clutter photos.
+    pub test: ScoredPhotos,
+    /// The validation positives that set the threshold and eq. 6′'s scale.
+    pub validation: ScoredPhotos,
+}
+
+/// Scores of some photos, one entry per photo in each list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ScoredPhotos {
+    /// A positive (true) or clutter (false).
+    pub positive: Vec<bool>,
+    /// f(x), the mean logit of the C's (eq. 6).
+    pub logit: Vec<f32>,
+    /// ‖x − A(x)‖² (mean over values).
+    pub error: Vec<f32>,
+    /// What a generic reconstruction misses, per photo: `photo::block_detail` with blocks of
+    /// 2, 4 and 8 pixels (a measure of the photo's complexity, not of the class).
+    pub detail: [Vec<f32>; 3],
+}
+
+/// Block sides of `ScoredPhotos::detail`.
+pub const DETAIL_BLOCKS: [usize; 3] = [2, 4, 8];
+
+impl ScoredPhotos {
+    fn new(scores: HostScores, positive: Vec<bool>, images: &[f32], shape: [usize; 3]) -> Self {
+        let detail = DETAIL_BLOCKS.map(|k| crate::photo::block_detail(images, shape, k));
+        Self { positive, logit: scores.logits, error: scores.errors, detail }
+    }
+}
+
+/// What one run produced: the detector, the recipe it was trained with, its measured result and
+/// every score behind that result.
+pub struct RunOutcome {
+    pub trained: Trained,
+    pub recipe: Recipe,
+    pub result: PhotoResult,
+    pub scores: RunScores,
+}
+
 /// How photo detectors are made: size, networks, recipe and the image budget per phase.
 #[derive(Debug, Clone)]
 pub struct PhotoPlan {
@@ -135,7 +181,7 @@ pub fn train_and_test(
     ckpt: &Checkpointer,
     retrain_classifier: bool,
     bar: &ProgressBar,
-) -> Result<(Trained, Recipe, PhotoResult)> {
+) -> Result<RunOutcome> {
     let (mut train, mut clf, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut n_train, mut n_clf, mut n_val, mut n_test) = (0, 0, 0, 0);
     for class in classes {
@@ -212,7 +258,13 @@ pub fn train_and_test(
         threshold: trained.threshold,
         training_seconds: trained.state.seconds,
     };
-    Ok((trained, recipe, result))
+    let scores = RunScores {
+        classes: classes.to_vec(),
+        seed,
+        test: ScoredPhotos::new(scored, labels, &x, shape),
+        validation: ScoredPhotos::new(trained.val.clone(), vec![true; n_val], &val, shape),
+    };
+    Ok(RunOutcome { trained, recipe, result, scores })
 }
 
 /// Loads the photo folder and warns about every file that could not be decoded.

@@ -55,6 +55,9 @@ pub struct ProtocolOptions {
     pub lambda: Option<f32>,
     /// Classifiers averaged per detector (default: the photo detector's).
     pub classifiers: Option<usize>,
+    /// Write every run's per-image scores here (`RunScores`, one JSON file per run); finished
+    /// runs are scored again from their checkpoints for it (no training).
+    pub scores_out: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub plot: Option<PathBuf>,
     pub readme: Option<PathBuf>,
@@ -126,6 +129,9 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     if let Some(&n) = opts.sizes.iter().find(|&&n| n == 0 || n > objects.len()) {
         return Err(Error::Config(format!("cannot draw {n} positive classes from {} ({})", objects.len(), objects.join(", "))));
     }
+    if let Some(dir) = &opts.scores_out {
+        std::fs::create_dir_all(dir).map_err(|e| Error::data(dir.display().to_string(), e.to_string()))?;
+    }
     let results_dir = opts.work_dir.join("results");
     std::fs::create_dir_all(&results_dir).map_err(|e| Error::data(results_dir.display().to_string(), e.to_string()))?;
     let run_key = RunKey::of(&plan);
@@ -143,9 +149,10 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
         |(n, r, _, _)| format!("n={n} run {}/{}", r + 1, opts.repeats),
         |(n, r, seed, classes), bar| {
             let path = results_dir.join(format!("n{n}-r{r}.json"));
-            if let Ok(text) = std::fs::read_to_string(&path)
+            if opts.scores_out.is_none()
+                && let Ok(text) = std::fs::read_to_string(&path)
                 && let Ok((key, result)) = serde_json::from_str::<(String, PhotoResult)>(&text)
-                && key == recipe_key
+                && RunKey::from_json(&key).is_some_and(|k| k == run_key)
                 && result.classes == classes
             {
                 bar.set_message("finished earlier");
@@ -163,7 +170,11 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
                 adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), &run_key, &ckpt)?;
             }
             let retrain = adopted.exists();
-            let (_, _, result) = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, bar)?;
+            let super::RunOutcome { result, scores, .. } = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, bar)?;
+            if let Some(dir) = &opts.scores_out {
+                let file = dir.join(format!("n{n}-r{r}.json"));
+                std::fs::write(&file, serde_json::to_string(&scores).unwrap()).map_err(|e| Error::data(file.display().to_string(), e.to_string()))?;
+            }
             std::fs::write(&path, serde_json::to_string_pretty(&(&recipe_key, &result)).unwrap())
                 .map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
             Ok((n, result))
@@ -234,6 +245,12 @@ impl RunKey {
         serde_json::to_string(self).unwrap()
     }
 
+    /// A cached key, read as values: one written before a recipe field existed reads that
+    /// field's default and still matches (`None`: unreadable).
+    fn from_json(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+
     /// Why a reconstructor trained under `self` is not the one `ours` would train (`None`: it
     /// is). The recipe is `train_detector`'s to check; C's network and C's budget may differ.
     fn reconstructor_differs(&self, ours: &RunKey) -> Option<&'static str> {
@@ -279,6 +296,15 @@ mod tests {
         let tuple = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, plan.clf_fraction, TEST_FRACTION)).unwrap();
         assert_eq!(key.to_json(), tuple);
         assert_eq!(serde_json::from_str::<RunKey>(&tuple).unwrap(), key);
+        // A key cached before a recipe field existed (here `drawn_threshold_quantile`, session
+        // 12) still matches: keys are compared as values, the missing field read as its default.
+        let older = key.to_json().replace(r#""drawn_threshold_quantile":0.05,"#, "");
+        assert_ne!(older, key.to_json(), "the field is written");
+        assert_eq!(RunKey::from_json(&older), Some(key.clone()));
+        let mut changed = plan.recipe.clone();
+        changed.drawn_threshold_quantile = 0.1;
+        assert_ne!(RunKey::from_json(&serde_json::to_string(&RunKey { recipe: changed, ..key.clone() }).unwrap()), Some(key.clone()));
+        assert_eq!(RunKey::from_json("not a key"), None);
 
         // Another C recipe, C network or C budget may reuse A; anything A depends on may not.
         let mut other = key.clone();

@@ -1,0 +1,150 @@
+//! Other scores for finished Caltech protocol runs, measured offline on the very same detectors
+//! and photos (no training): the per-image scores that `connective eval --protocol caltech
+//! --scores-out DIR` writes, one folder per protocol run (recipe), one file per run.
+//!
+//! ```sh
+//! cargo run --release --example caltech_scores -- DIR [DIR ...]
+//! ```
+//!
+//! Two questions (session 13):
+//! 1. Is A's error held down by simple photos? A smooth photo is rebuilt well by any
+//!    reconstruction, a detailed one badly, whatever its class. The complexity-corrected error
+//!    ln ‖x − A(x)‖² − ln ‖x − B_k(x)‖², with B_k(x) the photo averaged over k × k blocks
+//!    (`photo::block_detail`; k = 8 keeps 4 × 4 × 3 = 48 numbers, about A's 64-number
+//!    bottleneck), asks how much better A rebuilds the photo than a reconstruction that knows no
+//!    class. Chosen before any of it was measured: k = 8, and eq. 6′ with this error in place of
+//!    the plain one; k = 4 and 2 are printed as well.
+//! 2. How far does averaging go? Folders whose runs share classes, splits and test photos (the
+//!    n = 1 experiments of sessions 10 and 11) give several detectors per run: eq. 6′ over all of
+//!    them (each part's z averaged over the detectors) against the mean single detector.
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> anyhow::Result<()> {
+    native::main()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use anyhow::{Context, bail};
+    use connective::calibration::Calibration;
+    use connective::metrics::auroc;
+    use connective::native::caltech::{DETAIL_BLOCKS, RunScores, ScoredPhotos};
+
+    /// ln of A's error over the detail a k × k-block average loses (`DETAIL_BLOCKS[b]`).
+    fn corrected(p: &ScoredPhotos, b: usize) -> Vec<f32> {
+        p.error.iter().zip(&p.detail[b]).map(|(e, d)| (e.max(1e-12) / d.max(1e-12)).ln()).collect()
+    }
+
+    fn negated(v: &[f32]) -> Vec<f32> {
+        v.iter().map(|x| -x).collect()
+    }
+
+    /// Eq. 6′ with `error` (and its validation values) as A's part.
+    fn combined(run: &RunScores, error: &[f32], val_error: &[f32]) -> Vec<f32> {
+        let cal = Calibration::fit(&run.validation.logit, val_error).expect("validation scores");
+        run.test.logit.iter().zip(error).map(|(&l, &e)| cal.combine(l, e)).collect()
+    }
+
+    /// The z-scored parts of eq. 6′ (C's, A's) of the test photos, on the validation's scale.
+    fn parts(run: &RunScores) -> (Vec<f32>, Vec<f32>) {
+        let cal = Calibration::fit(&run.validation.logit, &run.validation.error).expect("validation scores");
+        run.test.logit.iter().zip(&run.test.error).map(|(&l, &e)| cal.parts(l, e)).unzip()
+    }
+
+    fn read_folder(dir: &Path) -> anyhow::Result<BTreeMap<String, RunScores>> {
+        let mut runs = BTreeMap::new();
+        for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                let run: RunScores = serde_json::from_str(&text).with_context(|| format!("{} is not a --scores-out file", path.display()))?;
+                runs.insert(path.file_stem().unwrap().to_string_lossy().into_owned(), run);
+            }
+        }
+        if runs.is_empty() {
+            bail!("no run scores in {} (write them with eval --protocol caltech --scores-out)", dir.display());
+        }
+        Ok(runs)
+    }
+
+    fn mean(v: &[f64]) -> f64 {
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    }
+
+    pub fn main() -> anyhow::Result<()> {
+        let dirs: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+        if dirs.is_empty() {
+            bail!("usage: caltech_scores DIR [DIR ...] (folders written by eval --protocol caltech --scores-out)");
+        }
+        let folders: Vec<(String, BTreeMap<String, RunScores>)> =
+            dirs.iter().map(|d| Ok((d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), read_folder(d)?))).collect::<anyhow::Result<_>>()?;
+
+        // 1. Complexity-corrected error, per detector.
+        let cols = ["f(x)", "error", "eq. 6′", "error ÷ detail, k = 8", "eq. 6′ with it", "k = 4", "eq. 6′, k = 4", "k = 2", "eq. 6′, k = 2", "detail alone, k = 8"];
+        println!("AUROC per detector (folder, run, classes):\n");
+        println!("| folder | run | classes | {} |", cols.join(" | "));
+        println!("|---|---|---|{}", "---:|".repeat(cols.len()));
+        let mut all: Vec<Vec<f64>> = vec![Vec::new(); cols.len()];
+        for (name, runs) in &folders {
+            for (id, run) in runs {
+                let labels = &run.test.positive;
+                let a = |s: &[f32]| auroc(s, labels).unwrap_or(f64::NAN);
+                let mut row = vec![a(&run.test.logit), a(&negated(&run.test.error)), a(&combined(run, &run.test.error, &run.validation.error))];
+                for b in [2, 1, 0] {
+                    let (t, v) = (corrected(&run.test, b), corrected(&run.validation, b));
+                    row.push(a(&negated(&t)));
+                    row.push(a(&combined(run, &t, &v)));
+                }
+                row.push(a(&negated(&run.test.detail[2])));
+                for (c, v) in all.iter_mut().zip(&row) {
+                    c.push(*v);
+                }
+                let cells: Vec<String> = row.iter().map(|v| format!("{v:.3}")).collect();
+                println!("| {name} | {id} | {} | {} |", run.classes.join(", "), cells.join(" | "));
+            }
+        }
+        let means: Vec<String> = all.iter().map(|c| format!("**{:.3}**", mean(c))).collect();
+        println!("| **mean** | {} detectors | | {} |", all[0].len(), means.join(" | "));
+        println!("\n(blocks: {DETAIL_BLOCKS:?} px; higher AUROC = better; detail alone: the smoother photo counted as the positive)");
+
+        // 2. Detectors averaged, per run shared by every folder.
+        if folders.len() > 1 {
+            let (_, first) = &folders[0];
+            let shared: Vec<&String> = first.keys().filter(|id| folders.iter().all(|(_, runs)| runs.get(*id).is_some_and(|r| r.test.positive == first[*id].test.positive && r.classes == first[*id].classes))).collect();
+            println!("\nEq. 6′ of {} detectors averaged (each part's z averaged), per run with the same test photos in every folder:\n", folders.len());
+            println!("| run | classes | mean single detector | best single | averaged: f(x) | averaged: error | averaged: eq. 6′ |");
+            println!("|---|---|---:|---:|---:|---:|---:|");
+            let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 5];
+            for id in shared {
+                let runs: Vec<&RunScores> = folders.iter().map(|(_, r)| &r[id]).collect();
+                let labels = &runs[0].test.positive;
+                let a = |s: &[f32]| auroc(s, labels).unwrap_or(f64::NAN);
+                let singles: Vec<f64> = runs.iter().map(|r| a(&combined(r, &r.test.error, &r.validation.error))).collect();
+                let n = labels.len();
+                let (mut c, mut e) = (vec![0.0f32; n], vec![0.0f32; n]);
+                for r in &runs {
+                    let (pc, pe) = parts(r);
+                    for i in 0..n {
+                        c[i] += pc[i] / runs.len() as f32;
+                        e[i] += pe[i] / runs.len() as f32;
+                    }
+                }
+                let both: Vec<f32> = c.iter().zip(&e).map(|(x, y)| 0.5 * x + 0.5 * y).collect();
+                let row = [mean(&singles), singles.iter().cloned().fold(f64::MIN, f64::max), a(&c), a(&e), a(&both)];
+                for (col, v) in cols.iter_mut().zip(row) {
+                    col.push(v);
+                }
+                println!("| {id} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |", runs[0].classes.join(", "), row[0], row[1], row[2], row[3], row[4]);
+            }
+            let m: Vec<String> = cols.iter().map(|c| format!("**{:.3}**", mean(c))).collect();
+            println!("| **mean** | | {} |", m.join(" | "));
+        }
+        Ok(())
+    }
+}
