@@ -314,6 +314,11 @@ struct EvalArgs {
     /// (same A recipe) and train only a new classifier.
     #[arg(long)]
     reuse_reconstructors: Option<PathBuf>,
+    /// Caltech: n = 1 with every object class once as the positive class, instead of random
+    /// draws (a per-class table and chart; each class's run is the one `--classes C --sizes 1
+    /// --repeats 1` makes).
+    #[arg(long, conflicts_with_all = ["sizes", "repeats"])]
+    every_class: bool,
     /// Caltech: also write every run's per-image scores (test and validation photos) into this
     /// folder, one JSON file per run; finished runs are scored again from their checkpoints.
     #[arg(long)]
@@ -527,6 +532,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 work_dir: a.work,
                 sizes: a.sizes,
                 repeats: a.repeats.max(1),
+                every_class: a.every_class,
                 jobs: a.jobs,
                 quick: a.quick,
                 classes: a.classes,

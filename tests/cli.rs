@@ -35,6 +35,7 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--ae-views=-0.3"], "≥ 0");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--lambda", "1.5"], "probability");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--max-train-photos", "1"], "1 is not in 2..");
+    fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--every-class", "--sizes", "3"], "cannot be used with");
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--classifiers", "0"], "1..=16");
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--clf-jitter", "10,0.1"], "3 values");
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--reconstructors-from", "models"], "--retrain-classifier");

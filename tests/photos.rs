@@ -294,6 +294,43 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     assert!((recon - few["recon_error"]["auroc"].as_f64().unwrap()).abs() < 1e-9, "{recon} vs {few}");
     let f = connective::metrics::auroc(&scores.test.logit, &scores.test.positive).unwrap();
     assert!((f - few["classifier_only"]["auroc"].as_f64().unwrap()).abs() < 1e-9, "{f} vs {few}");
+
+    // Every class once as the positive class (n = 1): a row per class, best first, each run the
+    // one `--classes C --sizes 1 --repeats 1` makes (the same seed, photos and split as the
+    // protocol's n = 1 run for its class above).
+    let every = || {
+        on_fixtures(&["eval", "--protocol", "caltech", "--quick", "--every-class"])
+            .arg("--work")
+            .arg(tmp.join("every"))
+            .arg("--json")
+            .arg(tmp.join("every.json"))
+            .arg("--plot")
+            .arg(tmp.join("every.svg"))
+            .output()
+            .unwrap()
+    };
+    let out = every();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("| airplanes |") && stdout.contains("| Motorbikes |") && stdout.contains("mean of 2 classes"), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.join("every.json")).unwrap()).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(runs[0]["crbnd"]["auroc"].as_f64().unwrap() >= runs[1]["crbnd"]["auroc"].as_f64().unwrap(), "best first");
+    let drawn = &rows[0]["runs"][0];
+    let same = runs.iter().find(|r| r["classes"] == drawn["classes"]).expect("the protocol's n = 1 class has a row");
+    for key in ["seed", "n_train", "n_clf", "n_val", "n_test_positives", "n_test_outliers"] {
+        assert_eq!(same[key], drawn[key], "{key}");
+    }
+    for class in ["airplanes", "Motorbikes"] {
+        assert!(tmp.join(format!("every/results/n1-{class}.json")).exists(), "{class}");
+    }
+    let svg = std::fs::read_to_string(tmp.join("every.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("airplanes") && svg.contains("Motorbikes") && svg.contains("ALOCC"), "{svg}");
+    // A rerun finds every class's finished run.
+    assert!(every().status.success());
+    let again: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.join("every.json")).unwrap()).unwrap();
+    assert_eq!(again, json);
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

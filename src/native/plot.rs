@@ -94,6 +94,48 @@ pub fn bar_chart(title: &str, categories: &[String], y_label: &str, y_range: (f6
     svg
 }
 
+/// Horizontal bars, one row per category (as many as there are: the chart grows downwards),
+/// one bar per series in each row, values along x in `x_range`; `reference` draws a labelled
+/// vertical line (e.g. a published number to compare with).
+pub fn row_chart(title: &str, categories: &[String], x_label: &str, x_range: (f64, f64), series: &[Series], reference: Option<(f64, &str)>) -> String {
+    const LEFT: f64 = 130.0;
+    const ROW: f64 = 22.0;
+    let rows = categories.len().max(1) as f64;
+    let h = T + 20.0 + ROW * rows + 70.0;
+    let plot_bottom = T + 20.0 + ROW * rows;
+    let px = |x: f64| LEFT + (W - LEFT - R) * ((x - x_range.0) / (x_range.1 - x_range.0)).clamp(0.0, 1.0);
+    let mut svg = String::new();
+    let _ = write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {h}" width="{W}" height="{h}" font-family="sans-serif" font-size="13">"#);
+    let _ = write!(svg, r##"<rect width="{W}" height="{h}" fill="#fff"/><text x="{}" y="28" text-anchor="middle" font-size="16" font-weight="bold">{}</text>"##, W / 2.0, esc(title));
+    for i in 0..=5 {
+        let v = x_range.0 + (x_range.1 - x_range.0) * i as f64 / 5.0;
+        let x = px(v);
+        let _ = write!(svg, r##"<line x1="{x:.1}" x2="{x:.1}" y1="{}" y2="{plot_bottom}" stroke="#ddd"/><text x="{x:.1}" y="{}" text-anchor="middle">{v:.2}</text>"##, T + 14.0, plot_bottom + 16.0);
+    }
+    let _ = write!(svg, r##"<text x="{}" y="{}" text-anchor="middle">{}</text>"##, (LEFT + W - R) / 2.0, plot_bottom + 36.0, esc(x_label));
+    let bar = ROW * 0.8 / series.len().max(1) as f64;
+    for (i, c) in categories.iter().enumerate() {
+        let y = T + 20.0 + ROW * i as f64;
+        let _ = write!(svg, r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#, LEFT - 8.0, y + ROW / 2.0 + 4.0, esc(c));
+        for (k, s) in series.iter().enumerate() {
+            for &(_, v) in s.points.iter().filter(|p| p.0 as usize == i) {
+                let _ = write!(svg, r#"<rect x="{LEFT}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{} {}: {v:.3}</title></rect>"#, y + ROW * 0.1 + bar * k as f64, px(v) - LEFT, bar * 0.9, s.colour, esc(c), esc(&s.name));
+            }
+        }
+    }
+    if let Some((v, name)) = reference {
+        let x = px(v);
+        let _ = write!(svg, r##"<line x1="{x:.1}" x2="{x:.1}" y1="{}" y2="{plot_bottom}" stroke="#000" stroke-width="1.5" stroke-dasharray="5 3"/><text x="{x:.1}" y="{}" text-anchor="middle">{}</text>"##, T + 10.0, T + 6.0, esc(name));
+    }
+    // The legend, in one row at the bottom.
+    for (i, s) in series.iter().enumerate() {
+        let (x, y) = (LEFT + 170.0 * i as f64, h - 14.0);
+        let _ = write!(svg, r#"<rect x="{x}" y="{}" width="22" height="10" fill="{}"/><text x="{}" y="{}">{}</text>"#, y - 5.0, s.colour, x + 28.0, y + 4.0, esc(&s.name));
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
 /// A y range that starts a little under the smallest value, on a 0.05 grid, so that differences
 /// between methods stay visible.
 pub fn y_range_for(values: impl IntoIterator<Item = f64>) -> (f64, f64) {

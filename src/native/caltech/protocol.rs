@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 
-use super::report::report;
+use super::report::{report, report_classes};
 use super::{CLUTTER, PHOTO_SIZE, PhotoPlan, PhotoResult, TEST_FRACTION, load_folder, train_and_test};
 use crate::connective::DetectorConfig;
 use crate::error::{Error, Result};
@@ -21,6 +21,9 @@ pub struct ProtocolOptions {
     pub work_dir: PathBuf,
     pub sizes: Vec<usize>,
     pub repeats: usize,
+    /// Instead of random draws: n = 1 with every object class once as the positive class (the
+    /// seed of each class's run is that of `--classes C --sizes 1 --repeats 1`).
+    pub every_class: bool,
     pub jobs: usize,
     pub quick: bool,
     /// Only draw positives from these classes (default: every class but clutter).
@@ -126,7 +129,12 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
         .map(|c| c.name.clone())
         .filter(|c| c != CLUTTER && (opts.classes.is_empty() || opts.classes.contains(c)))
         .collect();
-    if let Some(&n) = opts.sizes.iter().find(|&&n| n == 0 || n > objects.len()) {
+    if objects.is_empty() {
+        return Err(Error::Config(format!("no object class to use as the positive class in {}", opts.data_dir.display())));
+    }
+    if !opts.every_class
+        && let Some(&n) = opts.sizes.iter().find(|&&n| n == 0 || n > objects.len())
+    {
         return Err(Error::Config(format!("cannot draw {n} positive classes from {} ({})", objects.len(), objects.join(", "))));
     }
     if let Some(dir) = &opts.scores_out {
@@ -136,19 +144,26 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     std::fs::create_dir_all(&results_dir).map_err(|e| Error::data(results_dir.display().to_string(), e.to_string()))?;
     let run_key = RunKey::of(&plan);
     let recipe_key = run_key.to_json();
+    // Each run: n, its name (its checkpoint folder and result file), what its bar says, seed, classes.
     let mut runs = Vec::new();
-    for &n in &opts.sizes {
-        for r in 0..opts.repeats {
-            let seed = 1000 * n as u64 + r as u64;
-            runs.push((n, r, seed, draw_classes(&objects, n, seed)));
+    if opts.every_class {
+        for c in &objects {
+            runs.push((1, format!("n1-{c}"), c.clone(), 1000, vec![c.clone()]));
+        }
+    } else {
+        for &n in &opts.sizes {
+            for r in 0..opts.repeats {
+                let seed = 1000 * n as u64 + r as u64;
+                runs.push((n, format!("n{n}-r{r}"), format!("n={n} run {}/{}", r + 1, opts.repeats), seed, draw_classes(&objects, n, seed)));
+            }
         }
     }
     let results = in_parallel(
         runs,
         opts.jobs,
-        |(n, r, _, _)| format!("n={n} run {}/{}", r + 1, opts.repeats),
-        |(n, r, seed, classes), bar| {
-            let path = results_dir.join(format!("n{n}-r{r}.json"));
+        |(_, _, label, _, _)| label.clone(),
+        |(n, name, _, seed, classes), bar| {
+            let path = results_dir.join(format!("{name}.json"));
             if opts.scores_out.is_none()
                 && let Ok(text) = std::fs::read_to_string(&path)
                 && let Ok((key, result)) = serde_json::from_str::<(String, PhotoResult)>(&text)
@@ -159,7 +174,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
                 return Ok((n, result));
             }
             bar.set_message(classes.join(", "));
-            let ckpt = Checkpointer::new(opts.work_dir.join(format!("n{n}-r{r}")))?;
+            let ckpt = Checkpointer::new(opts.work_dir.join(&name))?;
             // An adopted A is marked, so a run killed while its new C trains starts that C again
             // (minutes) instead of resuming a checkpoint made with the other run's recipe.
             let adopted = ckpt.path("adopted");
@@ -167,12 +182,12 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
                 && ckpt.load_state()?.is_none()
             {
                 std::fs::write(&adopted, from.display().to_string()).map_err(|e| Error::data(adopted.display().to_string(), e.to_string()))?;
-                adopt_reconstructor(&from.join(format!("n{n}-r{r}")), &from.join("results").join(format!("n{n}-r{r}.json")), &run_key, &ckpt)?;
+                adopt_reconstructor(&from.join(&name), &from.join("results").join(format!("{name}.json")), &run_key, &ckpt)?;
             }
             let retrain = adopted.exists();
             let super::RunOutcome { result, scores, .. } = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, bar)?;
             if let Some(dir) = &opts.scores_out {
-                let file = dir.join(format!("n{n}-r{r}.json"));
+                let file = dir.join(format!("{name}.json"));
                 std::fs::write(&file, serde_json::to_string(&scores).unwrap()).map_err(|e| Error::data(file.display().to_string(), e.to_string()))?;
             }
             std::fs::write(&path, serde_json::to_string_pretty(&(&recipe_key, &result)).unwrap())
@@ -182,7 +197,13 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
         |_| "done".into(),
     );
     let results: Vec<(usize, PhotoResult)> = results.into_iter().collect::<Result<_>>()?;
-    let (md, json, svg) = report(&results, &opts.sizes, &folder);
+    let (md, json, svg, block) = if opts.every_class {
+        let (md, json, svg) = report_classes(&results.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(), &folder);
+        (md, json, svg, "caltech-classes")
+    } else {
+        let (md, json, svg) = report(&results, &opts.sizes, &folder);
+        (md, json, svg, "caltech")
+    };
     println!("{md}");
     if let Some(p) = &opts.json {
         std::fs::write(p, serde_json::to_string_pretty(&json).unwrap()).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
@@ -192,8 +213,8 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     }
     if let Some(p) = &opts.readme {
         let text = std::fs::read_to_string(p).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
-        let new = crate::native::eval::replace_block(&text, "caltech", &md)
-            .ok_or_else(|| Error::data(p.display().to_string(), "no <!-- connective:results:caltech --> block"))?;
+        let new = crate::native::eval::replace_block(&text, block, &md)
+            .ok_or_else(|| Error::data(p.display().to_string(), format!("no <!-- connective:results:{block} --> block")))?;
         std::fs::write(p, new).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
     }
     Ok(results.into_iter().map(|(_, r)| r).collect())
