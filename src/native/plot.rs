@@ -125,7 +125,10 @@ pub fn row_chart(title: &str, categories: &[String], x_label: &str, x_range: (f6
     }
     if let Some((v, name)) = reference {
         let x = px(v);
-        let _ = write!(svg, r##"<line x1="{x:.1}" x2="{x:.1}" y1="{}" y2="{plot_bottom}" stroke="#000" stroke-width="1.5" stroke-dasharray="5 3"/><text x="{x:.1}" y="{}" text-anchor="middle">{}</text>"##, T + 10.0, T + 6.0, esc(name));
+        // The label beside the line, on the side with more room.
+        let right = x > W / 2.0;
+        let anchor = if right { "end" } else { "start" };
+        let _ = write!(svg, r##"<line x1="{x:.1}" x2="{x:.1}" y1="{}" y2="{plot_bottom}" stroke="#000" stroke-width="1.5" stroke-dasharray="5 3"/><text x="{:.1}" y="{}" text-anchor="{anchor}">{}</text>"##, T + 10.0, if right { x - 4.0 } else { x + 4.0 }, T + 6.0, esc(name));
     }
     // The legend, in one row at the bottom.
     for (i, s) in series.iter().enumerate() {
