@@ -282,6 +282,11 @@ struct EvalArgs {
     /// Caltech experiments: how synthetic outliers are made (default shuffle).
     #[arg(long, value_parser = ["shuffle", "photo_mixed"])]
     synthetic: Option<String>,
+    /// Caltech experiments: C's negatives as the paper makes them, motion blur or Gaussian noise of
+    /// A(x) (half each), without the shipped recipe's warped and erased reconstructions and
+    /// synthetic outliers.
+    #[arg(long)]
+    paper_negatives: bool,
     /// Caltech experiments: share of hard negatives rebuilt partly from another photo (default 0).
     #[arg(long, value_parser = probability)]
     swap_fraction: Option<f32>,
@@ -545,6 +550,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ae_views: a.ae_views,
                 max_train_photos: a.max_train_photos.map(|n| n as usize),
                 synthetic: a.synthetic.as_deref().map(synthetic_kind),
+                paper_negatives: a.paper_negatives,
                 swap_fraction: a.swap_fraction,
                 noise_std: a.noise_std,
                 dropout_p: a.dropout_p,

@@ -238,6 +238,14 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     for f in ["clf_best.bpk", "clf2_best.bpk", "clf3_best.bpk"] {
         assert!(tmp.join("work/n1-r0").join(f).exists(), "{f} missing");
     }
+    // The paper's negatives only (motion blur or noise of A(x)), a C-only change on the same A.
+    let out = reuse("paper-neg", &["--paper-negatives", "--classifiers", "1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let state = std::fs::read_to_string(tmp.join("paper-neg/n1-r0/state.json")).unwrap();
+    for knob in [r#"\"blur_fraction\":0.5"#, r#"\"warp_fraction\":0.0"#, r#"\"erase_fraction\":0.0"#, r#"\"synthetic_fraction\":0.0"#] {
+        assert!(state.contains(knob), "{knob} in {state}");
+    }
+    assert_eq!(std::fs::read(tmp.join("paper-neg/n1-r0/ae_best.bpk")).unwrap(), std::fs::read(tmp.join("work/n1-r0/ae_best.bpk")).unwrap(), "A is adopted");
     let out = reuse("one-c", &["--classifiers", "1", "--clf-seed", "5"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!tmp.join("one-c/n1-r0/clf2_best.bpk").exists());

@@ -40,6 +40,9 @@ pub struct ProtocolOptions {
     /// At most this many training photos per positive class (a learning curve).
     pub max_train_photos: Option<usize>,
     pub synthetic: Option<crate::augment::SyntheticKind>,
+    /// C's negatives as the paper makes them: motion blur or Gaussian noise of A(x), half each,
+    /// and nothing else (no warped or erased reconstructions, no synthetic outliers).
+    pub paper_negatives: bool,
     pub swap_fraction: Option<f32>,
     /// A's corruption (eqs. 1, 2): noise σ and coarse-dropout probability.
     pub noise_std: Option<f32>,
@@ -91,6 +94,10 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     plan.clf_fraction = opts.clf_fraction.unwrap_or(plan.clf_fraction);
     if let Some(v) = opts.synthetic {
         plan.recipe.augment.synthetic = v;
+    }
+    if opts.paper_negatives {
+        let a = &mut plan.recipe.augment;
+        (a.blur_fraction, a.warp_fraction, a.erase_fraction, a.synthetic_fraction) = (0.5, 0.0, 0.0, 0.0);
     }
     if let Some(v) = opts.clf_views {
         plan.recipe.augment.clf_views = v;
