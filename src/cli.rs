@@ -287,6 +287,10 @@ struct EvalArgs {
     /// synthetic outliers.
     #[arg(long)]
     paper_negatives: bool,
+    /// Caltech experiments: share of C's negatives that are connective images of synthetic
+    /// outliers (default 0.4).
+    #[arg(long, value_parser = probability)]
+    synthetic_fraction: Option<f32>,
     /// Caltech experiments: share of hard negatives rebuilt partly from another photo (default 0).
     #[arg(long, value_parser = probability)]
     swap_fraction: Option<f32>,
@@ -551,6 +555,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 max_train_photos: a.max_train_photos.map(|n| n as usize),
                 synthetic: a.synthetic.as_deref().map(synthetic_kind),
                 paper_negatives: a.paper_negatives,
+                synthetic_fraction: a.synthetic_fraction,
                 swap_fraction: a.swap_fraction,
                 noise_std: a.noise_std,
                 dropout_p: a.dropout_p,

@@ -34,6 +34,7 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--dropout-p", "1.5"], "probability");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--ae-views=-0.3"], "≥ 0");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--lambda", "1.5"], "probability");
+    fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--synthetic-fraction", "1.5"], "probability");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--max-train-photos", "1"], "1 is not in 2..");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--every-class", "--sizes", "3"], "cannot be used with");
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--classifiers", "0"], "1..=16");

@@ -43,6 +43,8 @@ pub struct ProtocolOptions {
     /// C's negatives as the paper makes them: motion blur or Gaussian noise of A(x), half each,
     /// and nothing else (no warped or erased reconstructions, no synthetic outliers).
     pub paper_negatives: bool,
+    /// Share of C's negatives that are connective images of synthetic outliers (default 0.4).
+    pub synthetic_fraction: Option<f32>,
     pub swap_fraction: Option<f32>,
     /// A's corruption (eqs. 1, 2): noise σ and coarse-dropout probability.
     pub noise_std: Option<f32>,
@@ -98,6 +100,9 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     if opts.paper_negatives {
         let a = &mut plan.recipe.augment;
         (a.blur_fraction, a.warp_fraction, a.erase_fraction, a.synthetic_fraction) = (0.5, 0.0, 0.0, 0.0);
+    }
+    if let Some(v) = opts.synthetic_fraction {
+        plan.recipe.augment.synthetic_fraction = v;
     }
     if let Some(v) = opts.clf_views {
         plan.recipe.augment.clf_views = v;
