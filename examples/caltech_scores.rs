@@ -64,6 +64,10 @@ mod native {
             if path.extension().is_some_and(|e| e == "json") {
                 let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
                 let run: RunScores = serde_json::from_str(&text).with_context(|| format!("{} is not a --scores-out file", path.display()))?;
+                // Eq. 6′ needs a spread of the validation scores (the calibration below).
+                if Calibration::fit(&run.validation.logit, &run.validation.error).is_none() {
+                    bail!("{}: fewer than two finite validation scores, nothing to put eq. 6′ on a scale with", path.display());
+                }
                 runs.insert(path.file_stem().unwrap().to_string_lossy().into_owned(), run);
             }
         }
