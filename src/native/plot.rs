@@ -18,9 +18,14 @@ const R: f64 = 24.0;
 const T: f64 = 48.0;
 const B: f64 = 84.0;
 
+/// The opening tag, a white background and the title, for a chart `h` pixels high.
+fn header(svg: &mut String, title: &str, h: f64) {
+    let _ = write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {h}" width="{W}" height="{h}" font-family="sans-serif" font-size="13">"#);
+    let _ = write!(svg, r##"<rect width="{W}" height="{h}" fill="#fff"/><text x="{}" y="28" text-anchor="middle" font-size="16" font-weight="bold">{}</text>"##, W / 2.0, esc(title));
+}
+
 fn frame(svg: &mut String, title: &str, x_label: &str, y_label: &str, y_range: (f64, f64)) {
-    let _ = write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" font-family="sans-serif" font-size="13">"#);
-    let _ = write!(svg, r##"<rect width="{W}" height="{H}" fill="#fff"/><text x="{}" y="28" text-anchor="middle" font-size="16" font-weight="bold">{}</text>"##, W / 2.0, esc(title));
+    header(svg, title, H);
     let (y0, y1) = y_range;
     for i in 0..=5 {
         let v = y0 + (y1 - y0) * i as f64 / 5.0;
@@ -105,8 +110,7 @@ pub fn row_chart(title: &str, categories: &[String], x_label: &str, x_range: (f6
     let plot_bottom = T + 20.0 + ROW * rows;
     let px = |x: f64| LEFT + (W - LEFT - R) * ((x - x_range.0) / (x_range.1 - x_range.0)).clamp(0.0, 1.0);
     let mut svg = String::new();
-    let _ = write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {h}" width="{W}" height="{h}" font-family="sans-serif" font-size="13">"#);
-    let _ = write!(svg, r##"<rect width="{W}" height="{h}" fill="#fff"/><text x="{}" y="28" text-anchor="middle" font-size="16" font-weight="bold">{}</text>"##, W / 2.0, esc(title));
+    header(&mut svg, title, h);
     for i in 0..=5 {
         let v = x_range.0 + (x_range.1 - x_range.0) * i as f64 / 5.0;
         let x = px(v);
