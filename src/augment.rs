@@ -96,6 +96,10 @@ pub enum SyntheticKind {
     /// Photos: shuffled tiles, patchworks of tiles from several photos, and close-ups (see
     /// [`synthetic_photo_mixed`]).
     PhotoMixed,
+    /// Photos: the whole positive turned by 90, 180 or 270°, or upside down (see [`turn_whole`]):
+    /// every part and texture of the class intact, only the object's layout wrong, so C must
+    /// learn the layout (the self-supervised cue of geometric-transformation detectors).
+    Turned,
 }
 
 fn default_warp() -> (f32, f32, f32) {
@@ -361,6 +365,35 @@ pub fn shuffle_tiles(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -
                 let (fy, fx) = (fy.min(h - 1), fx.min(w - 1));
                 for ch in 0..c {
                     dst[ch * h * w + y * w + xx] = src[ch * h * w + fy * w + fx];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Synthetic outliers for photos, on host images (`n` of `shape`, channel-major, square): each
+/// whole image turned by 90, 180 or 270°, or flipped upside down, drawn evenly; never the image
+/// as it is, nor its left-right mirror (a mirrored photo of the class is still the class).
+pub fn turn_whole(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -> Vec<f32> {
+    let [c, h, w] = shape;
+    assert_eq!(h, w, "turn_whole needs square images");
+    let len = c * h * w;
+    let mut out = vec![0.0f32; n * len];
+    for i in 0..n {
+        let way = rng.random_range(0..4);
+        let (src, dst) = (&x[i * len..(i + 1) * len], &mut out[i * len..(i + 1) * len]);
+        for y in 0..h {
+            for xx in 0..w {
+                // Where (y, xx) of the output comes from.
+                let (sy, sx) = match way {
+                    0 => (w - 1 - xx, y),
+                    1 => (h - 1 - y, w - 1 - xx),
+                    2 => (xx, h - 1 - y),
+                    _ => (h - 1 - y, xx),
+                };
+                for ch in 0..c {
+                    dst[ch * h * w + y * w + xx] = src[ch * h * w + sy * w + sx];
                 }
             }
         }

@@ -279,8 +279,10 @@ struct EvalArgs {
     /// curve: the validation and test photos stay the same, the training budget in images too).
     #[arg(long, value_parser = clap::value_parser!(u64).range(2..))]
     max_train_photos: Option<u64>,
-    /// Caltech experiments: how synthetic outliers are made (default shuffle).
-    #[arg(long, value_parser = ["shuffle", "photo_mixed"])]
+    /// Caltech experiments: how synthetic outliers are made (default shuffle): shuffle (tiles
+    /// shuffled, then turned), photo_mixed (shuffled tiles, patchworks, close-ups), turned (the
+    /// whole photo turned by 90, 180 or 270°, or upside down).
+    #[arg(long, value_parser = ["shuffle", "photo_mixed", "turned"])]
     synthetic: Option<String>,
     /// Caltech experiments: C's negatives as the paper makes them, motion blur or Gaussian noise of
     /// A(x) (half each), without the shipped recipe's warped and erased reconstructions and

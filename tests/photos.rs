@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use burn::prelude::*;
-use connective::augment::{close_up, patchwork_tiles, random_hflip, shuffle_tiles, synthetic_photo_mixed};
+use connective::augment::{close_up, patchwork_tiles, random_hflip, shuffle_tiles, synthetic_photo_mixed, turn_whole};
 use connective::native::photos::{PhotoFolder, photo_split};
 use connective::photo::{chw_to_hwc, hwc_to_chw, photo_from_rgba};
 use connective::scoring::batch_tensor;
@@ -101,6 +101,36 @@ fn shuffled_tiles_keep_the_pixels_but_not_the_picture() {
         assert_eq!(sa, sb, "image {i}: the same pixel values, moved");
     }
     assert_eq!(y, shuffle_tiles(&x, 2, shape, &mut StdRng::seed_from_u64(3)), "seeded");
+}
+
+#[test]
+fn turned_photos_are_whole_turns_or_upside_down_never_upright_or_mirrored() {
+    // A 1×4×4 image whose pixels are 0..16, so each output says exactly where each pixel went.
+    let (side, n) = (4usize, 64usize);
+    let img: Vec<f32> = (0..side * side).map(|v| v as f32).collect();
+    let x: Vec<f32> = (0..n).flat_map(|_| img.clone()).collect();
+    let y = turn_whole(&x, n, [1, side, side], &mut StdRng::seed_from_u64(5));
+    let at = |v: &[f32], r: usize, c: usize| v[r * side + c];
+    let mut seen = [0usize; 4];
+    for i in 0..n {
+        let o = &y[i * 16..(i + 1) * 16];
+        // The four ways, by where the original top-left pixel (0) and top-right pixel (3) land.
+        let way = match (at(o, 0, 0), at(o, 0, 3)) {
+            (12.0, 0.0) => 0,  // 90° clockwise
+            (15.0, 12.0) => 1, // 180°
+            (3.0, 15.0) => 2,  // 270°
+            (12.0, 15.0) => 3, // upside down
+            other => panic!("image {i} is no whole turn: corners {other:?}"),
+        };
+        seen[way] += 1;
+        let mut sorted = o.to_vec();
+        sorted.sort_by(f32::total_cmp);
+        assert_eq!(sorted, img, "image {i}: the same pixels, moved");
+        let mirrored: Vec<f32> = (0..16).map(|k| img[k / 4 * 4 + 3 - k % 4]).collect();
+        assert!(o != img.as_slice() && o != mirrored.as_slice(), "image {i} upright or mirrored");
+    }
+    assert!(seen.iter().all(|&k| k >= 8), "each way drawn: {seen:?}");
+    assert_eq!(y, turn_whole(&x, n, [1, side, side], &mut StdRng::seed_from_u64(5)), "seeded");
 }
 
 #[test]
