@@ -128,7 +128,8 @@ impl Manifest {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn read_in_dir(dir: &std::path::Path) -> Result<Self> {
         let path = dir.join("manifest.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::data(path.display().to_string(), format!("cannot read the manifest (it lies beside the models): {e}")))?;
         Manifest::from_json(&text)
     }
 

@@ -62,6 +62,8 @@ fn bad_input_is_a_clear_error() {
     std::fs::write(tmp.join("manifest.json"), "{ not json").unwrap();
     std::fs::write(tmp.join("m.bpk"), b"junk").unwrap();
     fails_with(&["score", "--model", tmp.join("m.bpk").to_str().unwrap(), "x.png"], "not a valid manifest");
+    std::fs::remove_file(tmp.join("manifest.json")).unwrap();
+    fails_with(&["score", "--model", tmp.join("m.bpk").to_str().unwrap(), "x.png"], "cannot read the manifest");
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

@@ -23,10 +23,7 @@ pub fn read_detector(dir: &Path, entry: &ModelEntry, device: &Device) -> Result<
 /// Loads `path` and its entry of the `manifest.json` beside it, checksum verified.
 pub fn load_model(path: &Path) -> Result<(ModelEntry, Detector)> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mpath = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&mpath)
-        .map_err(|e| Error::data(mpath.display().to_string(), format!("cannot read the manifest beside the model: {e}")))?;
-    let manifest = Manifest::from_json(&text)?;
+    let manifest = Manifest::read_in_dir(dir)?;
     let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
     let entry = manifest.find(file)?.clone();
     let detector = read_detector(dir, &entry, &Device::flex())?;
