@@ -17,6 +17,10 @@
 //! 2. How far does averaging go? Folders whose runs share classes, splits and test photos (the
 //!    n = 1 experiments of sessions 10 and 11) give several detectors per run: eq. 6′ over all of
 //!    them (each part's z averaged over the detectors) against the mean single detector.
+//!
+//! And one (session 14): 3. Does eq. 6′'s equal weight hold on detectors it was not chosen on?
+//!    The mean AUROC of w·z(f(x)) + (1 − w)·z(error) per folder, w from 0 (the error alone) to
+//!    1 (f(x) alone); the shipped rule is w = 0.5, chosen on the protocol's 15 runs.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> anyhow::Result<()> {
@@ -116,6 +120,31 @@ mod native {
         let means: Vec<String> = all.iter().map(|c| format!("**{:.3}**", mean(c))).collect();
         println!("| **mean** | {} detectors | | {} |", all[0].len(), means.join(" | "));
         println!("\n(blocks: {DETAIL_BLOCKS:?} px; higher AUROC = better; detail alone: the smoother photo counted as the positive)");
+
+        // 3. Eq. 6′ with other weights on f(x), per folder (mean over its runs).
+        const WEIGHTS: [f32; 11] = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
+        println!("\nMean AUROC of w·z(f(x)) + (1 − w)·z(error), per folder (w = 0.5 is eq. 6′, 0 the error alone, 1 f(x) alone):\n");
+        let head: Vec<String> = WEIGHTS.iter().map(|w| format!("w = {w}")).collect();
+        println!("| folder | runs | {} |", head.join(" | "));
+        println!("|---|---:|{}", "---:|".repeat(WEIGHTS.len()));
+        for (name, runs) in &folders {
+            let per_weight: Vec<f64> = WEIGHTS
+                .iter()
+                .map(|&w| {
+                    let v: Vec<f64> = runs
+                        .values()
+                        .map(|run| {
+                            let (c, e) = parts(run);
+                            let s: Vec<f32> = c.iter().zip(&e).map(|(c, e)| w * c + (1.0 - w) * e).collect();
+                            auroc(&s, &run.test.positive).unwrap_or(f64::NAN)
+                        })
+                        .collect();
+                    mean(&v)
+                })
+                .collect();
+            let cells: Vec<String> = per_weight.iter().map(|v| format!("{v:.3}")).collect();
+            println!("| {name} | {} | {} |", runs.len(), cells.join(" | "));
+        }
 
         // 2. Detectors averaged, per run shared by every folder.
         if folders.len() > 1 {
