@@ -335,6 +335,16 @@ fn random_tile_grid(h: usize, w: usize, rng: &mut StdRng) -> (usize, usize, usiz
     (grid, h / grid, w / grid)
 }
 
+/// Where pixel (y, x) of a square image of side `side` turned by `turns` quarter turns clockwise
+/// comes from.
+fn turn_source(y: usize, x: usize, turns: usize, side: usize) -> (usize, usize) {
+    let (mut sy, mut sx) = (y, x);
+    for _ in 0..turns {
+        (sy, sx) = (side - 1 - sx, sy);
+    }
+    (sy, sx)
+}
+
 /// Synthetic outliers for photos, on host images (`n` of `shape`, channel-major): each image is
 /// cut into a 2×2 or 4×4 grid of tiles that are put back in a random order (never the original
 /// one) and the result is turned by 0, 90, 180 or 270° (the image must be square).
@@ -355,10 +365,7 @@ pub fn shuffle_tiles(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -
         for y in 0..h {
             for xx in 0..w {
                 // Where (y, xx) of the output comes from: undo the turn, then the tile move.
-                let (mut sy, mut sx) = (y, xx);
-                for _ in 0..turns {
-                    (sy, sx) = (w - 1 - sx, sy);
-                }
+                let (sy, sx) = turn_source(y, xx, turns, w);
                 let (ty, tx) = ((sy / th).min(grid - 1), (sx / tw).min(grid - 1));
                 let from = perm[ty * grid + tx];
                 let (fy, fx) = (from / grid * th + sy - ty * th, from % grid * tw + sx - tx * tw);
@@ -381,17 +388,13 @@ pub fn turn_whole(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -> V
     let len = c * h * w;
     let mut out = vec![0.0f32; n * len];
     for i in 0..n {
-        let way = rng.random_range(0..4);
+        // 1–3: that many quarter turns clockwise; 4: upside down.
+        let way = rng.random_range(0..4) + 1;
         let (src, dst) = (&x[i * len..(i + 1) * len], &mut out[i * len..(i + 1) * len]);
         for y in 0..h {
             for xx in 0..w {
                 // Where (y, xx) of the output comes from.
-                let (sy, sx) = match way {
-                    0 => (w - 1 - xx, y),
-                    1 => (h - 1 - y, w - 1 - xx),
-                    2 => (xx, h - 1 - y),
-                    _ => (h - 1 - y, xx),
-                };
+                let (sy, sx) = if way < 4 { turn_source(y, xx, way, w) } else { (h - 1 - y, xx) };
                 for ch in 0..c {
                     dst[ch * h * w + y * w + xx] = src[ch * h * w + sy * w + sx];
                 }
