@@ -128,15 +128,19 @@ mod native {
         println!("| folder | runs | {} |", head.join(" | "));
         println!("|---|---:|{}", "---:|".repeat(WEIGHTS.len()));
         for (name, runs) in &folders {
+            // Each run's two parts once, then every weight on them.
+            let split: Vec<(Vec<f32>, Vec<f32>, &[bool])> = runs.values().map(|run| {
+                let (c, e) = parts(run);
+                (c, e, &run.test.positive[..])
+            }).collect();
             let per_weight: Vec<f64> = WEIGHTS
                 .iter()
                 .map(|&w| {
-                    let v: Vec<f64> = runs
-                        .values()
-                        .map(|run| {
-                            let (c, e) = parts(run);
-                            let s: Vec<f32> = c.iter().zip(&e).map(|(c, e)| w * c + (1.0 - w) * e).collect();
-                            auroc(&s, &run.test.positive).unwrap_or(f64::NAN)
+                    let v: Vec<f64> = split
+                        .iter()
+                        .map(|(c, e, labels)| {
+                            let s: Vec<f32> = c.iter().zip(e).map(|(c, e)| w * c + (1.0 - w) * e).collect();
+                            auroc(&s, labels).unwrap_or(f64::NAN)
                         })
                         .collect();
                     mean(&v)
