@@ -21,6 +21,12 @@
 //! And one (session 14): 3. Does eq. 6′'s equal weight hold on detectors it was not chosen on?
 //!    The mean AUROC of w·z(f(x)) + (1 − w)·z(error) per folder, w from 0 (the error alone) to
 //!    1 (f(x) alone); the shipped rule is w = 0.5, chosen on the protocol's 15 runs.
+//!
+//! And one (session 15): 4. Does judging each photo and its mirror image, and averaging, help?
+//!    A and C learn mirrored photos half of the time, so both views are the class to them; the
+//!    mean of two views is a cheap ensemble. Per folder, the mean AUROC of eq. 6′, f(x) and the
+//!    error on one view and on both averaged (eq. 6′'s scale then taken on the validation
+//!    photos averaged the same way).
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> anyhow::Result<()> {
@@ -59,6 +65,27 @@ mod native {
     fn parts(run: &RunScores) -> (Vec<f32>, Vec<f32>) {
         let cal = Calibration::fit(&run.validation.logit, &run.validation.error).expect("validation scores");
         run.test.logit.iter().zip(&run.test.error).map(|(&l, &e)| cal.parts(l, e)).unzip()
+    }
+
+    /// Each photo's score averaged with its mirror image's.
+    fn both_views(one: &[f32], mirror: &[f32]) -> Vec<f32> {
+        one.iter().zip(mirror).map(|(a, b)| 0.5 * (a + b)).collect()
+    }
+
+    /// AUROC of eq. 6′, f(x) and the error of one run, on the photo alone or averaged with its
+    /// mirror image (`None`: the file has no mirror scores).
+    fn view_aurocs(run: &RunScores, mirror: bool) -> Option<[f64; 3]> {
+        let (t, v) = (&run.test, &run.validation);
+        let has = |p: &ScoredPhotos| p.mirror_logit.len() == p.logit.len() && p.mirror_error.len() == p.error.len();
+        if mirror && !(has(t) && has(v)) {
+            return None;
+        }
+        let view = |p: &ScoredPhotos| if mirror { (both_views(&p.logit, &p.mirror_logit), both_views(&p.error, &p.mirror_error)) } else { (p.logit.clone(), p.error.clone()) };
+        let ((tl, te), (vl, ve)) = (view(t), view(v));
+        let cal = Calibration::fit(&vl, &ve)?;
+        let eq6: Vec<f32> = tl.iter().zip(&te).map(|(&l, &e)| cal.combine(l, e)).collect();
+        let a = |s: &[f32]| auroc(s, &t.positive).unwrap_or(f64::NAN);
+        Some([a(&eq6), a(&tl), a(&negated(&te))])
     }
 
     fn read_folder(dir: &Path) -> anyhow::Result<BTreeMap<String, RunScores>> {
@@ -148,6 +175,19 @@ mod native {
                 .collect();
             let cells: Vec<String> = per_weight.iter().map(|v| format!("{v:.3}")).collect();
             println!("| {name} | {} | {} |", runs.len(), cells.join(" | "));
+        }
+
+        // 4. Each photo and its mirror image averaged, per folder (mean over its runs).
+        println!("\nMean AUROC on the photo alone and averaged with its mirror image, per folder (folders whose files have mirror scores):\n");
+        println!("| folder | runs | eq. 6′: one view | both views | f(x): one view | both views | error: one view | both views | eq. 6′ up / down |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (name, runs) in &folders {
+            let Some(pairs) = runs.values().map(|r| Some((view_aurocs(r, false)?, view_aurocs(r, true)?))).collect::<Option<Vec<_>>>() else {
+                continue;
+            };
+            let col = |view: usize, k: usize| mean(&pairs.iter().map(|p| if view == 0 { p.0[k] } else { p.1[k] }).collect::<Vec<_>>());
+            let (up, down) = (pairs.iter().filter(|p| p.1[0] > p.0[0]).count(), pairs.iter().filter(|p| p.1[0] < p.0[0]).count());
+            println!("| {name} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {up} / {down} |", runs.len(), col(0, 0), col(1, 0), col(0, 1), col(1, 1), col(0, 2), col(1, 2));
         }
 
         // 2. Detectors averaged, per run shared by every folder.

@@ -79,3 +79,9 @@ pub fn block_detail(images: &[f32], shape: [usize; 3], k: usize) -> Vec<f32> {
         })
         .collect()
 }
+
+/// Every image (channel-major, `w` pixels a row) mirrored left-right: the view of a photo that
+/// training already shows A and C half of the time (`augment::random_hflip`).
+pub fn mirrored(images: &[f32], w: usize) -> Vec<f32> {
+    images.chunks_exact(w.max(1)).flat_map(|row| row.iter().rev().copied()).collect()
+}

@@ -325,6 +325,10 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
         let len = p.positive.len();
         assert!(p.logit.len() == len && p.error.len() == len && p.detail.iter().all(|d| d.len() == len), "{p:?}");
         assert!(p.detail.iter().flatten().chain(&p.error).all(|v| v.is_finite() && *v >= 0.0), "{p:?}");
+        // The mirror images' scores: one per photo, scored (not copied from the photo's own).
+        assert!(p.mirror_logit.len() == len && p.mirror_error.len() == len, "{p:?}");
+        assert!(p.mirror_logit.iter().chain(&p.mirror_error).all(|v| v.is_finite()), "{p:?}");
+        assert!(p.mirror_error != p.error && p.mirror_logit != p.logit, "{p:?}");
     }
     // The result is written again from these very scores.
     let few = read(&std::fs::read_to_string(tmp.join("few/results/n1-r0.json")).unwrap());
@@ -370,6 +374,21 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     let again: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.join("every.json")).unwrap()).unwrap();
     assert_eq!(again, json);
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn mirror_images_reverse_every_row_of_every_channel_and_agree_with_the_training_flip() {
+    use connective::photo::mirrored;
+    // Two 3×2×4 images (channel-major), every value different.
+    let x: Vec<f32> = (0..2 * 3 * 2 * 4).map(|v| v as f32).collect();
+    let m = mirrored(&x, 4);
+    assert_eq!(&m[..8], &[3.0, 2.0, 1.0, 0.0, 7.0, 6.0, 5.0, 4.0]);
+    assert_eq!(m.len(), x.len());
+    assert_eq!(mirrored(&m, 4), x, "mirroring twice gives the image back");
+    // The same view the training flip (`random_hflip`, burn's flip of the last axis) shows A and C.
+    let device = Device::flex();
+    let flipped = batch_tensor(&x, 2, [3, 2, 4], &device).flip([3]).into_data().try_to_vec::<f32>().unwrap();
+    assert_eq!(flipped, m);
 }
 
 #[test]

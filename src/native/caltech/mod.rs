@@ -99,15 +99,23 @@ pub struct ScoredPhotos {
     /// What a generic reconstruction misses, per photo: `photo::block_detail` with blocks of
     /// 2, 4 and 8 pixels (a measure of the photo's complexity, not of the class).
     pub detail: [Vec<f32>; 3],
+    /// f(x) and ‖x − A(x)‖² of each photo mirrored left-right (`photo::mirrored`), for a
+    /// detector that averages both views (session 15; files written before have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mirror_logit: Vec<f32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mirror_error: Vec<f32>,
 }
 
 /// Block sides of `ScoredPhotos::detail`.
 pub const DETAIL_BLOCKS: [usize; 3] = [2, 4, 8];
 
 impl ScoredPhotos {
-    fn new(scores: HostScores, positive: Vec<bool>, images: &[f32], shape: [usize; 3]) -> Self {
+    /// `images` with their `scores`, and the scores of their mirror images.
+    fn new(detector: &Detector, scores: HostScores, positive: Vec<bool>, images: &[f32], shape: [usize; 3], lambda: f32) -> Result<Self> {
         let detail = DETAIL_BLOCKS.map(|k| crate::photo::block_detail(images, shape, k));
-        Self { positive, logit: scores.logits, error: scores.errors, detail }
+        let mirror = score(detector, &crate::photo::mirrored(images, shape[2]), shape, lambda)?;
+        Ok(Self { positive, logit: scores.logits, error: scores.errors, detail, mirror_logit: mirror.logits, mirror_error: mirror.errors })
     }
 }
 
@@ -117,7 +125,9 @@ pub struct RunOutcome {
     pub trained: Trained,
     pub recipe: Recipe,
     pub result: PhotoResult,
-    pub scores: RunScores,
+    /// Only when asked for (`train_and_test`'s `with_scores`): the mirror images cost a second
+    /// scoring pass.
+    pub scores: Option<RunScores>,
 }
 
 /// How photo detectors are made: size, networks, recipe and the image budget per phase.
@@ -172,7 +182,9 @@ fn quantile(scores: &[f32], q: f64) -> f32 {
 }
 
 /// Trains one detector on `classes` (their train split; validation split for early stopping and
-/// the thresholds) and tests it on their test split plus as many clutter photos (50 % outliers).
+/// the thresholds) and tests it on their test split plus as many clutter photos (50 % outliers);
+/// `with_scores` also keeps every per-image score (`RunOutcome::scores`).
+#[allow(clippy::too_many_arguments)]
 pub fn train_and_test(
     folder: &PhotoFolder,
     classes: &[String],
@@ -180,6 +192,7 @@ pub fn train_and_test(
     plan: &PhotoPlan,
     ckpt: &Checkpointer,
     retrain_classifier: bool,
+    with_scores: bool,
     bar: &ProgressBar,
 ) -> Result<RunOutcome> {
     let (mut train, mut clf, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -258,12 +271,17 @@ pub fn train_and_test(
         threshold: trained.threshold,
         training_seconds: trained.state.seconds,
     };
-    let scores = RunScores {
-        classes: classes.to_vec(),
-        seed,
-        test: ScoredPhotos::new(scored, labels, &x, shape),
-        validation: ScoredPhotos::new(trained.val.clone(), vec![true; n_val], &val, shape),
-    };
+    let scores = with_scores
+        .then(|| -> Result<RunScores> {
+            let d = &trained.detector;
+            Ok(RunScores {
+                classes: classes.to_vec(),
+                seed,
+                test: ScoredPhotos::new(d, scored, labels, &x, shape, recipe.lambda)?,
+                validation: ScoredPhotos::new(d, trained.val.clone(), vec![true; n_val], &val, shape, recipe.lambda)?,
+            })
+        })
+        .transpose()?;
     Ok(RunOutcome { trained, recipe, result, scores })
 }
 

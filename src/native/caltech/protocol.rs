@@ -197,8 +197,8 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
                 adopt_reconstructor(&from.join(&name), &from.join("results").join(format!("{name}.json")), &run_key, &ckpt)?;
             }
             let retrain = adopted.exists();
-            let super::RunOutcome { result, scores, .. } = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, bar)?;
-            if let Some(dir) = &opts.scores_out {
+            let super::RunOutcome { result, scores, .. } = train_and_test(&folder, &classes, seed, &plan, &ckpt, retrain, opts.scores_out.is_some(), bar)?;
+            if let (Some(dir), Some(scores)) = (&opts.scores_out, scores) {
                 let file = dir.join(format!("{name}.json"));
                 std::fs::write(&file, serde_json::to_string(&scores).unwrap()).map_err(|e| Error::data(file.display().to_string(), e.to_string()))?;
             }

@@ -53,7 +53,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
     let results = in_parallel(plan.models.clone(), plan.jobs, |c| model_name(c), |classes, bar| {
         let name = model_name(&classes);
         let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
-        let super::RunOutcome { trained, recipe, result, .. } = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, plan.retrain_classifier, bar)?;
+        let super::RunOutcome { trained, recipe, result, .. } = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, plan.retrain_classifier, false, bar)?;
         let bytes = trained.bytes;
         let file = format!("{name}.bpk");
         let path = plan.out_dir.join(&file);
