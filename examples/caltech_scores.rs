@@ -27,6 +27,13 @@
 //!    mean of two views is a cheap ensemble. Per folder, the mean AUROC of eq. 6′, f(x) and the
 //!    error on one view and on both averaged (eq. 6′'s scale then taken on the validation
 //!    photos averaged the same way).
+//! 5. Is A's error on a coarse grid a better cue than the full error? A 64-number bottleneck
+//!    keeps no photo's fine detail, whatever its class, so much of ‖x − A(x)‖² is detail that
+//!    says nothing about the class. `photo::coarse_error` compares x and A(x) after averaging
+//!    k × k blocks: whether A rebuilt the layout and colours. Chosen before any of it was
+//!    measured: k = 4 (an 8 × 8 grid, the resolution of A's last encoder stage before its dense
+//!    bottleneck), and eq. 6′ with this error in place of the plain one; k = 2 and 8 are printed
+//!    as well.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> anyhow::Result<()> {
@@ -188,6 +195,33 @@ mod native {
             let col = |view: usize, k: usize| mean(&pairs.iter().map(|p| if view == 0 { p.0[k] } else { p.1[k] }).collect::<Vec<_>>());
             let (up, down) = (pairs.iter().filter(|p| p.1[0] > p.0[0]).count(), pairs.iter().filter(|p| p.1[0] < p.0[0]).count());
             println!("| {name} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {up} / {down} |", runs.len(), col(0, 0), col(1, 0), col(0, 1), col(1, 1), col(0, 2), col(1, 2));
+        }
+
+        // 5. The error on a coarse grid, per folder (mean over its runs).
+        println!("\nMean AUROC of A's error on a coarse grid (blocks of k px averaged in x and A(x)), alone and in eq. 6′, per folder (folders whose files have it):\n");
+        let blocks: Vec<String> = DETAIL_BLOCKS.iter().map(|k| format!("k = {k}")).collect();
+        println!("| folder | runs | error | {} | eq. 6′ | {} | eq. 6′ up / down, k = 4 |", blocks.join(" | "), blocks.iter().map(|b| format!("eq. 6′, {b}")).collect::<Vec<_>>().join(" | "));
+        println!("|---|---:|---:|{}---:|{}---:|", "---:|".repeat(3), "---:|".repeat(3));
+        for (name, runs) in &folders {
+            let has = |p: &ScoredPhotos| p.coarse_error.iter().all(|c| c.len() == p.error.len());
+            if !runs.values().all(|r| has(&r.test) && has(&r.validation)) {
+                continue;
+            }
+            let rows: Vec<Vec<f64>> = runs
+                .values()
+                .map(|run| {
+                    let a = |s: &[f32]| auroc(s, &run.test.positive).unwrap_or(f64::NAN);
+                    let mut row = vec![a(&negated(&run.test.error))];
+                    row.extend((0..3).map(|b| a(&negated(&run.test.coarse_error[b]))));
+                    row.push(a(&combined(run, &run.test.error, &run.validation.error)));
+                    row.extend((0..3).map(|b| a(&combined(run, &run.test.coarse_error[b], &run.validation.coarse_error[b]))));
+                    row
+                })
+                .collect();
+            let k4 = DETAIL_BLOCKS.iter().position(|&k| k == 4).expect("blocks of 4 px");
+            let (up, down) = (rows.iter().filter(|r| r[5 + k4] > r[4]).count(), rows.iter().filter(|r| r[5 + k4] < r[4]).count());
+            let cells: Vec<String> = (0..8).map(|c| format!("{:.3}", mean(&rows.iter().map(|r| r[c]).collect::<Vec<_>>()))).collect();
+            println!("| {name} | {} | {} | {up} / {down} |", runs.len(), cells.join(" | "));
         }
 
         // 2. Detectors averaged, per run shared by every folder.

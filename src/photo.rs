@@ -53,31 +53,51 @@ pub fn chw_to_hwc(x: &[f32], h: usize, w: usize) -> Vec<u8> {
     (0..n * 3).map(|j| (x[(j % 3) * n + j / 3].clamp(0.0, 1.0) * 255.0).round() as u8).collect()
 }
 
-/// How much of each image (`n` images of `shape`, channel-major) an average over `k × k` blocks
-/// loses: the mean squared difference between the image and its block means (blocks at the
-/// edges are cut short). A measure of the image's detail that knows nothing of any class: a
-/// generic reconstruction to hold a trained reconstructor's error against.
-pub fn block_detail(images: &[f32], shape: [usize; 3], k: usize) -> Vec<f32> {
-    let [c, h, w] = shape;
-    let len = c * h * w;
+/// Every image (`n` images of `shape`, channel-major) with each `k × k` block of each channel
+/// replaced by its mean (blocks at the edges are cut short): the photo as a coarse grid sees it.
+pub fn block_averaged(images: &[f32], shape: [usize; 3], k: usize) -> Vec<f32> {
+    let [_, h, w] = shape;
     let k = k.max(1);
-    images
-        .chunks_exact(len.max(1))
-        .map(|im| {
-            let mut sum = 0.0f64;
-            for plane in im.chunks_exact(h * w) {
-                for by in (0..h).step_by(k) {
-                    for bx in (0..w).step_by(k) {
-                        let (ys, xs) = (by..(by + k).min(h), bx..(bx + k).min(w));
-                        let cells = (ys.len() * xs.len()) as f64;
-                        let mean = ys.clone().flat_map(|y| xs.clone().map(move |x| plane[y * w + x] as f64)).sum::<f64>() / cells;
-                        sum += ys.clone().flat_map(|y| xs.clone().map(move |x| (plane[y * w + x] as f64 - mean).powi(2))).sum::<f64>();
-                    }
+    let mut out = images.to_vec();
+    for plane in out.chunks_exact_mut((h * w).max(1)) {
+        for by in (0..h).step_by(k) {
+            for bx in (0..w).step_by(k) {
+                let (ys, xs) = (by..(by + k).min(h), bx..(bx + k).min(w));
+                let cells = (ys.len() * xs.len()) as f64;
+                let sum: f64 = ys.clone().map(|y| plane[y * w + xs.start..y * w + xs.end].iter().map(|&v| v as f64).sum::<f64>()).sum();
+                let mean = (sum / cells) as f32;
+                for y in ys {
+                    plane[y * w + xs.start..y * w + xs.end].fill(mean);
                 }
             }
-            (sum / len as f64) as f32
-        })
+        }
+    }
+    out
+}
+
+/// Mean squared difference of each pair of images (`a` and `b` hold the same number of images
+/// of `len` values each).
+fn mean_squared_differences(a: &[f32], b: &[f32], len: usize) -> Vec<f32> {
+    a.chunks_exact(len.max(1))
+        .zip(b.chunks_exact(len.max(1)))
+        .map(|(x, y)| (x.iter().zip(y).map(|(&u, &v)| (u as f64 - v as f64).powi(2)).sum::<f64>() / len as f64) as f32)
         .collect()
+}
+
+/// How much of each image (`n` images of `shape`, channel-major) an average over `k × k` blocks
+/// loses: the mean squared difference between the image and its block means. A measure of the
+/// image's detail that knows nothing of any class: a generic reconstruction to hold a trained
+/// reconstructor's error against.
+pub fn block_detail(images: &[f32], shape: [usize; 3], k: usize) -> Vec<f32> {
+    mean_squared_differences(images, &block_averaged(images, shape, k), shape.iter().product())
+}
+
+/// The reconstruction error on a coarse grid: the mean squared difference between the `k × k`
+/// block means of each image and those of its reconstruction (`x` and `ax` the same `n` images
+/// of `shape`). What is left of ‖x − A(x)‖² once the detail that no 64-number bottleneck keeps,
+/// for any class, is averaged away: whether A rebuilt the photo's layout and colours.
+pub fn coarse_error(x: &[f32], ax: &[f32], shape: [usize; 3], k: usize) -> Vec<f32> {
+    mean_squared_differences(&block_averaged(x, shape, k), &block_averaged(ax, shape, k), shape.iter().product())
 }
 
 /// Every image (channel-major, `w` pixels a row) mirrored left-right: the view of a photo that

@@ -30,7 +30,7 @@ use crate::native::data::classifier_count;
 use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at, positive_quantile};
 use crate::recipe::{PHOTO_AE_IMAGES, PHOTO_CLF_IMAGES, Recipe};
-use crate::scoring::{HostScores, score_batches};
+use crate::scoring::{HostScores, batch_tensor, detect_sync, score_batches};
 
 /// Side of the photo models, in pixels (see the README for the 32 vs 64 evidence).
 pub const PHOTO_SIZE: usize = 32;
@@ -105,6 +105,10 @@ pub struct ScoredPhotos {
     pub mirror_logit: Vec<f32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mirror_error: Vec<f32>,
+    /// The reconstruction error on a coarse grid, `photo::coarse_error` with the blocks of
+    /// `detail` (session 15; files written before have none).
+    #[serde(default)]
+    pub coarse_error: [Vec<f32>; 3],
 }
 
 /// Block sides of `ScoredPhotos::detail`.
@@ -115,8 +119,22 @@ impl ScoredPhotos {
     fn new(detector: &Detector, scores: HostScores, positive: Vec<bool>, images: &[f32], shape: [usize; 3], lambda: f32) -> Result<Self> {
         let detail = DETAIL_BLOCKS.map(|k| crate::photo::block_detail(images, shape, k));
         let mirror = score(detector, &crate::photo::mirrored(images, shape[2]), shape, lambda)?;
-        Ok(Self { positive, logit: scores.logits, error: scores.errors, detail, mirror_logit: mirror.logits, mirror_error: mirror.errors })
+        let rebuilt = reconstructions(detector, images, shape, lambda)?;
+        let coarse_error = DETAIL_BLOCKS.map(|k| crate::photo::coarse_error(images, &rebuilt, shape, k));
+        Ok(Self { positive, logit: scores.logits, error: scores.errors, detail, mirror_logit: mirror.logits, mirror_error: mirror.errors, coarse_error })
     }
+}
+
+/// A(x) of `data` (n images of `shape`), flattened.
+fn reconstructions(detector: &Detector, data: &[f32], shape: [usize; 3], lambda: f32) -> Result<Vec<f32>> {
+    let len: usize = shape.iter().product();
+    let device = Device::flex();
+    let mut out = Vec::with_capacity(data.len());
+    for chunk in data.chunks(256 * len.max(1)) {
+        let n = chunk.len() / len.max(1);
+        out.extend(detect_sync(detector, batch_tensor(chunk, n, shape, &device), lambda, true)?.reconstruction);
+    }
+    Ok(out)
 }
 
 /// What one run produced: the detector, the recipe it was trained with, its measured result and
