@@ -100,6 +100,10 @@ pub enum SyntheticKind {
     /// every part and texture of the class intact, only the object's layout wrong, so C must
     /// learn the layout (the self-supervised cue of geometric-transformation detectors).
     Turned,
+    /// Photos: a dead-leaves image painted in the positive's own colours (see [`dead_leaves`]):
+    /// overlapping discs of every size, as natural photos are made of occluding things, but no
+    /// object of the class and none of the tile seams that shuffled tiles leave.
+    DeadLeaves,
 }
 
 fn default_warp() -> (f32, f32, f32) {
@@ -397,6 +401,51 @@ pub fn turn_whole(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -> V
                 let (sy, sx) = if way < 4 { turn_source(y, xx, way, w) } else { (h - 1 - y, xx) };
                 for ch in 0..c {
                     dst[ch * h * w + y * w + xx] = src[ch * h * w + sy * w + sx];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Leaves painted per dead-leaves image: enough that the first ones are mostly covered.
+const LEAVES: usize = 120;
+
+/// Synthetic outliers for photos, on host images (`n` of `shape`, channel-major): for each
+/// image, a dead-leaves image (discs at random places laid over each other, the later ones on
+/// top) whose radii follow the power law p(r) ∝ r⁻³ between 1 px and half the side, as the sizes
+/// of things in natural photos roughly do, each disc in the colour of a random pixel of the
+/// image. The photo's palette without its objects: what a cluttered scene of the class's colours
+/// would look like.
+pub fn dead_leaves(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -> Vec<f32> {
+    let [c, h, w] = shape;
+    let (plane, len) = (h * w, c * h * w);
+    let (r_min, r_max) = (1.0f32, h.min(w) as f32 / 2.0);
+    let mut out = vec![0.0f32; n * len];
+    for i in 0..n {
+        let (src, dst) = (&x[i * len..(i + 1) * len], &mut out[i * len..(i + 1) * len]);
+        let colour = |p: usize| -> Vec<f32> { (0..c).map(|ch| src[ch * plane + p]).collect() };
+        // The background: one more leaf, covering everything.
+        let ground = colour(rng.random_range(0..plane));
+        for (ch, v) in ground.iter().enumerate() {
+            dst[ch * plane..(ch + 1) * plane].fill(*v);
+        }
+        for _ in 0..LEAVES {
+            // Inverse of the r⁻³ law's distribution function on [r_min, r_max].
+            let u: f32 = rng.random();
+            let r = (r_min.powi(-2) - u * (r_min.powi(-2) - r_max.powi(-2))).powf(-0.5);
+            let (cy, cx) = (rng.random::<f32>() * h as f32, rng.random::<f32>() * w as f32);
+            let leaf = colour(rng.random_range(0..plane));
+            let (y0, y1) = ((cy - r).floor().max(0.0) as usize, ((cy + r).ceil() as usize).min(h));
+            let (x0, x1) = ((cx - r).floor().max(0.0) as usize, ((cx + r).ceil() as usize).min(w));
+            for y in y0..y1 {
+                for xx in x0..x1 {
+                    let (dy, dx) = (y as f32 + 0.5 - cy, xx as f32 + 0.5 - cx);
+                    if dy * dy + dx * dx <= r * r {
+                        for (ch, v) in leaf.iter().enumerate() {
+                            dst[ch * plane + y * w + xx] = *v;
+                        }
+                    }
                 }
             }
         }

@@ -281,8 +281,9 @@ struct EvalArgs {
     max_train_photos: Option<u64>,
     /// Caltech experiments: how synthetic outliers are made (default shuffle): shuffle (tiles
     /// shuffled, then turned), photo_mixed (shuffled tiles, patchworks, close-ups), turned (the
-    /// whole photo turned by 90, 180 or 270°, or upside down).
-    #[arg(long, value_parser = ["shuffle", "photo_mixed", "turned"])]
+    /// whole photo turned by 90, 180 or 270°, or upside down), dead_leaves (overlapping discs of
+    /// every size in the photo's own colours).
+    #[arg(long, value_parser = ["shuffle", "photo_mixed", "turned", "dead_leaves"])]
     synthetic: Option<String>,
     /// Caltech experiments: C's negatives as the paper makes them, motion blur or Gaussian noise of
     /// A(x) (half each), without the shipped recipe's warped and erased reconstructions and

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use burn::prelude::*;
-use connective::augment::{close_up, patchwork_tiles, random_hflip, shuffle_tiles, synthetic_photo_mixed, turn_whole};
+use connective::augment::{close_up, dead_leaves, patchwork_tiles, random_hflip, shuffle_tiles, synthetic_photo_mixed, turn_whole};
 use connective::native::photos::{PhotoFolder, photo_split};
 use connective::photo::{chw_to_hwc, hwc_to_chw, photo_from_rgba};
 use connective::scoring::batch_tensor;
@@ -131,6 +131,34 @@ fn turned_photos_are_whole_turns_or_upside_down_never_upright_or_mirrored() {
     }
     assert!(seen.iter().all(|&k| k >= 8), "each way drawn: {seen:?}");
     assert_eq!(y, turn_whole(&x, n, [1, side, side], &mut StdRng::seed_from_u64(5)), "seeded");
+}
+
+#[test]
+fn dead_leaves_paint_many_discs_in_the_photos_own_colours() {
+    // Two 3×16×16 photos, every pixel a colour of its own (and none shared between the photos).
+    let (side, n) = (16usize, 2usize);
+    let plane = side * side;
+    let x: Vec<f32> = (0..n)
+        .flat_map(|i| (0..3).flat_map(move |ch| (0..plane).map(move |p| ((i * plane + p) * 3 + ch) as f32 / (n * plane * 3) as f32)))
+        .collect();
+    let y = dead_leaves(&x, n, [3, side, side], &mut StdRng::seed_from_u64(3));
+    assert_eq!(y.len(), x.len());
+    for i in 0..n {
+        let (src, out) = (&x[i * 3 * plane..(i + 1) * 3 * plane], &y[i * 3 * plane..(i + 1) * 3 * plane]);
+        let pixel = |im: &[f32], p: usize| [im[p], im[plane + p], im[2 * plane + p]].map(f32::to_bits);
+        let palette: std::collections::HashSet<_> = (0..plane).map(|p| pixel(src, p)).collect();
+        let mut counts = std::collections::HashMap::new();
+        for p in 0..plane {
+            let c = pixel(out, p);
+            assert!(palette.contains(&c), "image {i}, pixel {p}: a colour the photo does not have");
+            *counts.entry(c).or_insert(0usize) += 1;
+        }
+        // Many leaves show, none covers nearly everything, and the photo itself is gone.
+        let largest = counts.values().max().unwrap();
+        assert!(counts.len() >= 10 && *largest < plane * 3 / 4, "image {i}: {} colours, largest {largest} px", counts.len());
+        assert_ne!(src, out);
+    }
+    assert_eq!(y, dead_leaves(&x, n, [3, side, side], &mut StdRng::seed_from_u64(3)), "seeded");
 }
 
 #[test]

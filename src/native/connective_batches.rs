@@ -84,6 +84,7 @@ impl<'a> ConnectiveSamples<'a> {
                 SyntheticKind::Shuffle => batch_tensor(&augment::shuffle_tiles(originals, n_syn, shape, rng), n_syn, shape, device),
                 SyntheticKind::PhotoMixed => augment::synthetic_photo_mixed(originals, n_syn, shape, rng, device),
                 SyntheticKind::Turned => batch_tensor(&augment::turn_whole(originals, n_syn, shape, rng), n_syn, shape, device),
+                SyntheticKind::DeadLeaves => batch_tensor(&augment::dead_leaves(originals, n_syn, shape, rng), n_syn, shape, device),
             };
             let syn = connect(outlier.clone(), ae.forward(outlier), recipe.lambda);
             parts.push(Tensor::from_data(syn.into_data(), dev));
