@@ -115,7 +115,8 @@ pub struct ScoredPhotos {
 pub const DETAIL_BLOCKS: [usize; 3] = [2, 4, 8];
 
 impl ScoredPhotos {
-    /// `images` with their `scores`, and the scores of their mirror images.
+    /// `images` with their `scores`, their detail, their mirror images' scores and their coarse
+    /// reconstruction errors (two more passes through the detector).
     fn new(detector: &Detector, scores: HostScores, positive: Vec<bool>, images: &[f32], shape: [usize; 3], lambda: f32) -> Result<Self> {
         let detail = DETAIL_BLOCKS.map(|k| crate::photo::block_detail(images, shape, k));
         let mirror = score(detector, &crate::photo::mirrored(images, shape[2]), shape, lambda)?;
@@ -143,8 +144,8 @@ pub struct RunOutcome {
     pub trained: Trained,
     pub recipe: Recipe,
     pub result: PhotoResult,
-    /// Only when asked for (`train_and_test`'s `with_scores`): the mirror images cost a second
-    /// scoring pass.
+    /// Only when asked for (`train_and_test`'s `with_scores`): the mirror images and the
+    /// reconstructions cost two more passes through the detector.
     pub scores: Option<RunScores>,
 }
 
