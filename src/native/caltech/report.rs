@@ -18,6 +18,32 @@ fn published(n: usize) -> Option<((f64, f64), (f64, f64))> {
     }
 }
 
+/// Means (and standard deviations) over some runs, of every column both tables show.
+struct Means {
+    crbnd_auroc: (f64, f64),
+    crbnd_f1: (f64, f64),
+    recon_auroc: (f64, f64),
+    recon_f1: (f64, f64),
+    /// f(x) alone, AUROC and F1: only when every run has it (results from before eq. 6′ do not).
+    alone: Option<(f64, f64)>,
+    seconds: f64,
+}
+
+impl Means {
+    fn of(runs: &[&PhotoResult]) -> Self {
+        let stat = |f: &dyn Fn(&PhotoResult) -> f64| mean_std(&runs.iter().map(|r| f(r)).collect::<Vec<_>>());
+        let alone: Option<Vec<Pair>> = runs.iter().map(|r| r.classifier_only).collect();
+        Self {
+            crbnd_auroc: stat(&|r| r.crbnd.auroc),
+            crbnd_f1: stat(&|r| r.crbnd.f1),
+            recon_auroc: stat(&|r| r.recon_error.auroc),
+            recon_f1: stat(&|r| r.recon_error.f1),
+            alone: alone.map(|v| (mean_std(&v.iter().map(|p| p.auroc).collect::<Vec<_>>()).0, mean_std(&v.iter().map(|p| p.f1).collect::<Vec<_>>()).0)),
+            seconds: stat(&|r| r.training_seconds).0,
+        }
+    }
+}
+
 /// The table, the JSON and the SVG of the protocol's results, `results` as (n, run).
 pub(super) fn report(results: &[(usize, PhotoResult)], sizes: &[usize], folder: &PhotoFolder) -> (String, serde_json::Value, String) {
     let mut md = String::from(
@@ -27,19 +53,7 @@ pub(super) fn report(results: &[(usize, PhotoResult)], sizes: &[usize], folder: 
     let mut bars: [Vec<(f64, f64)>; 5] = Default::default();
     for (k, &n) in sizes.iter().enumerate() {
         let rs: Vec<&PhotoResult> = results.iter().filter(|(m, _)| *m == n).map(|(_, r)| r).collect();
-        let stat = |f: &dyn Fn(&PhotoResult) -> f64| mean_std(&rs.iter().map(|r| f(r)).collect::<Vec<_>>());
-        let (ca, cas) = stat(&|r| r.crbnd.auroc);
-        let (cf, cfs) = stat(&|r| r.crbnd.f1);
-        let (ba, bas) = stat(&|r| r.recon_error.auroc);
-        let (bf, bfs) = stat(&|r| r.recon_error.f1);
-        // f(x) alone: every run of the table must have it (results from before eq. 6′ do not).
-        let alone: Option<Vec<Pair>> = rs.iter().map(|r| r.classifier_only).collect();
-        let alone = alone.map(|v| {
-            let (a, _) = mean_std(&v.iter().map(|p| p.auroc).collect::<Vec<_>>());
-            let (f, _) = mean_std(&v.iter().map(|p| p.f1).collect::<Vec<_>>());
-            (a, f)
-        });
-        let (secs, _) = stat(&|r| r.training_seconds);
+        let Means { crbnd_auroc: (ca, cas), crbnd_f1: (cf, cfs), recon_auroc: (ba, bas), recon_f1: (bf, bfs), alone, seconds: secs } = Means::of(&rs);
         let pubs = published(n);
         let fmt = |p: Option<(f64, f64)>| p.map(|(a, f)| format!("{a:.3} / {f:.3}")).unwrap_or_else(|| "–".into());
         let _ = writeln!(
@@ -123,11 +137,8 @@ pub(super) fn report_classes(results: &[PhotoResult], folder: &PhotoFolder) -> (
             r.training_seconds
         );
     }
-    let col = |f: &dyn Fn(&PhotoResult) -> f64| mean_std(&runs.iter().map(|r| f(r)).collect::<Vec<_>>());
-    let ((ca, cas), (cf, _), (ba, bas), (bf, _), (secs, _)) =
-        (col(&|r| r.crbnd.auroc), col(&|r| r.crbnd.f1), col(&|r| r.recon_error.auroc), col(&|r| r.recon_error.f1), col(&|r| r.training_seconds));
-    let alone: Option<Vec<f64>> = runs.iter().map(|r| r.classifier_only.map(|p| p.auroc)).collect();
-    let alone = alone.map(|v| format!("{:.3}", mean_std(&v).0)).unwrap_or_else(|| "–".into());
+    let Means { crbnd_auroc: (ca, cas), crbnd_f1: (cf, _), recon_auroc: (ba, bas), recon_f1: (bf, _), alone, seconds: secs } = Means::of(&runs);
+    let alone = alone.map(|(a, _)| format!("{a:.3}")).unwrap_or_else(|| "–".into());
     let above = runs.iter().filter(|r| r.crbnd.auroc >= alocc.0).count();
     let _ = writeln!(
         md,
