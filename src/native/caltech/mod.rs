@@ -30,7 +30,7 @@ use crate::native::data::classifier_count;
 use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at, positive_quantile};
 use crate::recipe::{PHOTO_AE_IMAGES, PHOTO_CLF_IMAGES, Recipe};
-use crate::scoring::{HostScores, batch_tensor, detect_sync, score_batches};
+use crate::scoring::{HostScores, score_batches};
 
 /// Side of the photo models, in pixels (see the README for the 32 vs 64 evidence).
 pub const PHOTO_SIZE: usize = 32;
@@ -116,26 +116,19 @@ pub const DETAIL_BLOCKS: [usize; 3] = [2, 4, 8];
 
 impl ScoredPhotos {
     /// `images` with their `scores`, their detail, their mirror images' scores and their coarse
-    /// reconstruction errors (two more passes through the detector).
+    /// reconstruction errors (a pass through the detector and one through A).
     fn new(detector: &Detector, scores: HostScores, positive: Vec<bool>, images: &[f32], shape: [usize; 3], lambda: f32) -> Result<Self> {
         let detail = DETAIL_BLOCKS.map(|k| crate::photo::block_detail(images, shape, k));
         let mirror = score(detector, &crate::photo::mirrored(images, shape[2]), shape, lambda)?;
-        let rebuilt = reconstructions(detector, images, shape, lambda)?;
+        let rebuilt = reconstructions(detector, images, shape);
         let coarse_error = DETAIL_BLOCKS.map(|k| crate::photo::coarse_error(images, &rebuilt, shape, k));
         Ok(Self { positive, logit: scores.logits, error: scores.errors, detail, mirror_logit: mirror.logits, mirror_error: mirror.errors, coarse_error })
     }
 }
 
-/// A(x) of `data` (n images of `shape`), flattened.
-fn reconstructions(detector: &Detector, data: &[f32], shape: [usize; 3], lambda: f32) -> Result<Vec<f32>> {
-    let len: usize = shape.iter().product();
-    let device = Device::flex();
-    let mut out = Vec::with_capacity(data.len());
-    for chunk in data.chunks(256 * len.max(1)) {
-        let n = chunk.len() / len.max(1);
-        out.extend(detect_sync(detector, batch_tensor(chunk, n, shape, &device), lambda, true)?.reconstruction);
-    }
-    Ok(out)
+/// A(x) of `data` (n images of `shape`), flattened: A alone, as `ConnectiveSamples` rebuilds.
+fn reconstructions(detector: &Detector, data: &[f32], shape: [usize; 3]) -> Vec<f32> {
+    super::train::map_batches(data, shape, 256, &Device::flex(), |x| detector.autoencoder.forward(x).into_data().try_into_vec::<f32>().unwrap())
 }
 
 /// What one run produced: the detector, the recipe it was trained with, its measured result and
@@ -145,7 +138,7 @@ pub struct RunOutcome {
     pub recipe: Recipe,
     pub result: PhotoResult,
     /// Only when asked for (`train_and_test`'s `with_scores`): the mirror images and the
-    /// reconstructions cost two more passes through the detector.
+    /// reconstructions cost a pass through the detector and one through A.
     pub scores: Option<RunScores>,
 }
 
