@@ -51,7 +51,7 @@ mod native {
     use std::path::{Path, PathBuf};
 
     use anyhow::{Context, bail};
-    use connective::calibration::Calibration;
+    use connective::calibration::{Calibration, verdict_scores};
     use connective::metrics::auroc;
     use connective::native::caltech::{DETAIL_BLOCKS, RunScores, ScoredPhotos};
 
@@ -66,8 +66,13 @@ mod native {
 
     /// Eq. 6′ with `error` (and its validation values) as A's part.
     fn combined(run: &RunScores, error: &[f32], val_error: &[f32]) -> Vec<f32> {
-        let cal = Calibration::fit(&run.validation.logit, val_error).expect("validation scores");
-        run.test.logit.iter().zip(error).map(|(&l, &e)| cal.combine(l, e)).collect()
+        eq6(&run.test.logit, error, &run.validation.logit, val_error).expect("validation scores")
+    }
+
+    /// Eq. 6′ of test photos' f(x) and error, on the scale of validation photos' (`None`: fewer
+    /// than two finite validation scores).
+    fn eq6(logit: &[f32], error: &[f32], val_logit: &[f32], val_error: &[f32]) -> Option<Vec<f32>> {
+        Some(verdict_scores(Some(&Calibration::fit(val_logit, val_error)?), logit, error))
     }
 
     /// The z-scored parts of eq. 6′ (C's, A's) of the test photos, on the validation's scale.
@@ -91,10 +96,8 @@ mod native {
         }
         let view = |p: &ScoredPhotos| if mirror { (both_views(&p.logit, &p.mirror_logit), both_views(&p.error, &p.mirror_error)) } else { (p.logit.clone(), p.error.clone()) };
         let ((tl, te), (vl, ve)) = (view(t), view(v));
-        let cal = Calibration::fit(&vl, &ve)?;
-        let eq6: Vec<f32> = tl.iter().zip(&te).map(|(&l, &e)| cal.combine(l, e)).collect();
         let a = |s: &[f32]| auroc(s, &t.positive).unwrap_or(f64::NAN);
-        Some([a(&eq6), a(&tl), a(&negated(&te))])
+        Some([a(&eq6(&tl, &te, &vl, &ve)?), a(&tl), a(&negated(&te))])
     }
 
     fn read_folder(dir: &Path) -> anyhow::Result<BTreeMap<String, RunScores>> {
