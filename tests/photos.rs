@@ -357,6 +357,10 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
         assert!(p.mirror_logit.len() == len && p.mirror_error.len() == len, "{p:?}");
         assert!(p.mirror_logit.iter().chain(&p.mirror_error).all(|v| v.is_finite()), "{p:?}");
         assert!(p.mirror_error != p.error && p.mirror_logit != p.logit, "{p:?}");
+        // A's error on a coarse grid: one per photo and block size, never above the full error
+        // (averaging a block cannot add to its squared difference).
+        assert!(p.coarse_error.iter().all(|c| c.len() == len), "{p:?}");
+        assert!(p.coarse_error.iter().all(|c| c.iter().zip(&p.error).all(|(c, e)| c.is_finite() && *c >= 0.0 && *c <= e * (1.0 + 1e-4) + 1e-7)), "{p:?}");
     }
     // The result is written again from these very scores.
     let few = read(&std::fs::read_to_string(tmp.join("few/results/n1-r0.json")).unwrap());
@@ -417,6 +421,25 @@ fn mirror_images_reverse_every_row_of_every_channel_and_agree_with_the_training_
     let device = Device::flex();
     let flipped = batch_tensor(&x, 2, [3, 2, 4], &device).flip([3]).into_data().try_to_vec::<f32>().unwrap();
     assert_eq!(flipped, m);
+}
+
+#[test]
+fn the_coarse_error_ignores_what_a_block_average_loses() {
+    use connective::photo::{block_averaged, coarse_error};
+    // A 3×4×4 checkerboard of 0 and 1 and a flat 0.5 "reconstruction" of it: 0.25 apart per value,
+    // but the same on any grid of blocks of 2 or 4 pixels; 1×1 blocks keep the whole error.
+    let checker: Vec<f32> = (0..3 * 16).map(|i| ((i % 4 + (i / 4) % 4) % 2) as f32).collect();
+    let flat = vec![0.5f32; 3 * 16];
+    assert_eq!(block_averaged(&checker, [3, 4, 4], 2), flat);
+    assert_eq!(coarse_error(&checker, &flat, [3, 4, 4], 2), vec![0.0]);
+    assert_eq!(coarse_error(&checker, &flat, [3, 4, 4], 4), vec![0.0]);
+    assert_eq!(coarse_error(&checker, &flat, [3, 4, 4], 1), vec![0.25]);
+    // A rebuild that gets the layout wrong: the left half dark, the right half light, against
+    // the opposite. Every 2×2 block is off by 1, on a 4×4 grid the halves average out.
+    let left: Vec<f32> = (0..3 * 16).map(|i| (i % 4 >= 2) as u8 as f32).collect();
+    let right: Vec<f32> = left.iter().map(|v| 1.0 - v).collect();
+    assert_eq!(coarse_error(&left, &right, [3, 4, 4], 2), vec![1.0]);
+    assert_eq!(coarse_error(&left, &right, [3, 4, 4], 4), vec![0.0]);
 }
 
 #[test]
