@@ -7,6 +7,7 @@ use std::process::Command;
 
 use burn::prelude::*;
 use connective::augment::{close_up, dead_leaves, patchwork_tiles, random_hflip, shuffle_tiles, synthetic_photo_mixed, turn_whole};
+use connective::native::caltech::{PhotoPlan, RunPhotos, planned_runs};
 use connective::native::photos::{PhotoFolder, photo_split};
 use connective::photo::{chw_to_hwc, hwc_to_chw, photo_from_rgba};
 use connective::scoring::batch_tensor;
@@ -84,6 +85,66 @@ fn splits_are_disjoint_complete_and_seeded() {
     assert_eq!(s, photo_split(80, 0.3, 0.15, 1).unwrap());
     assert_ne!(s, photo_split(80, 0.3, 0.15, 2).unwrap());
     assert!(photo_split(2, 0.3, 0.15, 1).is_err());
+}
+
+#[test]
+fn a_runs_photos_are_its_classes_split_and_tested_against_as_much_clutter() {
+    let folder = PhotoFolder::load(&fixture_folder(), 8, &[], 1).unwrap();
+    let plan = PhotoPlan::new(8, true);
+    let classes = vec!["Motorbikes".to_string(), "airplanes".to_string()];
+    let p = RunPhotos::draw(&folder, &classes, 7, &plan).unwrap();
+    let len = 3 * 8 * 8;
+    let images = |v: &[f32]| v.chunks(len).map(|c| c.to_vec()).collect::<Vec<_>>();
+    let (train, clf, val, test) = (images(&p.train), images(&p.clf), images(&p.val), images(&p.test));
+    assert_eq!((train.len(), clf.len(), val.len()), (p.n_train, p.n_clf, p.n_val));
+    assert!(p.n_train > 0 && p.n_clf > 0 && p.n_val > 0);
+    // Half the test set is clutter, positives first; every object photo that decoded (20: one
+    // fixture file is corrupt) is used exactly once.
+    let n_objects: usize = classes.iter().map(|c| folder.class(c).unwrap().len()).sum();
+    assert_eq!(n_objects, 20);
+    let n_each = p.labels.len() / 2;
+    assert_eq!(test.len(), p.labels.len());
+    assert!(p.labels[..n_each].iter().all(|&l| l) && p.labels[n_each..].iter().all(|&l| !l));
+    assert_eq!(p.n_train + p.n_clf + p.n_val + n_each, n_objects);
+    let clutter = images(&folder.class("clutter").unwrap().images);
+    let objects: Vec<Vec<f32>> = classes.iter().flat_map(|c| images(&folder.class(c).unwrap().images)).collect();
+    assert!(test[n_each..].iter().all(|t| clutter.contains(t)));
+    assert!(test[..n_each].iter().all(|t| objects.contains(t) && !clutter.contains(t)));
+    // No photo is in two parts.
+    let mut all: Vec<&Vec<f32>> = train.iter().chain(&clf).chain(&val).chain(&test[..n_each]).collect();
+    all.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    all.dedup();
+    assert_eq!(all.len(), n_objects);
+    // Seeded, and a class splits the same whichever other classes are drawn with it.
+    let again = RunPhotos::draw(&folder, &classes, 7, &plan).unwrap();
+    assert_eq!((&again.train, &again.test, &again.labels), (&p.train, &p.test, &p.labels));
+    let alone = RunPhotos::draw(&folder, &classes[1..], 7, &plan).unwrap();
+    assert!(images(&alone.val).iter().all(|v| val.contains(v)));
+    assert_ne!(RunPhotos::draw(&folder, &classes, 8, &plan).unwrap().test, p.test);
+}
+
+#[test]
+fn the_protocol_plans_seeded_runs_of_distinct_classes_or_every_class_once() {
+    let objects: Vec<String> = ["a", "b", "c", "d", "e", "f"].map(String::from).to_vec();
+    let runs = planned_runs(&objects, &[1, 3, 5], 4, false);
+    assert_eq!(runs.len(), 12);
+    for r in &runs {
+        assert_eq!(r.classes.len(), r.n);
+        let mut sorted = r.classes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, r.classes, "distinct classes, in name order");
+        assert!(r.name.starts_with(&format!("n{}-r", r.n)));
+    }
+    let mut seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+    seeds.dedup();
+    assert_eq!(seeds.len(), 12);
+    assert_eq!(runs, planned_runs(&objects, &[1, 3, 5], 4, false));
+    // Not every 3-class run draws the same classes.
+    assert!(runs.iter().filter(|r| r.n == 3).any(|r| r.classes != runs[4].classes));
+    let every = planned_runs(&objects, &[1, 3, 5], 4, true);
+    assert_eq!(every.iter().map(|r| r.classes.clone()).collect::<Vec<_>>(), objects.iter().map(|c| vec![c.clone()]).collect::<Vec<_>>());
+    assert!(every.iter().all(|r| r.n == 1 && r.seed == 1000 && r.name == format!("n1-{}", r.classes[0])));
 }
 
 #[test]

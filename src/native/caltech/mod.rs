@@ -12,7 +12,7 @@ mod protocol;
 mod report;
 mod ship;
 
-pub use protocol::{ProtocolOptions, run_protocol};
+pub use protocol::{PlannedRun, ProtocolOptions, planned_runs, run_protocol};
 pub use ship::{ShipPlan, model_name, train_shipped};
 
 use std::path::Path;
@@ -193,6 +193,69 @@ fn quantile(scores: &[f32], q: f64) -> f32 {
     positive_quantile(scores, q).unwrap_or(f32::NEG_INFINITY)
 }
 
+/// The photos of one run, flattened `[3, size, size]` images: what its detector learns from and
+/// what it is tested on. Any detector on these photos (CRBND's, or a reference method on the
+/// very same split) is measured on the same test set.
+pub struct RunPhotos {
+    /// A's training photos (each class's training split but C's part).
+    pub train: Vec<f32>,
+    /// C's training photos: the first part of each class's training split, never shown to A.
+    pub clf: Vec<f32>,
+    /// Validation positives (early stopping, thresholds, eq. 6′'s scale).
+    pub val: Vec<f32>,
+    /// The test photos: held-out positives first, then as many clutter photos (50 % outliers).
+    pub test: Vec<f32>,
+    /// `true` for a positive, one per test photo.
+    pub labels: Vec<bool>,
+    pub n_train: usize,
+    pub n_clf: usize,
+    pub n_val: usize,
+}
+
+impl RunPhotos {
+    /// Splits `classes` with the run's `seed` (per class, so a class splits the same whichever
+    /// others are drawn) and draws the test set: every held-out positive and as many clutter
+    /// photos (fewer positives when clutter runs short), both drawn with the run's seed.
+    pub fn draw(folder: &PhotoFolder, classes: &[String], seed: u64, plan: &PhotoPlan) -> Result<Self> {
+        let (mut train, mut clf, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut n_train, mut n_clf, mut n_val, mut n_test) = (0, 0, 0, 0);
+        for class in classes {
+            let c = folder.class(class)?;
+            let split = photo_split(c.len(), TEST_FRACTION, plan.recipe.val_fraction, class_seed(seed, class))
+                .map_err(|e| Error::Config(format!("class {class}: {e}")))?;
+            let mut tr = split.train.clone();
+            if let Some(m) = plan.recipe.max_train {
+                tr.truncate(m);
+            }
+            // The first part of the training photos is C's alone (A never sees it), the rest A's.
+            let n_c = classifier_count(tr.len(), plan.clf_fraction);
+            gather(folder, class, &tr[n_c..], &mut train)?;
+            gather(folder, class, &tr[..n_c], &mut clf)?;
+            gather(folder, class, &split.val, &mut val)?;
+            gather(folder, class, &split.test, &mut test)?;
+            (n_train, n_clf, n_val, n_test) = (n_train + tr.len() - n_c, n_clf + n_c, n_val + split.val.len(), n_test + split.test.len());
+        }
+        let len: usize = plan.config.image_shape().iter().product();
+        let clutter = folder.class(CLUTTER)?;
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x0u64.wrapping_sub(1));
+        let n_each = n_test.min(clutter.len());
+        let mut pos_idx: Vec<usize> = (0..n_test).collect();
+        pos_idx.shuffle(&mut rng);
+        pos_idx.truncate(n_each);
+        pos_idx.sort();
+        let mut out_idx: Vec<usize> = (0..clutter.len()).collect();
+        out_idx.shuffle(&mut rng);
+        out_idx.truncate(n_each);
+        let mut x = Vec::with_capacity(2 * n_each * len);
+        for &i in &pos_idx {
+            x.extend_from_slice(&test[i * len..(i + 1) * len]);
+        }
+        gather(folder, CLUTTER, &out_idx, &mut x)?;
+        let labels = (0..2 * n_each).map(|i| i < n_each).collect();
+        Ok(Self { train, clf, val, test: x, labels, n_train, n_clf, n_val })
+    }
+}
+
 /// Trains one detector on `classes` (their train split; validation split for early stopping and
 /// the thresholds) and tests it on their test split plus as many clutter photos (50 % outliers);
 /// `with_scores` also keeps every per-image score (`RunOutcome::scores`).
@@ -207,26 +270,9 @@ pub fn train_and_test(
     with_scores: bool,
     bar: &ProgressBar,
 ) -> Result<RunOutcome> {
-    let (mut train, mut clf, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut n_train, mut n_clf, mut n_val, mut n_test) = (0, 0, 0, 0);
-    for class in classes {
-        let c = folder.class(class)?;
-        let split = photo_split(c.len(), TEST_FRACTION, plan.recipe.val_fraction, class_seed(seed, class))
-            .map_err(|e| Error::Config(format!("class {class}: {e}")))?;
-        let mut tr = split.train.clone();
-        if let Some(m) = plan.recipe.max_train {
-            tr.truncate(m);
-        }
-        // The first part of the training photos is C's alone (A never sees it), the rest A's.
-        let n_c = classifier_count(tr.len(), plan.clf_fraction);
-        gather(folder, class, &tr[n_c..], &mut train)?;
-        gather(folder, class, &tr[..n_c], &mut clf)?;
-        gather(folder, class, &split.val, &mut val)?;
-        gather(folder, class, &split.test, &mut test)?;
-        (n_train, n_clf, n_val, n_test) = (n_train + tr.len() - n_c, n_clf + n_c, n_val + split.val.len(), n_test + split.test.len());
-    }
+    let RunPhotos { train, clf, val, test: x, labels, n_train, n_clf, n_val } = RunPhotos::draw(folder, classes, seed, plan)?;
+    let n_each = labels.len() / 2;
     let shape = plan.config.image_shape();
-    let len: usize = shape.iter().product();
     // A class has as few as 50 training photos: repeat them (each copy is flipped and corrupted
     // differently) so that an epoch, and with it a checkpoint, covers at least ~1000 images.
     let reps = |n: usize| (plan.epoch_images / n.max(1)).max(1);
@@ -246,24 +292,6 @@ pub fn train_and_test(
     let data = TrainData { shape, train: &train, clf_train: (n_clf > 0).then_some(&clf[..]), val: &val };
     let trained = train_detector(&plan.config, &recipe, &data, ckpt, !retrain_classifier, retrain_classifier, bar)?;
 
-    // The test set: every held-out positive and as many clutter photos (fewer positives when
-    // clutter runs short), both drawn with the run's seed.
-    let clutter = folder.class(CLUTTER)?;
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x0u64.wrapping_sub(1));
-    let n_each = n_test.min(clutter.len());
-    let mut pos_idx: Vec<usize> = (0..n_test).collect();
-    pos_idx.shuffle(&mut rng);
-    pos_idx.truncate(n_each);
-    pos_idx.sort();
-    let mut out_idx: Vec<usize> = (0..clutter.len()).collect();
-    out_idx.shuffle(&mut rng);
-    out_idx.truncate(n_each);
-    let mut x = Vec::with_capacity(2 * n_each * len);
-    for &i in &pos_idx {
-        x.extend_from_slice(&test[i * len..(i + 1) * len]);
-    }
-    gather(folder, CLUTTER, &out_idx, &mut x)?;
-    let labels: Vec<bool> = (0..2 * n_each).map(|i| i < n_each).collect();
     let scored = score(&trained.detector, &x, shape, recipe.lambda)?;
     let crbnd = scored.verdict(trained.calibration.as_ref());
     // Every threshold comes from the validation positives, scored once by training.

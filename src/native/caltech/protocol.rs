@@ -71,6 +71,37 @@ pub struct ProtocolOptions {
     pub readme: Option<PathBuf>,
 }
 
+/// One run of the protocol, before it is trained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedRun {
+    pub n: usize,
+    /// Its checkpoint folder and result file: `n{n}-r{r}`, or `n1-{class}` for every class once.
+    pub name: String,
+    /// What its progress bar says.
+    pub label: String,
+    pub seed: u64,
+    pub classes: Vec<String>,
+}
+
+/// The runs of the protocol over `objects` (the object classes, in name order): for each n in
+/// `sizes`, `repeats` runs of n classes drawn with the run's seed 1000·n + r; or, with
+/// `every_class`, each class once as the positive class (seed 1000, as `--classes C --sizes 1
+/// --repeats 1` would draw). Other detectors on the protocol's photos (examples/caltech_references.rs)
+/// take their runs from here too.
+pub fn planned_runs(objects: &[String], sizes: &[usize], repeats: usize, every_class: bool) -> Vec<PlannedRun> {
+    if every_class {
+        return objects.iter().map(|c| PlannedRun { n: 1, name: format!("n1-{c}"), label: c.clone(), seed: 1000, classes: vec![c.clone()] }).collect();
+    }
+    let mut runs = Vec::new();
+    for &n in sizes {
+        for r in 0..repeats {
+            let seed = 1000 * n as u64 + r as u64;
+            runs.push(PlannedRun { n, name: format!("n{n}-r{r}"), label: format!("n={n} run {}/{repeats}", r + 1), seed, classes: draw_classes(objects, n, seed) });
+        }
+    }
+    runs
+}
+
 /// The classes of run (n, r): drawn without replacement with a seed of their own.
 fn draw_classes(objects: &[String], n: usize, seed: u64) -> Vec<String> {
     let mut pool = objects.to_vec();
@@ -156,20 +187,10 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     std::fs::create_dir_all(&results_dir).map_err(|e| Error::data(results_dir.display().to_string(), e.to_string()))?;
     let run_key = RunKey::of(&plan);
     let recipe_key = run_key.to_json();
-    // Each run: n, its name (its checkpoint folder and result file), what its bar says, seed, classes.
-    let mut runs = Vec::new();
-    if opts.every_class {
-        for c in &objects {
-            runs.push((1, format!("n1-{c}"), c.clone(), 1000, vec![c.clone()]));
-        }
-    } else {
-        for &n in &opts.sizes {
-            for r in 0..opts.repeats {
-                let seed = 1000 * n as u64 + r as u64;
-                runs.push((n, format!("n{n}-r{r}"), format!("n={n} run {}/{}", r + 1, opts.repeats), seed, draw_classes(&objects, n, seed)));
-            }
-        }
-    }
+    let runs: Vec<_> = planned_runs(&objects, &opts.sizes, opts.repeats, opts.every_class)
+        .into_iter()
+        .map(|r| (r.n, r.name, r.label, r.seed, r.classes))
+        .collect();
     let results = in_parallel(
         runs,
         opts.jobs,
