@@ -54,7 +54,8 @@ mod native {
     use connective::autoencoder::Autoencoder;
     use connective::classifier::Classifier;
     use connective::metrics::{auroc, f1_at, positive_quantile};
-    use connective::native::caltech::{CLUTTER, PhotoPlan, PhotoResult, PlannedRun, RunPhotos, load_folder, planned_runs};
+    use connective::native::caltech::{ALOCC, CLUTTER, PhotoPlan, PhotoResult, PlannedRun, RunPhotos, load_folder, planned_runs};
+    use connective::native::plot::{Series, bar_chart, row_chart, y_range_for};
     use connective::scoring::batch_tensor;
     use indicatif::{ProgressBar, ProgressStyle};
     use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
@@ -314,6 +315,58 @@ mod native {
         })
     }
 
+    /// Mean AUROC per n for every method (bars; ALOCC's published Caltech-256 number beside), or,
+    /// for every class once, one row per class with ALOCC's published n = 1 AUROC as a line.
+    fn chart(rows: &[ClassRow], sizes: &[usize], every_class: bool) -> String {
+        type Get = fn(&ClassRow) -> Option<f64>;
+        // For a row per class, the first three: CRBND, ALOCC's better score here, and the best
+        // method without training.
+        let methods: [(&str, &'static str, Get); 6] = [
+            ("CRBND (eq. 6′)", "#1f77b4", |r| r.crbnd.map(|p| p.auroc)),
+            ("ALOCC here, D(x)", "#ff9896", |r| r.alocc.as_ref().map(|a| a.d_of_x.auroc)),
+            ("5-NN, pixels", "#9467bd", |r| Some(r.knn_pixels.auroc)),
+            ("ALOCC here, D(R(x))", "#d62728", |r| r.alocc.as_ref().map(|a| a.d_of_r.auroc)),
+            ("5-NN, colours", "#c5b0d5", |r| Some(r.knn_colours.auroc)),
+            ("CRBND's A, error", "#ff7f0e", |r| r.crbnd_error.map(|p| p.auroc)),
+        ];
+        if every_class {
+            let names: Vec<String> = rows.iter().map(|r| r.classes.join(", ")).collect();
+            let series: Vec<Series> = methods[..3]
+                .iter()
+                .map(|&(name, colour, get)| Series { name: name.into(), colour, points: rows.iter().enumerate().filter_map(|(i, r)| get(r).map(|v| (i as f64, v))).collect(), dashed: false })
+                .filter(|s| !s.points.is_empty())
+                .collect();
+            let lo = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(1.0f64, f64::min);
+            return row_chart("Each class against clutter, the same photos: AUROC", &names, "AUROC", ((lo * 10.0).floor() / 10.0, 1.0), &series, Some((ALOCC[0].0, "ALOCC n = 1 (Caltech-256)")));
+        }
+        let mut series: Vec<Series> = methods
+            .iter()
+            .map(|&(name, colour, get)| Series {
+                name: name.into(),
+                colour,
+                points: sizes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, &n)| {
+                        let v: Vec<f64> = rows.iter().filter(|r| r.n == n).map(get).collect::<Option<_>>()?;
+                        (!v.is_empty()).then(|| (i as f64, v.iter().sum::<f64>() / v.len() as f64))
+                    })
+                    .collect(),
+                dashed: false,
+            })
+            .filter(|s| !s.points.is_empty())
+            .collect();
+        series.push(Series {
+            name: "ALOCC published (Caltech-256)".into(),
+            colour: "#7f7f7f",
+            points: sizes.iter().enumerate().filter_map(|(i, &n)| [1, 3, 5].iter().position(|&m| m == n).map(|p| (i as f64, ALOCC[p].0))).collect(),
+            dashed: false,
+        });
+        let cats: Vec<String> = sizes.iter().map(|n| format!("{n} positive class{}", if *n == 1 { "" } else { "es" })).collect();
+        let range = y_range_for(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
+        bar_chart("Other detectors on the same photos (50 % clutter): AUROC", &cats, "mean AUROC", range, &series)
+    }
+
     pub fn main() -> anyhow::Result<()> {
         let a = args()?;
         let plan = PhotoPlan::new(connective::native::caltech::PHOTO_SIZE, a.quick);
@@ -401,6 +454,7 @@ mod native {
         }
         println!("\nEach cell: AUROC / F1 (threshold: the 5th percentile of the validation positives' score).");
         std::fs::write(a.out.join("references.json"), serde_json::to_string_pretty(&rows)?)?;
+        std::fs::write(a.out.join("references.svg"), chart(&rows, &sizes, a.every_class))?;
         Ok(())
     }
 }
