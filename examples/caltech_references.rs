@@ -54,7 +54,7 @@ mod native {
     use connective::autoencoder::Autoencoder;
     use connective::classifier::Classifier;
     use connective::metrics::{auroc, f1_at, positive_quantile};
-    use connective::native::caltech::{ALOCC, CLUTTER, PhotoPlan, PhotoResult, PlannedRun, RunPhotos, load_folder, planned_runs};
+    use connective::native::caltech::{ALOCC, CLUTTER, Pair, PhotoPlan, PhotoResult, PlannedRun, RunPhotos, load_folder, planned_runs};
     use connective::native::plot::{Series, bar_chart, row_chart, y_range_for};
     use connective::scoring::batch_tensor;
     use indicatif::{ProgressBar, ProgressStyle};
@@ -70,15 +70,11 @@ mod native {
     const ALOCC_LR: f64 = 0.002;
     const ALOCC_BATCH: usize = 64;
 
-    #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-    struct Pair {
-        auroc: f64,
-        f1: f64,
-    }
-
-    /// One class's ALOCC detector, measured.
+    /// One run's ALOCC detector, measured.
     #[derive(Debug, Clone, Serialize, Deserialize)]
     struct AloccResult {
+        /// The settings it was trained with (`alocc_key`): a saved result counts only for these.
+        key: String,
         d_of_r: Pair,
         d_of_x: Pair,
         error: Pair,
@@ -111,8 +107,8 @@ mod native {
         quick: bool,
         every_class: bool,
         repeats: usize,
-        /// `(k, m)`: train ALOCC only for runs k, k + m, k + 2m, ... (so that m processes share
-        /// the runs); the table then waits for a run without them.
+        /// `(k, m)`: only runs k, k + m, k + 2m, ... (so that m processes share ALOCC's trainings);
+        /// the whole table needs a last run without it.
         part: Option<(usize, usize)>,
     }
 
@@ -252,10 +248,22 @@ mod native {
         (r.valid(), d.valid(), epochs, last)
     }
 
+    /// Everything an ALOCC result depends on besides its run's photos.
+    fn alocc_key(plan: &PhotoPlan) -> String {
+        format!(
+            "size {} images {} epoch {} batch {ALOCC_BATCH} lr {ALOCC_LR} beta1 0.5 noise {ALOCC_NOISE} recon weight {ALOCC_RECON_WEIGHT} seed {SEED} flips, last epoch",
+            plan.size, plan.ae_images, plan.epoch_images
+        )
+    }
+
     fn alocc_run(plan: &PhotoPlan, run: &str, photos: &RunPhotos, out: &Path, bar: &ProgressBar) -> anyhow::Result<AloccResult> {
         let file = out.join("alocc").join(format!("{run}.json"));
-        if let Ok(text) = std::fs::read_to_string(&file) {
-            return Ok(serde_json::from_str(&text)?);
+        let key = alocc_key(plan);
+        if let Ok(text) = std::fs::read_to_string(&file)
+            && let Ok(saved) = serde_json::from_str::<AloccResult>(&text)
+            && saved.key == key
+        {
+            return Ok(saved);
         }
         let started = Instant::now();
         let shape = plan.config.image_shape();
@@ -274,7 +282,7 @@ mod native {
             bail!("ALOCC on {run}: training diverged (non-finite scores)");
         }
         let l = &photos.labels;
-        let result = AloccResult { d_of_r: pair(&tr, l, &vr), d_of_x: pair(&tx, l, &vx), error: pair(&te, l, &ve), epochs, seconds: started.elapsed().as_secs_f64(), last_losses };
+        let result = AloccResult { key, d_of_r: pair(&tr, l, &vr), d_of_x: pair(&tx, l, &vx), error: pair(&te, l, &ve), epochs, seconds: started.elapsed().as_secs_f64(), last_losses };
         std::fs::create_dir_all(file.parent().unwrap())?;
         std::fs::write(&file, serde_json::to_string_pretty(&result)?)?;
         Ok(result)
@@ -413,15 +421,14 @@ mod native {
             } else {
                 None
             };
-            let p = |q: connective::native::caltech::Pair| Pair { auroc: q.auroc, f1: q.f1 };
             rows.push(ClassRow {
                 run: run.name.clone(),
                 n: run.n,
                 classes: run.classes.clone(),
                 n_train: photos.n_train + photos.n_clf,
                 n_test_positives: n_each,
-                crbnd: crbnd.as_ref().map(|r| p(r.crbnd)),
-                crbnd_error: crbnd.as_ref().map(|r| p(r.recon_error)),
+                crbnd: crbnd.as_ref().map(|r| r.crbnd),
+                crbnd_error: crbnd.as_ref().map(|r| r.recon_error),
                 knn_pixels,
                 knn_colours,
                 alocc,
