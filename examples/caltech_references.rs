@@ -27,8 +27,9 @@
 //!   the training photos from R's rebuilds: min_R max_D log D(x) + log(1 − D(R(x̃))) + 0.2 ‖x − R(x̃)‖²
 //!   (ALOCC's published code: weight 0.2, Adam lr 0.002, β₁ 0.5). The same image budget as A
 //!   (18,000 images), batch 64, random left-right flips; the last epoch is kept. Scores: D(R(x))
-//!   (ALOCC's), D(x), and R's own reconstruction error. Each class's result is saved as it
-//!   finishes (OUT/alocc/CLASS.json); a rerun skips the finished classes.
+//!   (ALOCC's), D(x), and R's own reconstruction error (`caltech::references`). Each run's result
+//!   is saved as it finishes (OUT/alocc/RUN.json, with its settings); a rerun skips the finished
+//!   runs.
 //!
 //! Results print as a Markdown table (per class and the mean), and go to OUT/references.json.
 
@@ -46,29 +47,16 @@ mod native {
     use std::time::Instant;
 
     use anyhow::{Context, bail};
-    use burn::nn::loss::BinaryCrossEntropyLossConfig;
-    use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-    use burn::prelude::*;
-    use burn::tensor::TensorData;
-    use connective::augment::{gaussian_noise, random_hflip};
-    use connective::autoencoder::Autoencoder;
-    use connective::classifier::Classifier;
     use connective::metrics::{auroc, f1_at, positive_quantile};
     use connective::native::caltech::{ALOCC, CLUTTER, Pair, PhotoPlan, PhotoResult, PlannedRun, RunPhotos, load_folder, planned_runs};
+    use connective::native::caltech::references::{alocc_key, colour_histograms, knn_scores, train_alocc};
     use connective::native::plot::{Series, bar_chart, row_chart, y_range_for};
-    use connective::scoring::batch_tensor;
     use indicatif::{ProgressBar, ProgressStyle};
-    use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
     use serde::{Deserialize, Serialize};
 
-    /// ALOCC's training seed (initial weights, batches, noise): one for every run.
-    const SEED: u64 = 1000;
+    /// Neighbours per photo, and colour bins per channel (fixed before anything was measured).
     const K: usize = 5;
     const BINS: usize = 4;
-    const ALOCC_NOISE: f32 = 0.155;
-    const ALOCC_RECON_WEIGHT: f32 = 0.2;
-    const ALOCC_LR: f64 = 0.002;
-    const ALOCC_BATCH: usize = 64;
 
     /// One run's ALOCC detector, measured.
     #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -147,115 +135,6 @@ mod native {
         Pair { auroc: auroc(test, labels).unwrap_or(f64::NAN), f1: f1_at(test, labels, t) }
     }
 
-    /// Minus the mean distance of each query to its K nearest references (features of `dim`).
-    fn knn_scores(refs: &[f32], queries: &[f32], dim: usize) -> Vec<f32> {
-        queries
-            .chunks(dim)
-            .map(|q| {
-                let mut d: Vec<f32> = refs.chunks(dim).map(|r| r.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum::<f32>().sqrt()).collect();
-                d.sort_by(f32::total_cmp);
-                let k = K.min(d.len());
-                -d[..k].iter().sum::<f32>() / k as f32
-            })
-            .collect()
-    }
-
-    /// Square roots of a normalised 4 × 4 × 4 RGB histogram per photo (`[3, s, s]` channel-major),
-    /// so that Euclidean distance between them is the Hellinger distance (times √2).
-    fn colour_features(photos: &[f32], side: usize) -> Vec<f32> {
-        let px = side * side;
-        let bin = |v: f32| ((v.clamp(0.0, 1.0) * BINS as f32) as usize).min(BINS - 1);
-        photos
-            .chunks(3 * px)
-            .flat_map(|p| {
-                let mut h = vec![0f32; BINS * BINS * BINS];
-                for i in 0..px {
-                    h[(bin(p[i]) * BINS + bin(p[px + i])) * BINS + bin(p[2 * px + i])] += 1.0;
-                }
-                h.into_iter().map(move |c| (c / px as f32).sqrt())
-            })
-            .collect()
-    }
-
-    fn ones(n: usize, value: i64, dev: &Device) -> Tensor<2, Int> {
-        Tensor::<2, Int>::from_data(TensorData::new(vec![value; n], [n, 1]), dev)
-    }
-
-    fn host(t: Tensor<2>) -> Vec<f32> {
-        t.into_data().try_into_vec::<f32>().expect("f32 tensor")
-    }
-
-    /// D(R(x)), D(x) and ‖x − R(x)‖² (mean over values) of flattened photos.
-    fn alocc_scores(r: &Autoencoder, d: &Classifier, x: &[f32], shape: [usize; 3], dev: &Device) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-        let len: usize = shape.iter().product();
-        let n = x.len() / len;
-        let (mut dr, mut dx, mut err) = (Vec::new(), Vec::new(), Vec::new());
-        for start in (0..n).step_by(256) {
-            let end = (start + 256).min(n);
-            let b = batch_tensor(&x[start * len..end * len], end - start, shape, dev);
-            let rx = r.forward(b.clone());
-            dr.extend(host(d.forward(rx.clone())));
-            dx.extend(host(d.forward(b.clone())));
-            err.extend(host((rx - b).powf_scalar(2.0).reshape([end - start, len]).mean_dim(1)));
-        }
-        (dr, dx, err.into_iter().map(|e| -e).collect())
-    }
-
-    /// Trains ALOCC's R and D on `train` (flattened photos) with A's image budget; returns the
-    /// inference networks, the epochs run and the last epoch's mean losses.
-    fn train_alocc(plan: &PhotoPlan, train: &[f32], bar: &ProgressBar) -> (Autoencoder, Classifier, usize, (f64, f64)) {
-        let shape = plan.config.image_shape();
-        let len: usize = shape.iter().product();
-        let n = train.len() / len;
-        let epochs = plan.ae_images.div_ceil(n).max(1);
-        let device = Device::flex();
-        let ad = device.clone().autodiff();
-        ad.seed(SEED);
-        let mut r: Autoencoder = plan.config.autoencoder.init(&ad);
-        let mut d: Classifier = plan.config.classifier.init(&ad);
-        let mut opt_r: ModuleOptimizer = AdamConfig::new().with_beta_1(0.5).init();
-        let mut opt_d: ModuleOptimizer = AdamConfig::new().with_beta_1(0.5).init();
-        let bce = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&ad);
-        let steps = n.div_ceil(ALOCC_BATCH);
-        bar.set_length((epochs * steps) as u64);
-        let mut last = (0.0, 0.0);
-        for epoch in 0..epochs {
-            let mut rng = StdRng::seed_from_u64(SEED ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            let mut order: Vec<usize> = (0..n).collect();
-            order.shuffle(&mut rng);
-            let (mut ld, mut lr) = (0.0, 0.0);
-            for idx in order.chunks(ALOCC_BATCH) {
-                let b = idx.len();
-                let pixels: Vec<f32> = idx.iter().flat_map(|&i| train[i * len..(i + 1) * len].iter().copied()).collect();
-                let x = random_hflip(vec![batch_tensor(&pixels, b, shape, &ad)], &mut rng).remove(0);
-                let rx = r.forward(gaussian_noise(x.clone(), ALOCC_NOISE, &mut rng));
-                // D's step: the training photos are real (1), R's rebuilds fake (0).
-                let loss_d = bce.forward(d.forward(x.clone()), ones(b, 1, &ad)) + bce.forward(d.forward(rx.clone().detach()), ones(b, 0, &ad));
-                ld += loss_d.clone().detach().into_scalar::<f32>() as f64;
-                let grads = GradientsParams::from_grads(loss_d.backward(), &d);
-                d = opt_d.step(ALOCC_LR, d, grads);
-                // R's step, against the updated D: fool it, and rebuild the clean photo.
-                let recon = (rx.clone() - x).powf_scalar(2.0).mean();
-                let loss_r = bce.forward(d.forward(rx), ones(b, 1, &ad)) + recon * ALOCC_RECON_WEIGHT;
-                lr += loss_r.clone().detach().into_scalar::<f32>() as f64;
-                let grads = GradientsParams::from_grads(loss_r.backward(), &r);
-                r = opt_r.step(ALOCC_LR, r, grads);
-                bar.inc(1);
-            }
-            last = (ld / steps as f64, lr / steps as f64);
-            bar.set_message(format!("ALOCC epoch {}/{epochs}: D loss {:.3}, R loss {:.3}", epoch + 1, last.0, last.1));
-        }
-        (r.valid(), d.valid(), epochs, last)
-    }
-
-    /// Everything an ALOCC result depends on besides its run's photos.
-    fn alocc_key(plan: &PhotoPlan) -> String {
-        format!(
-            "size {} images {} epoch {} batch {ALOCC_BATCH} lr {ALOCC_LR} beta1 0.5 noise {ALOCC_NOISE} recon weight {ALOCC_RECON_WEIGHT} seed {SEED} flips, last epoch",
-            plan.size, plan.ae_images, plan.epoch_images
-        )
-    }
-
     fn alocc_run(plan: &PhotoPlan, run: &str, photos: &RunPhotos, out: &Path, bar: &ProgressBar) -> anyhow::Result<AloccResult> {
         let file = out.join("alocc").join(format!("{run}.json"));
         let key = alocc_key(plan);
@@ -274,15 +153,21 @@ mod native {
         train.extend_from_slice(&photos.clf);
         let n = train.len() / len;
         let train = train.repeat((plan.epoch_images / n.max(1)).max(1));
-        let (r, d, epochs, last_losses) = train_alocc(plan, &train, bar);
-        let dev = Device::flex();
-        let (vr, vx, ve) = alocc_scores(&r, &d, &photos.val, shape, &dev);
-        let (tr, tx, te) = alocc_scores(&r, &d, &photos.test, shape, &dev);
-        if tr.iter().chain(&tx).chain(&te).any(|v| !v.is_finite()) {
+        let alocc = train_alocc(plan, &train, bar);
+        let (v, t) = (alocc.scores(&photos.val, shape), alocc.scores(&photos.test, shape));
+        if t.d_of_r.iter().chain(&t.d_of_x).chain(&t.error).any(|v| !v.is_finite()) {
             bail!("ALOCC on {run}: training diverged (non-finite scores)");
         }
         let l = &photos.labels;
-        let result = AloccResult { key, d_of_r: pair(&tr, l, &vr), d_of_x: pair(&tx, l, &vx), error: pair(&te, l, &ve), epochs, seconds: started.elapsed().as_secs_f64(), last_losses };
+        let result = AloccResult {
+            key,
+            d_of_r: pair(&t.d_of_r, l, &v.d_of_r),
+            d_of_x: pair(&t.d_of_x, l, &v.d_of_x),
+            error: pair(&t.error, l, &v.error),
+            epochs: alocc.epochs,
+            seconds: started.elapsed().as_secs_f64(),
+            last_losses: alocc.last_losses,
+        };
         std::fs::create_dir_all(file.parent().unwrap())?;
         std::fs::write(&file, serde_json::to_string_pretty(&result)?)?;
         Ok(result)
@@ -409,9 +294,10 @@ mod native {
             }
             let refs: Vec<f32> = photos.train.iter().chain(&photos.clf).copied().collect();
             let l = &photos.labels;
-            let knn_pixels = pair(&knn_scores(&refs, &photos.test, dim), l, &knn_scores(&refs, &photos.val, dim));
-            let (rc, tc, vc) = (colour_features(&refs, plan.size), colour_features(&photos.test, plan.size), colour_features(&photos.val, plan.size));
-            let knn_colours = pair(&knn_scores(&rc, &tc, hdim), l, &knn_scores(&rc, &vc, hdim));
+            let knn_pixels = pair(&knn_scores(&refs, &photos.test, dim, K), l, &knn_scores(&refs, &photos.val, dim, K));
+            let hist = |p: &[f32]| colour_histograms(p, plan.size, BINS);
+            let (rc, tc, vc) = (hist(&refs), hist(&photos.test), hist(&photos.val));
+            let knn_colours = pair(&knn_scores(&rc, &tc, hdim, K), l, &knn_scores(&rc, &vc, hdim, K));
             let alocc = if a.alocc {
                 let bar = ProgressBar::new(0).with_style(style.clone()).with_prefix(run.name.clone());
                 let r = alocc_run(&plan, &run.name, &photos, &a.out, &bar)?;

@@ -7,11 +7,12 @@ use std::process::Command;
 
 use burn::prelude::*;
 use connective::augment::{close_up, dead_leaves, patchwork_tiles, random_hflip, shuffle_tiles, synthetic_photo_mixed, turn_whole};
+use connective::native::caltech::references::{colour_histograms, knn_scores, train_alocc};
 use connective::native::caltech::{PhotoPlan, RunPhotos, planned_runs};
 use connective::native::photos::{PhotoFolder, photo_split};
 use connective::photo::{chw_to_hwc, hwc_to_chw, photo_from_rgba};
 use connective::scoring::batch_tensor;
-use rand::{SeedableRng, rngs::StdRng};
+use rand::{Rng, SeedableRng, rngs::StdRng};
 
 /// `connective <args> --data <the fixture photo folder>`, for more arguments.
 fn on_fixtures(args: &[&str]) -> Command {
@@ -145,6 +146,66 @@ fn the_protocol_plans_seeded_runs_of_distinct_classes_or_every_class_once() {
     let every = planned_runs(&objects, &[1, 3, 5], 4, true);
     assert_eq!(every.iter().map(|r| r.classes.clone()).collect::<Vec<_>>(), objects.iter().map(|c| vec![c.clone()]).collect::<Vec<_>>());
     assert!(every.iter().all(|r| r.n == 1 && r.seed == 1000 && r.name == format!("n1-{}", r.classes[0])));
+}
+
+#[test]
+fn nearest_neighbours_rank_a_photo_like_the_references_above_one_unlike_them() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let dim = 12;
+    let refs: Vec<f32> = (0..6 * dim).map(|_| rng.random::<f32>() * 0.5).collect();
+    let near: Vec<f32> = refs[..dim].iter().map(|v| v + 0.01).collect();
+    let far: Vec<f32> = refs[..dim].iter().map(|v| 1.0 - v).collect();
+    let queries = [near, far, refs[dim..2 * dim].to_vec()].concat();
+    let s = knn_scores(&refs, &queries, dim, 1);
+    assert!(s[0] > s[1], "{s:?}");
+    assert_eq!(s[2], 0.0, "a reference is its own nearest neighbour");
+    let s5 = knn_scores(&refs, &queries, dim, 5);
+    assert!(s5[2] < 0.0 && s5[0] > s5[1], "the mean over 5 neighbours counts the others too");
+    // k larger than the references: all of them.
+    assert_eq!(knn_scores(&refs, &queries, dim, 100), knn_scores(&refs, &queries, dim, 6));
+}
+
+#[test]
+fn colour_histograms_are_unit_vectors_with_one_colour_in_one_bin() {
+    let side = 4;
+    let px = side * side;
+    // A pure red photo: every pixel in the bin (red 3, green 0, blue 0) of 4 × 4 × 4.
+    let red: Vec<f32> = (0..3 * px).map(|i| if i < px { 1.0 } else { 0.0 }).collect();
+    let h = colour_histograms(&red, side, 4);
+    assert_eq!(h.len(), 64);
+    assert_eq!(h[(3 * 4) * 4], 1.0);
+    assert_eq!(h.iter().filter(|&&v| v > 0.0).count(), 1);
+    let mut rng = StdRng::seed_from_u64(4);
+    let noise: Vec<f32> = (0..2 * 3 * px).map(|_| rng.random::<f32>()).collect();
+    let h = colour_histograms(&noise, side, 4);
+    assert_eq!(h.len(), 2 * 64);
+    for one in h.chunks(64) {
+        assert!((one.iter().map(|v| v * v).sum::<f32>() - 1.0).abs() < 1e-5);
+        assert!(one.iter().filter(|&&v| v > 0.0).count() > 4);
+    }
+}
+
+#[test]
+fn alocc_trains_on_a_runs_photos_and_scores_every_photo() {
+    let folder = PhotoFolder::load(&fixture_folder(), 32, &[], 1).unwrap();
+    let plan = PhotoPlan::new(32, true);
+    let p = RunPhotos::draw(&folder, &["airplanes".to_string()], 1000, &plan).unwrap();
+    let train = [p.train.clone(), p.clf.clone()].concat().repeat(8);
+    let alocc = train_alocc(&plan, &train, &indicatif::ProgressBar::hidden());
+    let shape = plan.config.image_shape();
+    let n_train = train.len() / shape.iter().product::<usize>();
+    assert_eq!(alocc.epochs, plan.ae_images.div_ceil(n_train));
+    assert!(alocc.last_losses.0.is_finite() && alocc.last_losses.1.is_finite() && alocc.last_losses.0 > 0.0);
+    let s = alocc.scores(&p.test, shape);
+    for scores in [&s.d_of_r, &s.d_of_x, &s.error] {
+        assert_eq!(scores.len(), p.labels.len());
+        assert!(scores.iter().all(|v| v.is_finite()));
+    }
+    assert!(s.error.iter().all(|&e| e < 0.0), "minus a squared error");
+    // D has learned something of its game: it calls the training photos more real than R's rebuilds of them.
+    let t = alocc.scores(&train, shape);
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    assert!(mean(&t.d_of_x) > mean(&t.d_of_r), "D(x) {} vs D(R(x)) {}", mean(&t.d_of_x), mean(&t.d_of_r));
 }
 
 #[test]

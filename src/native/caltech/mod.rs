@@ -9,6 +9,7 @@
 //! repetitions live in `protocol`, its table and plot in `report`, the shipped models in `ship`.
 
 mod protocol;
+pub mod references;
 mod report;
 mod ship;
 
