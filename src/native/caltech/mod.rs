@@ -6,7 +6,8 @@
 //! plays the part of Caltech-256's clutter (see the data folder's README).
 //!
 //! Here: one run (train a detector on some classes, test it against clutter). The protocol's
-//! repetitions live in `protocol`, its table and plot in `report`, the shipped models in `ship`.
+//! repetitions live in `protocol`, its table and plot in `report`, the shipped models in `ship`,
+//! other detectors on a run's very photos (`RunPhotos`) in `references`.
 
 mod protocol;
 pub mod references;
