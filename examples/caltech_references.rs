@@ -48,7 +48,7 @@ mod native {
 
     use anyhow::{Context, bail};
     use connective::metrics::{auroc, f1_at, positive_quantile};
-    use connective::native::caltech::{ALOCC, CLUTTER, Pair, PhotoPlan, PhotoResult, PlannedRun, RunPhotos, load_folder, planned_runs};
+    use connective::native::caltech::{ALOCC, Pair, PhotoPlan, PhotoResult, PlannedRun, RunPhotos, load_folder, object_classes, planned_runs};
     use connective::native::caltech::references::{alocc_key, colour_histograms, knn_scores, train_alocc};
     use connective::native::plot::{Series, bar_chart, row_chart, y_range_for};
     use indicatif::{ProgressBar, ProgressStyle};
@@ -264,15 +264,7 @@ mod native {
         let a = args()?;
         let plan = PhotoPlan::new(connective::native::caltech::PHOTO_SIZE, a.quick);
         let folder = load_folder(&a.data, plan.size, &[])?;
-        let objects: Vec<String> = folder
-            .classes
-            .iter()
-            .map(|c| c.name.clone())
-            .filter(|c| c != CLUTTER && (a.classes.is_empty() || a.classes.contains(c)))
-            .collect();
-        if objects.is_empty() {
-            bail!("no object class in {}", a.data.display());
-        }
+        let objects = object_classes(&folder, &a.classes)?;
         let sizes: Vec<usize> = [1, 3, 5].into_iter().filter(|&n| n <= objects.len()).collect();
         let runs = planned_runs(&objects, &sizes, a.repeats, a.every_class);
         std::fs::create_dir_all(&a.out)?;

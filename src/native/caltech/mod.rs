@@ -327,6 +327,21 @@ pub fn train_and_test(
     Ok(RunOutcome { trained, recipe, result, scores })
 }
 
+/// The folder's object classes (all but clutter, or those of `only` when given), in name order;
+/// an error when clutter, the outliers, or every object class is missing.
+pub fn object_classes(folder: &PhotoFolder, only: &[String]) -> Result<Vec<String>> {
+    let dir = folder.dir.display().to_string();
+    if folder.class(CLUTTER).is_err() {
+        return Err(Error::data(&dir, format!("no {CLUTTER:?} folder: the outliers are missing")));
+    }
+    let objects: Vec<String> =
+        folder.classes.iter().map(|c| c.name.clone()).filter(|c| c != CLUTTER && (only.is_empty() || only.contains(c))).collect();
+    if objects.is_empty() {
+        return Err(Error::Config(format!("no object class to use as the positive class in {dir}")));
+    }
+    Ok(objects)
+}
+
 /// Loads the photo folder and warns about every file that could not be decoded.
 pub fn load_folder(dir: &Path, size: usize, only: &[String]) -> Result<PhotoFolder> {
     let spinner = ProgressBar::new_spinner().with_message(format!("decoding photos in {} at {size}×{size}", dir.display()));

@@ -8,7 +8,7 @@ use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 
 use super::report::{report, report_classes};
-use super::{CLUTTER, PHOTO_SIZE, PhotoPlan, PhotoResult, TEST_FRACTION, load_folder, train_and_test};
+use super::{PHOTO_SIZE, object_classes, PhotoPlan, PhotoResult, TEST_FRACTION, load_folder, train_and_test};
 use crate::connective::DetectorConfig;
 use crate::error::{Error, Result};
 use crate::native::checkpoint::Checkpointer;
@@ -163,18 +163,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
         plan.config.classifiers = k;
     }
     let folder = load_folder(&opts.data_dir, plan.size, &[])?;
-    if folder.class(CLUTTER).is_err() {
-        return Err(Error::data(opts.data_dir.display().to_string(), format!("no {CLUTTER:?} folder: the outliers are missing")));
-    }
-    let objects: Vec<String> = folder
-        .classes
-        .iter()
-        .map(|c| c.name.clone())
-        .filter(|c| c != CLUTTER && (opts.classes.is_empty() || opts.classes.contains(c)))
-        .collect();
-    if objects.is_empty() {
-        return Err(Error::Config(format!("no object class to use as the positive class in {}", opts.data_dir.display())));
-    }
+    let objects = object_classes(&folder, &opts.classes)?;
     if !opts.every_class
         && let Some(&n) = opts.sizes.iter().find(|&&n| n == 0 || n > objects.len())
     {
