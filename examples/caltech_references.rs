@@ -6,12 +6,14 @@
 //! cannot be had on this data; these can.
 //!
 //! ```sh
-//! cargo run --release --example caltech_references -- DATA OUT [--every-class] [--repeats R]
-//!     [--crbnd FILE_OR_DIR] [--alocc [--part K/M]] [--classes a,b] [--quick]
+//! cargo run --release --example caltech_references -- DATA OUT [--every-class] [--sizes 1,3,5]
+//!     [--repeats R] [--crbnd FILE_OR_DIR] [--alocc [--part K/M] [--alocc-images N]] [--classes a,b] [--quick]
 //! ```
 //!
 //! `--part K/M` trains ALOCC only for every M-th run from the K-th, so that M processes can share
 //! the runs; a last run without it prints the whole table from their saved results.
+//! `--alocc-images N` gives ALOCC another image budget than A's 18,000 (a saved result counts only
+//! for its budget: give each budget its own OUT).
 //!
 //! `--crbnd` reads CRBND's results for the same runs, from a protocol JSON (`models/caltech.json`)
 //! or a work folder (its `results/`); each must count the same training, validation and test
@@ -98,13 +100,16 @@ mod native {
         /// `(k, m)`: only runs k, k + m, k + 2m, ... (so that m processes share ALOCC's trainings);
         /// the whole table needs a last run without it.
         part: Option<(usize, usize)>,
+        sizes: Vec<usize>,
+        /// ALOCC's image budget, when not A's.
+        alocc_images: Option<usize>,
     }
 
     fn args() -> anyhow::Result<Args> {
         let mut it = std::env::args().skip(1);
-        let usage = "usage: caltech_references DATA OUT [--every-class] [--repeats R] [--crbnd FILE_OR_DIR] [--alocc [--part K/M]] [--classes a,b] [--quick]";
+        let usage = "usage: caltech_references DATA OUT [--every-class] [--sizes 1,3,5] [--repeats R] [--crbnd FILE_OR_DIR] [--alocc [--part K/M] [--alocc-images N]] [--classes a,b] [--quick]";
         let (Some(data), Some(out)) = (it.next(), it.next()) else { bail!(usage) };
-        let mut a = Args { data: data.into(), out: out.into(), crbnd: None, alocc: false, classes: Vec::new(), quick: false, every_class: false, repeats: 5, part: None };
+        let mut a = Args { data: data.into(), out: out.into(), crbnd: None, alocc: false, classes: Vec::new(), quick: false, every_class: false, repeats: 5, part: None, sizes: vec![1, 3, 5], alocc_images: None };
         while let Some(flag) = it.next() {
             match flag.as_str() {
                 "--crbnd" => a.crbnd = Some(it.next().context(usage)?.into()),
@@ -120,6 +125,8 @@ mod native {
                     }
                     a.part = Some((k, m));
                 }
+                "--sizes" => a.sizes = it.next().context(usage)?.split(',').map(str::parse).collect::<Result<_, _>>().context("--sizes takes numbers, e.g. 1,3,5")?,
+                "--alocc-images" => a.alocc_images = Some(it.next().context(usage)?.parse().context("--alocc-images takes a number")?),
                 "--repeats" => a.repeats = it.next().context(usage)?.parse().context("--repeats takes a number")?,
                 "--classes" => a.classes = it.next().context(usage)?.split(',').map(String::from).collect(),
                 other => bail!("unknown argument {other:?}; {usage}"),
@@ -262,10 +269,12 @@ mod native {
 
     pub fn main() -> anyhow::Result<()> {
         let a = args()?;
-        let plan = PhotoPlan::new(connective::native::caltech::PHOTO_SIZE, a.quick);
+        let mut plan = PhotoPlan::new(connective::native::caltech::PHOTO_SIZE, a.quick);
+        // ALOCC's budget is A's unless asked otherwise (the photos a run draws do not depend on it).
+        plan.ae_images = a.alocc_images.unwrap_or(plan.ae_images);
         let folder = load_folder(&a.data, plan.size, &[])?;
         let objects = object_classes(&folder, &a.classes)?;
-        let sizes: Vec<usize> = [1, 3, 5].into_iter().filter(|&n| n <= objects.len()).collect();
+        let sizes: Vec<usize> = a.sizes.iter().copied().filter(|&n| n <= objects.len()).collect();
         let runs = planned_runs(&objects, &sizes, a.repeats, a.every_class);
         std::fs::create_dir_all(&a.out)?;
         let style = ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {elapsed} {msg}")?.progress_chars("=> ");
