@@ -153,13 +153,9 @@ mod native {
         }
         let started = Instant::now();
         let shape = plan.config.image_shape();
-        let len: usize = shape.iter().product();
         // ALOCC has no separate classifier data: R and D learn from all training photos,
         // repeated (as A's are) so that an epoch covers at least `epoch_images`.
-        let mut train = photos.train.clone();
-        train.extend_from_slice(&photos.clf);
-        let n = train.len() / len;
-        let train = train.repeat((plan.epoch_images / n.max(1)).max(1));
+        let train = photos.all_training().repeat(plan.epoch_repeats(photos.n_train + photos.n_clf));
         let alocc = train_alocc(plan, &train, bar);
         let (v, t) = (alocc.scores(&photos.val, shape), alocc.scores(&photos.test, shape));
         if t.d_of_r.iter().chain(&t.d_of_x).chain(&t.error).any(|v| !v.is_finite()) {
@@ -293,7 +289,7 @@ mod native {
             {
                 bail!("{}: CRBND's result counts other photos than this run draws (not the same split)", run.name);
             }
-            let refs: Vec<f32> = photos.train.iter().chain(&photos.clf).copied().collect();
+            let refs = photos.all_training();
             let l = &photos.labels;
             let knn_pixels = pair(&knn_scores(&refs, &photos.test, dim, K), l, &knn_scores(&refs, &photos.val, dim, K));
             let hist = |p: &[f32]| colour_histograms(p, plan.size, BINS);

@@ -190,7 +190,7 @@ fn alocc_trains_on_a_runs_photos_and_scores_every_photo() {
     let folder = PhotoFolder::load(&fixture_folder(), 32, &[], 1).unwrap();
     let plan = PhotoPlan::new(32, true);
     let p = RunPhotos::draw(&folder, &["airplanes".to_string()], 1000, &plan).unwrap();
-    let train = [p.train.clone(), p.clf.clone()].concat().repeat(8);
+    let train = p.all_training().repeat(8);
     let alocc = train_alocc(&plan, &train, &indicatif::ProgressBar::hidden());
     let shape = plan.config.image_shape();
     let n_train = train.len() / shape.iter().product::<usize>();

@@ -162,6 +162,13 @@ pub struct PhotoPlan {
 }
 
 impl PhotoPlan {
+    /// How many times `n` training photos are repeated in an epoch. A class has as few as 50:
+    /// repeated (each copy flipped and corrupted differently), an epoch, and with it a
+    /// checkpoint, covers at least `epoch_images`.
+    pub fn epoch_repeats(&self, n: usize) -> usize {
+        (self.epoch_images / n.max(1)).max(1)
+    }
+
     pub fn new(size: usize, quick: bool) -> Self {
         let (ae_images, clf_images, epoch_images) = if quick { (256, 256, 64) } else { (PHOTO_AE_IMAGES, PHOTO_CLF_IMAGES, EPOCH_IMAGES) };
         let mut recipe = Recipe::photos();
@@ -256,6 +263,11 @@ impl RunPhotos {
         let labels = (0..2 * n_each).map(|i| i < n_each).collect();
         Ok(Self { train, clf, val, test: x, labels, n_train, n_clf, n_val })
     }
+
+    /// Every training photo, A's then C's (for a detector that does not split them).
+    pub fn all_training(&self) -> Vec<f32> {
+        [&self.train[..], &self.clf[..]].concat()
+    }
 }
 
 /// Trains one detector on `classes` (their train split; validation split for early stopping and
@@ -275,10 +287,7 @@ pub fn train_and_test(
     let RunPhotos { train, clf, val, test: x, labels, n_train, n_clf, n_val } = RunPhotos::draw(folder, classes, seed, plan)?;
     let n_each = labels.len() / 2;
     let shape = plan.config.image_shape();
-    // A class has as few as 50 training photos: repeat them (each copy is flipped and corrupted
-    // differently) so that an epoch, and with it a checkpoint, covers at least ~1000 images.
-    let reps = |n: usize| (plan.epoch_images / n.max(1)).max(1);
-    let (ra, rc) = (reps(n_train), reps(n_clf));
+    let (ra, rc) = (plan.epoch_repeats(n_train), plan.epoch_repeats(n_clf));
     let train = train.repeat(ra);
     let clf = clf.repeat(rc);
     // Training draws (initial weights, batches, corruption) follow the run's seed, or another

@@ -8,7 +8,7 @@ use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 
 use super::report::{report, report_classes};
-use super::{PHOTO_SIZE, object_classes, PhotoPlan, PhotoResult, TEST_FRACTION, load_folder, train_and_test};
+use super::{PHOTO_SIZE, PhotoPlan, PhotoResult, TEST_FRACTION, load_folder, object_classes, train_and_test};
 use crate::connective::DetectorConfig;
 use crate::error::{Error, Result};
 use crate::native::checkpoint::Checkpointer;
@@ -176,15 +176,11 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     std::fs::create_dir_all(&results_dir).map_err(|e| Error::data(results_dir.display().to_string(), e.to_string()))?;
     let run_key = RunKey::of(&plan);
     let recipe_key = run_key.to_json();
-    let runs: Vec<_> = planned_runs(&objects, &opts.sizes, opts.repeats, opts.every_class)
-        .into_iter()
-        .map(|r| (r.n, r.name, r.label, r.seed, r.classes))
-        .collect();
     let results = in_parallel(
-        runs,
+        planned_runs(&objects, &opts.sizes, opts.repeats, opts.every_class),
         opts.jobs,
-        |(_, _, label, _, _)| label.clone(),
-        |(n, name, _, seed, classes), bar| {
+        |run| run.label.clone(),
+        |PlannedRun { n, name, seed, classes, .. }, bar| {
             let path = results_dir.join(format!("{name}.json"));
             if opts.scores_out.is_none()
                 && let Ok(text) = std::fs::read_to_string(&path)
