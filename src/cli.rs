@@ -306,6 +306,9 @@ struct EvalArgs {
     /// Caltech experiments: widths of C's convolutions (default 16,32,64).
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
     clf_widths: Option<Vec<u16>>,
+    /// Caltech experiments: widths of A's convolutions at full, half and quarter side (default 16,32,64).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
+    ae_widths: Option<Vec<u16>>,
     /// Caltech experiments: C's own seed, for another draw of C on the same A.
     #[arg(long)]
     clf_seed: Option<u64>,
@@ -476,7 +479,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("--reconstructors-from, --clf-jitter and --ae-jitter are for digit detectors (photo runs reuse reconstructors with eval --protocol caltech --reuse-reconstructors)");
             }
             if a.ae_widths.is_some() || a.clf_widths.is_some() || a.latent.is_some() || a.held_out.is_some() || a.clf_fraction.is_some() {
-                anyhow::bail!("--ae-widths, --clf-widths, --latent, --held-out and --clf-fraction shape digit detectors (photo experiments: eval --protocol caltech --latent, --clf-widths, --clf-fraction)");
+                anyhow::bail!("--ae-widths, --clf-widths, --latent, --held-out and --clf-fraction shape digit detectors (photo experiments: eval --protocol caltech --latent, --ae-widths, --clf-widths, --clf-fraction)");
             }
             let plan = caltech::ShipPlan {
                 data_dir: a.data.clone(),
@@ -565,6 +568,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 reuse_reconstructors: a.reuse_reconstructors,
                 clf_cosine: a.clf_cosine,
                 clf_widths: a.clf_widths.as_deref().map(|w| three_widths("--clf-widths", w)).transpose()?,
+                ae_widths: a.ae_widths.as_deref().map(|w| three_widths("--ae-widths", w)).transpose()?,
                 clf_seed: a.clf_seed,
                 train_seed: a.train_seed,
                 lambda: a.lambda,

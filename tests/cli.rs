@@ -29,6 +29,7 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--dropout-p", "2"], "probability");
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--noise-std=-1"], "≥ 0");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--clf-widths", "8,16"], "3 values");
+    fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--ae-widths", "8,16,32,64"], "3 values");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--swap-fraction", "nan"], "probability");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--noise-std=-0.1"], "≥ 0");
     fails_with(&["eval", "--protocol", "caltech", "--data", "/tmp", "--dropout-p", "1.5"], "probability");

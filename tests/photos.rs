@@ -435,9 +435,12 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
         serde_json::from_str(&std::fs::read_to_string(tmp.join("one-c/results/n1-r0.json")).unwrap()).unwrap();
     assert!(key.contains(r#""classifiers":1"#), "{key}");
     assert!(result["crbnd"]["auroc"].as_f64().unwrap().is_finite());
-    let out = reuse("other-a", &["--latent", "8"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("another reconstructor") && !err.contains("panicked"), "{err}");
+    // A of another shape cannot be adopted: the bottleneck, or the widths of its convolutions.
+    for (name, knob) in [("other-a", ["--latent", "8"]), ("wider-a", ["--ae-widths", "8,8,8"])] {
+        let out = reuse(name, &knob);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("another reconstructor") && !err.contains("panicked"), "{knob:?}: {err}");
+    }
 
     // A learning curve: fewer training photos for the same run, the same validation and test photos.
     let out = on_fixtures(&["eval", "--protocol", "caltech", "--quick", "--sizes", "1", "--repeats", "1", "--max-train-photos", "3"])

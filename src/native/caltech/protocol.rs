@@ -54,6 +54,8 @@ pub struct ProtocolOptions {
     pub reuse_reconstructors: Option<PathBuf>,
     pub clf_cosine: bool,
     pub clf_widths: Option<[usize; 3]>,
+    /// Widths of A's convolutions at full, half and quarter side (default 16, 32, 64).
+    pub ae_widths: Option<[usize; 3]>,
     /// C's own seed (another draw of C on the same A).
     pub clf_seed: Option<u64>,
     /// Another draw of the whole training (A and C) on the same classes, splits and test photos:
@@ -153,6 +155,9 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     plan.recipe.clf_cosine |= opts.clf_cosine;
     if let Some(w) = opts.clf_widths {
         plan.config.classifier.widths = w;
+    }
+    if let Some(w) = opts.ae_widths {
+        plan.config.autoencoder.widths = w;
     }
     plan.recipe.clf_seed = opts.clf_seed.or(plan.recipe.clf_seed);
     plan.train_draw = opts.train_seed;
