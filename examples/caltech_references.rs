@@ -50,7 +50,7 @@ mod native {
 
     use anyhow::{Context, bail};
     use connective::metrics::{auroc, f1_at, positive_quantile};
-    use connective::native::caltech::{ALOCC, Pair, PhotoPlan, PhotoResult, PlannedRun, RunPhotos, load_folder, object_classes, planned_runs};
+    use connective::native::caltech::{ALOCC, Pair, PhotoPlan, PhotoResult, PlannedRun, RunPhotos, load_folder, object_classes, planned_runs, published};
     use connective::native::caltech::references::{alocc_key, colour_histograms, knn_scores, train_alocc};
     use connective::native::plot::{Series, bar_chart, row_chart, y_range_for};
     use indicatif::{ProgressBar, ProgressStyle};
@@ -255,7 +255,7 @@ mod native {
         series.push(Series {
             name: "ALOCC published (Caltech-256)".into(),
             colour: "#7f7f7f",
-            points: sizes.iter().enumerate().filter_map(|(i, &n)| [1, 3, 5].iter().position(|&m| m == n).map(|p| (i as f64, ALOCC[p].0))).collect(),
+            points: sizes.iter().enumerate().filter_map(|(i, &n)| published(n).map(|((auroc, _), _)| (i as f64, auroc))).collect(),
             dashed: false,
         });
         let cats: Vec<String> = sizes.iter().map(|n| format!("{n} positive class{}", if *n == 1 { "" } else { "es" })).collect();

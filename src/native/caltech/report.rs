@@ -4,19 +4,10 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::{ALOCC, PAPER, Pair, PhotoResult, TEST_FRACTION};
+use super::{ALOCC, PAPER, Pair, PhotoResult, TEST_FRACTION, published};
 use crate::metrics::mean_std;
 use crate::native::photos::PhotoFolder;
 use crate::native::plot::{Series, bar_chart, row_chart, y_range_for};
-
-fn published(n: usize) -> Option<((f64, f64), (f64, f64))> {
-    match n {
-        1 => Some((ALOCC[0], PAPER[0])),
-        3 => Some((ALOCC[1], PAPER[1])),
-        5 => Some((ALOCC[2], PAPER[2])),
-        _ => None,
-    }
-}
 
 /// Means (and standard deviations) over some runs, of every column both tables show.
 struct Means {
