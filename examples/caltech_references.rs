@@ -7,7 +7,8 @@
 //!
 //! ```sh
 //! cargo run --release --example caltech_references -- DATA OUT [--every-class] [--sizes 1,3,5]
-//!     [--repeats R] [--crbnd FILE_OR_DIR] [--alocc [--part K/M] [--alocc-images N]] [--classes a,b] [--quick]
+//!     [--repeats R] [--crbnd FILE_OR_DIR] [--alocc] [--ceiling] [--part K/M] [--alocc-images N]
+//!     [--classes a,b] [--quick]
 //! ```
 //!
 //! `--part K/M` trains ALOCC only for every M-th run from the K-th, so that M processes can share
@@ -32,6 +33,14 @@
 //!   (ALOCC's), D(x), and R's own reconstruction error (`caltech::references`). Each run's result
 //!   is saved as it finishes (OUT/alocc/RUN.json, with its settings); a rerun skips the finished
 //!   runs.
+//! - A supervised ceiling (`--ceiling`; not a novelty detector): CRBND's photo classifier C
+//!   trained to tell the run's training photos from clutter photos, which no novelty detector is
+//!   shown, with C's image budget (12,000 positives and as many clutter photos, batches of 64 + 64,
+//!   flips, last step). The test photos are scored in two folds; each fold's network learns from
+//!   every clutter photo but that fold's test clutter, and each fold is measured on its own (AUROC
+//!   and F1 the mean over the folds). What these networks can tell apart at this size when the
+//!   outlier class itself is in the training set: a ceiling for what the novelty detectors above
+//!   reach without it. Saved per run as OUT/ceiling/RUN.json.
 //!
 //! Results print as a Markdown table (per class and the mean), and go to OUT/references.json.
 
@@ -51,7 +60,8 @@ mod native {
     use anyhow::{Context, bail};
     use connective::metrics::{auroc, f1_at, positive_quantile};
     use connective::native::caltech::{ALOCC, Pair, PhotoPlan, PhotoResult, PlannedRun, RunPhotos, load_folder, object_classes, planned_runs, published};
-    use connective::native::caltech::references::{alocc_key, colour_histograms, knn_scores, train_alocc};
+    use connective::native::caltech::references::{CEILING_FOLDS, CEILING_SEED, alocc_key, ceiling_key, colour_histograms, knn_scores, logits, train_alocc, train_supervised};
+    use connective::native::photos::PhotoFolder;
     use connective::native::plot::{Series, bar_chart, row_chart, y_range_for};
     use indicatif::{ProgressBar, ProgressStyle};
     use serde::{Deserialize, Serialize};
@@ -74,6 +84,18 @@ mod native {
         last_losses: (f64, f64),
     }
 
+    /// One run's supervised ceiling, measured fold by fold.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    struct CeilingResult {
+        key: String,
+        /// The mean over the folds.
+        mean: Pair,
+        folds: Vec<Pair>,
+        /// Clutter photos each fold's network learned from.
+        clutter_seen: Vec<usize>,
+        seconds: f64,
+    }
+
     #[derive(Debug, Clone, Serialize, Deserialize)]
     struct ClassRow {
         run: String,
@@ -86,6 +108,8 @@ mod native {
         knn_pixels: Pair,
         knn_colours: Pair,
         alocc: Option<AloccResult>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ceiling: Option<CeilingResult>,
     }
 
     struct Args {
@@ -93,6 +117,7 @@ mod native {
         out: PathBuf,
         crbnd: Option<PathBuf>,
         alocc: bool,
+        ceiling: bool,
         classes: Vec<String>,
         quick: bool,
         every_class: bool,
@@ -107,13 +132,14 @@ mod native {
 
     fn args() -> anyhow::Result<Args> {
         let mut it = std::env::args().skip(1);
-        let usage = "usage: caltech_references DATA OUT [--every-class] [--sizes 1,3,5] [--repeats R] [--crbnd FILE_OR_DIR] [--alocc [--part K/M] [--alocc-images N]] [--classes a,b] [--quick]";
+        let usage = "usage: caltech_references DATA OUT [--every-class] [--sizes 1,3,5] [--repeats R] [--crbnd FILE_OR_DIR] [--alocc] [--ceiling] [--part K/M] [--alocc-images N] [--classes a,b] [--quick]";
         let (Some(data), Some(out)) = (it.next(), it.next()) else { bail!(usage) };
-        let mut a = Args { data: data.into(), out: out.into(), crbnd: None, alocc: false, classes: Vec::new(), quick: false, every_class: false, repeats: 5, part: None, sizes: vec![1, 3, 5], alocc_images: None };
+        let mut a = Args { data: data.into(), out: out.into(), crbnd: None, alocc: false, ceiling: false, classes: Vec::new(), quick: false, every_class: false, repeats: 5, part: None, sizes: vec![1, 3, 5], alocc_images: None };
         while let Some(flag) = it.next() {
             match flag.as_str() {
                 "--crbnd" => a.crbnd = Some(it.next().context(usage)?.into()),
                 "--alocc" => a.alocc = true,
+                "--ceiling" => a.ceiling = true,
                 "--quick" => a.quick = true,
                 "--every-class" => a.every_class = true,
                 "--part" => {
@@ -176,6 +202,42 @@ mod native {
         Ok(result)
     }
 
+    /// The supervised ceiling of one run (saved, and reused while its settings are the same).
+    fn ceiling_run(plan: &PhotoPlan, run: &str, folder: &PhotoFolder, photos: &RunPhotos, out: &Path, bar: &ProgressBar) -> anyhow::Result<CeilingResult> {
+        let file = out.join("ceiling").join(format!("{run}.json"));
+        let key = ceiling_key(plan);
+        if let Ok(text) = std::fs::read_to_string(&file)
+            && let Ok(saved) = serde_json::from_str::<CeilingResult>(&text)
+            && saved.key == key
+        {
+            return Ok(saved);
+        }
+        let started = Instant::now();
+        let shape = plan.config.image_shape();
+        let len: usize = shape.iter().product();
+        let positives = photos.all_training();
+        let (mut folds, mut clutter_seen) = (Vec::new(), Vec::new());
+        for fold in 0..CEILING_FOLDS {
+            let (clutter, seen) = photos.training_clutter(folder, fold, CEILING_FOLDS)?;
+            let c = train_supervised(plan, &positives, &clutter, CEILING_SEED + fold as u64, bar);
+            let mine: Vec<usize> = (0..photos.labels.len()).filter(|&i| photos.test_fold(i, CEILING_FOLDS) == fold).collect();
+            let test: Vec<f32> = mine.iter().flat_map(|&i| photos.test[i * len..(i + 1) * len].iter().copied()).collect();
+            let labels: Vec<bool> = mine.iter().map(|&i| photos.labels[i]).collect();
+            let (t, v) = (logits(&c, &test, shape), logits(&c, &photos.val, shape));
+            if t.iter().chain(&v).any(|x| !x.is_finite()) {
+                bail!("supervised ceiling on {run}: training diverged (non-finite scores)");
+            }
+            folds.push(pair(&t, &labels, &v));
+            clutter_seen.push(seen.len());
+        }
+        let k = folds.len() as f64;
+        let mean = Pair { auroc: folds.iter().map(|p| p.auroc).sum::<f64>() / k, f1: folds.iter().map(|p| p.f1).sum::<f64>() / k };
+        let result = CeilingResult { key, mean, folds, clutter_seen, seconds: started.elapsed().as_secs_f64() };
+        std::fs::create_dir_all(file.parent().unwrap())?;
+        std::fs::write(&file, serde_json::to_string_pretty(&result)?)?;
+        Ok(result)
+    }
+
     /// CRBND's result for `run`: from a protocol JSON (matched by classes and seed) or from a work
     /// folder's cached result.
     fn crbnd_result(source: &Path, run: &PlannedRun) -> anyhow::Result<PhotoResult> {
@@ -217,13 +279,14 @@ mod native {
         type Get = fn(&ClassRow) -> Option<f64>;
         // For a row per class, the first three: CRBND, ALOCC's better score here, and the best
         // method without training.
-        let methods: [(&str, &'static str, Get); 6] = [
+        let methods: [(&str, &'static str, Get); 7] = [
             ("CRBND (eq. 6′)", "#1f77b4", |r| r.crbnd.map(|p| p.auroc)),
             ("ALOCC here, D(x)", "#ff9896", |r| r.alocc.as_ref().map(|a| a.d_of_x.auroc)),
             ("5-NN, pixels", "#9467bd", |r| Some(r.knn_pixels.auroc)),
             ("ALOCC here, D(R(x))", "#d62728", |r| r.alocc.as_ref().map(|a| a.d_of_r.auroc)),
             ("5-NN, colours", "#c5b0d5", |r| Some(r.knn_colours.auroc)),
             ("CRBND's A, error", "#ff7f0e", |r| r.crbnd_error.map(|p| p.auroc)),
+            ("supervised ceiling (shown clutter)", "#2ca02c", |r| r.ceiling.as_ref().map(|c| c.mean.auroc)),
         ];
         if every_class {
             let names: Vec<String> = rows.iter().map(|r| r.classes.join(", ")).collect();
@@ -304,6 +367,15 @@ mod native {
             } else {
                 None
             };
+            let ceiling = if a.ceiling {
+                let bar = ProgressBar::new(0).with_style(style.clone()).with_prefix(run.name.clone());
+                let r = ceiling_run(&plan, &run.name, &folder, &photos, &a.out, &bar)?;
+                bar.finish_and_clear();
+                eprintln!("{}: supervised ceiling AUROC {:.3}, F1 {:.3} ({:.0} s)", run.name, r.mean.auroc, r.mean.f1, r.seconds);
+                Some(r)
+            } else {
+                None
+            };
             rows.push(ClassRow {
                 run: run.name.clone(),
                 n: run.n,
@@ -315,12 +387,13 @@ mod native {
                 knn_pixels,
                 knn_colours,
                 alocc,
+                ceiling,
             });
         }
-        println!("| run | positive classes | training photos | test positives | CRBND (eq. 6′) | CRBND's A, error | 5-NN, pixels | 5-NN, colour histogram | ALOCC D(R(x)) | ALOCC D(x) | ALOCC R's error |");
-        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("| run | positive classes | training photos | test positives | CRBND (eq. 6′) | CRBND's A, error | 5-NN, pixels | 5-NN, colour histogram | ALOCC D(R(x)) | ALOCC D(x) | ALOCC R's error | supervised ceiling (shown clutter) |");
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         let al = |r: &ClassRow, f: fn(&AloccResult) -> Pair| r.alocc.as_ref().map(f);
-        let columns = |rows: &[&ClassRow]| -> [Option<Pair>; 7] {
+        let columns = |rows: &[&ClassRow]| -> [Option<Pair>; 8] {
             [
                 mean(rows, |r| r.crbnd),
                 mean(rows, |r| r.crbnd_error),
@@ -329,6 +402,7 @@ mod native {
                 mean(rows, |r| al(r, |a| a.d_of_r)),
                 mean(rows, |r| al(r, |a| a.d_of_x)),
                 mean(rows, |r| al(r, |a| a.error)),
+                mean(rows, |r| r.ceiling.as_ref().map(|c| c.mean)),
             ]
         };
         for r in &rows {

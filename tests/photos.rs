@@ -7,7 +7,7 @@ use std::process::Command;
 
 use burn::prelude::*;
 use connective::augment::{close_up, dead_leaves, patchwork_tiles, random_hflip, shuffle_tiles, synthetic_photo_mixed, turn_whole};
-use connective::native::caltech::references::{colour_histograms, knn_scores, train_alocc};
+use connective::native::caltech::references::{colour_histograms, knn_scores, logits, train_alocc, train_supervised};
 use connective::native::caltech::{PhotoPlan, RunPhotos, planned_runs};
 use connective::native::photos::{PhotoFolder, photo_split};
 use connective::photo::{chw_to_hwc, hwc_to_chw, photo_from_rgba};
@@ -206,6 +206,42 @@ fn alocc_trains_on_a_runs_photos_and_scores_every_photo() {
     let t = alocc.scores(&train, shape);
     let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
     assert!(mean(&t.d_of_x) > mean(&t.d_of_r), "D(x) {} vs D(R(x)) {}", mean(&t.d_of_x), mean(&t.d_of_r));
+}
+
+#[test]
+fn the_supervised_ceiling_never_learns_from_the_clutter_it_is_tested_on_and_learns_its_task() {
+    let folder = PhotoFolder::load(&fixture_folder(), 32, &[], 1).unwrap();
+    let plan = PhotoPlan::new(32, true);
+    let p = RunPhotos::draw(&folder, &["airplanes".to_string()], 1000, &plan).unwrap();
+    let n_each = p.labels.len() / 2;
+    let n_clutter = folder.class("clutter").unwrap().len();
+    assert_eq!(p.clutter_test.len(), n_each);
+    let shape = plan.config.image_shape();
+    let len: usize = shape.iter().product();
+    for fold in 0..2 {
+        // Each fold holds positives and clutter alike.
+        let mine: Vec<usize> = (0..p.labels.len()).filter(|&i| p.test_fold(i, 2) == fold).collect();
+        assert!(mine.iter().any(|&i| p.labels[i]) && mine.iter().any(|&i| !p.labels[i]), "fold {fold}: {mine:?}");
+        let (clutter, seen) = p.training_clutter(&folder, fold, 2).unwrap();
+        assert_eq!(clutter.len(), seen.len() * len);
+        // None of this fold's test clutter, every other clutter photo.
+        for &i in mine.iter().filter(|&&i| !p.labels[i]) {
+            let c = p.clutter_test[i - n_each];
+            assert!(!seen.contains(&c), "fold {fold} learns from its test clutter photo {c}");
+            assert!(!clutter.chunks(len).any(|x| x == &p.test[i * len..(i + 1) * len]), "fold {fold}: a test clutter photo's pixels in training");
+        }
+        let held = mine.iter().filter(|&&i| !p.labels[i]).count();
+        assert_eq!(seen.len(), n_clutter - held);
+    }
+    // Trained on the fixture's airplanes against its clutter, it rates the airplanes higher.
+    let (clutter, _) = p.training_clutter(&folder, 0, 2).unwrap();
+    let train = p.all_training();
+    let c = train_supervised(&plan, &train, &clutter, 1000, &indicatif::ProgressBar::hidden());
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    let (on_pos, on_neg) = (logits(&c, &train, shape), logits(&c, &clutter, shape));
+    assert_eq!((on_pos.len(), on_neg.len()), (train.len() / len, clutter.len() / len));
+    assert!(on_pos.iter().chain(&on_neg).all(|v| v.is_finite()));
+    assert!(mean(&on_pos) > mean(&on_neg), "positives {} vs clutter {}", mean(&on_pos), mean(&on_neg));
 }
 
 #[test]

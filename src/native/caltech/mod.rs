@@ -229,6 +229,8 @@ pub struct RunPhotos {
     pub n_train: usize,
     pub n_clf: usize,
     pub n_val: usize,
+    /// Which clutter photos (indices into the clutter class) are the test's outliers, in test order.
+    pub clutter_test: Vec<usize>,
 }
 
 impl RunPhotos {
@@ -271,12 +273,30 @@ impl RunPhotos {
         }
         gather(folder, CLUTTER, &out_idx, &mut x)?;
         let labels = (0..2 * n_each).map(|i| i < n_each).collect();
-        Ok(Self { train, clf, val, test: x, labels, n_train, n_clf, n_val })
+        Ok(Self { train, clf, val, test: x, labels, n_train, n_clf, n_val, clutter_test: out_idx })
     }
 
     /// Every training photo, A's then C's (for a detector that does not split them).
     pub fn all_training(&self) -> Vec<f32> {
         [&self.train[..], &self.clf[..]].concat()
+    }
+
+    /// The fold (of `folds`) of test photo `i`: positives and clutter alternate through the folds
+    /// in test order, so each fold is half positives, half clutter.
+    pub fn test_fold(&self, i: usize, folds: usize) -> usize {
+        (i % (self.labels.len() / 2).max(1)) % folds.max(1)
+    }
+
+    /// Clutter photos a detector that is *shown* outliers may learn from (the supervised ceiling
+    /// in `references`) while fold `fold`'s test photos are scored: every clutter photo but that
+    /// fold's test outliers (with their indices into the clutter class).
+    pub fn training_clutter(&self, folder: &PhotoFolder, fold: usize, folds: usize) -> Result<(Vec<f32>, Vec<usize>)> {
+        let n_each = self.labels.len() / 2;
+        let held: Vec<usize> = self.clutter_test.iter().enumerate().filter(|&(j, _)| self.test_fold(n_each + j, folds) == fold).map(|(_, &c)| c).collect();
+        let idx: Vec<usize> = (0..folder.class(CLUTTER)?.len()).filter(|c| !held.contains(c)).collect();
+        let mut out = Vec::new();
+        gather(folder, CLUTTER, &idx, &mut out)?;
+        Ok((out, idx))
     }
 }
 
@@ -294,7 +314,7 @@ pub fn train_and_test(
     with_scores: bool,
     bar: &ProgressBar,
 ) -> Result<RunOutcome> {
-    let RunPhotos { train, clf, val, test: x, labels, n_train, n_clf, n_val } = RunPhotos::draw(folder, classes, seed, plan)?;
+    let RunPhotos { train, clf, val, test: x, labels, n_train, n_clf, n_val, .. } = RunPhotos::draw(folder, classes, seed, plan)?;
     let n_each = labels.len() / 2;
     let shape = plan.config.image_shape();
     let (ra, rc) = (plan.epoch_repeats(n_train), plan.epoch_repeats(n_clf));

@@ -1,7 +1,9 @@
 //! Other novelty detectors on a run's photos (`RunPhotos`), to compare CRBND with on the very same
-//! data (examples/caltech_references.rs): nearest neighbours, which need no training, and ALOCC
+//! data (examples/caltech_references.rs): nearest neighbours, which need no training, ALOCC
 //! (Sabokrou et al., CVPR 2018), the method whose published Caltech-256 numbers the photo issue
-//! compares with, re-implemented with CRBND's own networks.
+//! compares with, re-implemented with CRBND's own networks, and a supervised ceiling: C's network
+//! *shown* clutter, which no novelty detector is, to measure how far these photos can be told
+//! apart at this size with these networks at all.
 
 use burn::nn::loss::BinaryCrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -156,4 +158,98 @@ impl Alocc {
         }
         s
     }
+}
+
+/// The supervised ceiling's settings: C's network and learning rate, batches of 64 training
+/// positives and 64 clutter photos, C's image budget, random left-right flips, the last step kept,
+/// and the test photos scored in two folds (each by a network that never saw its clutter).
+pub const CEILING_SEED: u64 = 1000;
+pub const CEILING_FOLDS: usize = 2;
+
+/// Everything a supervised ceiling depends on besides its photos (a saved result counts only for it).
+pub fn ceiling_key(plan: &PhotoPlan) -> String {
+    format!(
+        "size {} images {} batch {}+{} lr {} seed {CEILING_SEED} folds {CEILING_FOLDS} flips, last step",
+        plan.size,
+        plan.clf_images,
+        plan.recipe.clf_batch / 2,
+        plan.recipe.clf_batch / 2,
+        plan.recipe.clf_lr
+    )
+}
+
+/// An endless stream of indices `0..n`, reshuffled after each pass.
+struct Cycle {
+    order: Vec<usize>,
+    at: usize,
+}
+
+impl Cycle {
+    fn new(n: usize) -> Self {
+        Self { order: (0..n).collect(), at: n }
+    }
+
+    fn take(&mut self, k: usize, rng: &mut StdRng) -> Vec<usize> {
+        (0..k)
+            .map(|_| {
+                if self.at == self.order.len() {
+                    self.order.shuffle(rng);
+                    self.at = 0;
+                }
+                self.at += 1;
+                self.order[self.at - 1]
+            })
+            .collect()
+    }
+}
+
+/// Trains C's network, supervised, to tell `positives` (1) from `clutter` (0), flattened photos of
+/// the plan's shape: `plan.clf_images` positives seen (and as many clutter photos), in balanced
+/// batches however few positives there are, flipped at random. Not a novelty detector (it is shown
+/// the outlier class); a ceiling for one.
+pub fn train_supervised(plan: &PhotoPlan, positives: &[f32], clutter: &[f32], seed: u64, bar: &ProgressBar) -> Classifier {
+    let shape = plan.config.image_shape();
+    let len: usize = shape.iter().product();
+    let half = (plan.recipe.clf_batch / 2).max(1);
+    let steps = plan.clf_images.div_ceil(half);
+    let ad = Device::flex().autodiff();
+    ad.seed(seed);
+    let mut c: Classifier = plan.config.classifier.init(&ad);
+    let mut opt: ModuleOptimizer = AdamConfig::new().init();
+    let bce = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&ad);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (mut pos, mut neg) = (Cycle::new(positives.len() / len), Cycle::new(clutter.len() / len));
+    let y = Tensor::<2, Int>::cat(vec![targets(half, 1, &ad), targets(half, 0, &ad)], 0);
+    bar.set_length(steps as u64);
+    let mut total = 0.0;
+    for step in 0..steps {
+        let mut pixels = Vec::with_capacity(2 * half * len);
+        for i in pos.take(half, &mut rng) {
+            pixels.extend_from_slice(&positives[i * len..(i + 1) * len]);
+        }
+        for i in neg.take(half, &mut rng) {
+            pixels.extend_from_slice(&clutter[i * len..(i + 1) * len]);
+        }
+        let x = random_hflip(vec![batch_tensor(&pixels, 2 * half, shape, &ad)], &mut rng).remove(0);
+        let loss = bce.forward(c.forward(x), y.clone());
+        total += loss.clone().detach().into_scalar::<f32>() as f64;
+        let grads = GradientsParams::from_grads(loss.backward(), &c);
+        c = opt.step(plan.recipe.clf_lr, c, grads);
+        bar.inc(1);
+        bar.set_message(format!("supervised ceiling: loss {:.4}", total / (step + 1) as f64));
+    }
+    c.valid()
+}
+
+/// A classifier's logits for flattened photos of `shape`, in batches (higher = positive).
+pub fn logits(c: &Classifier, x: &[f32], shape: [usize; 3]) -> Vec<f32> {
+    let dev = Device::flex();
+    let len: usize = shape.iter().product();
+    let n = x.len() / len;
+    let mut out = Vec::with_capacity(n);
+    for start in (0..n).step_by(256) {
+        let end = (start + 256).min(n);
+        out.extend(host(c.forward(batch_tensor(&x[start * len..end * len], end - start, shape, &dev))));
+    }
+    out
 }
