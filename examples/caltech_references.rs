@@ -286,7 +286,7 @@ mod native {
             ("ALOCC here, D(R(x))", "#d62728", |r| r.alocc.as_ref().map(|a| a.d_of_r.auroc)),
             ("5-NN, colours", "#c5b0d5", |r| Some(r.knn_colours.auroc)),
             ("CRBND's A, error", "#ff7f0e", |r| r.crbnd_error.map(|p| p.auroc)),
-            ("supervised ceiling (shown clutter)", "#2ca02c", |r| r.ceiling.as_ref().map(|c| c.mean.auroc)),
+            ("supervised, shown clutter", "#2ca02c", |r| r.ceiling.as_ref().map(|c| c.mean.auroc)),
         ];
         if every_class {
             let names: Vec<String> = rows.iter().map(|r| r.classes.join(", ")).collect();
@@ -316,7 +316,7 @@ mod native {
             .filter(|s| !s.points.is_empty())
             .collect();
         series.push(Series {
-            name: "ALOCC published (Caltech-256)".into(),
+            name: "ALOCC paper, Caltech-256".into(),
             colour: "#7f7f7f",
             points: sizes.iter().enumerate().filter_map(|(i, &n)| published(n).map(|((auroc, _), _)| (i as f64, auroc))).collect(),
             dashed: false,

@@ -41,11 +41,15 @@ fn esc(s: &str) -> String {
 }
 
 fn legend(svg: &mut String, series: &[Series]) {
-    // Four entries a row; more rows stack upwards from the bottom edge.
-    let rows = series.len().div_ceil(4);
+    // As many entries a row as the longest name lets fit (at most four; about 6.5 px a character
+    // at 13 px), so that no name runs into the next; more rows stack upwards from the bottom edge.
+    let longest = series.iter().map(|s| s.name.chars().count()).max().unwrap_or(0) as f64;
+    let cols = (((W - L - 8.0) / (36.0 + 6.5 * longest)).floor() as usize).clamp(1, 4);
+    let width = (W - L - 8.0) / cols as f64;
+    let rows = series.len().div_ceil(cols);
     for (i, s) in series.iter().enumerate() {
-        let x = L + 8.0 + 160.0 * (i % 4) as f64;
-        let y = H - 14.0 - 18.0 * (rows - 1 - i / 4) as f64;
+        let x = L + 8.0 + if cols == 4 { 160.0 } else { width } * (i % cols) as f64;
+        let y = H - 14.0 - 18.0 * (rows - 1 - i / cols) as f64;
         let dash = if s.dashed { r#" stroke-dasharray="5 3""# } else { "" };
         let _ = write!(svg, r#"<line x1="{x}" x2="{}" y1="{y}" y2="{y}" stroke="{}" stroke-width="3"{dash}/><text x="{}" y="{}">{}</text>"#, x + 22.0, s.colour, x + 28.0, y + 4.0, esc(&s.name));
     }
@@ -148,4 +152,46 @@ pub fn row_chart(title: &str, categories: &[String], x_label: &str, x_range: (f6
 pub fn y_range_for(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     let lo = values.into_iter().filter(|v| v.is_finite()).fold(1.0f64, f64::min);
     (((lo - 0.02) * 20.0).floor() / 20.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The legend's (x, y) text positions, in order.
+    fn legend_texts(svg: &str) -> Vec<(f64, f64)> {
+        let after_bars = &svg[svg.rfind("</rect>").unwrap()..];
+        after_bars
+            .split("<text x=\"")
+            .skip(1)
+            .map(|t| {
+                let mut n = t.split('"');
+                let x: f64 = n.next().unwrap().parse().unwrap();
+                let y: f64 = n.nth(1).unwrap().parse().unwrap();
+                (x, y)
+            })
+            .collect()
+    }
+
+    fn series(names: &[&str]) -> Vec<Series> {
+        names.iter().map(|n| Series { name: n.to_string(), colour: "#000", points: vec![(0.0, 0.5)], dashed: false }).collect()
+    }
+
+    #[test]
+    fn long_legend_names_get_fewer_columns_and_never_overlap_the_next() {
+        let long = series(&["supervised, shown clutter"; 8]);
+        let svg = bar_chart("t", &["a".into()], "y", (0.0, 1.0), &long);
+        let texts = legend_texts(&svg);
+        assert_eq!(texts.len(), 8);
+        let first_row: Vec<f64> = texts.iter().filter(|t| t.1 == texts[0].1).map(|t| t.0).collect();
+        assert_eq!(first_row.len(), 3, "25-character names fit three to a row: {texts:?}");
+        for pair in first_row.windows(2) {
+            assert!(pair[1] - pair[0] >= 6.5 * 25.0, "entries overlap: {first_row:?}");
+        }
+        assert!(texts.iter().all(|t| t.0 + 6.5 * 25.0 <= W), "an entry runs off the chart: {texts:?}");
+        // Short names keep four a row.
+        let short = bar_chart("t", &["a".into()], "y", (0.0, 1.0), &series(&["CRBND's A, error"; 8]));
+        let texts = legend_texts(&short);
+        assert_eq!(texts.iter().filter(|t| t.1 == texts[0].1).count(), 4);
+    }
 }
