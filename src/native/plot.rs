@@ -48,7 +48,7 @@ fn legend(svg: &mut String, series: &[Series]) {
     let width = (W - L - 8.0) / cols as f64;
     let rows = series.len().div_ceil(cols);
     for (i, s) in series.iter().enumerate() {
-        let x = L + 8.0 + if cols == 4 { 160.0 } else { width } * (i % cols) as f64;
+        let x = L + 8.0 + width * (i % cols) as f64;
         let y = H - 14.0 - 18.0 * (rows - 1 - i / cols) as f64;
         let dash = if s.dashed { r#" stroke-dasharray="5 3""# } else { "" };
         let _ = write!(svg, r#"<line x1="{x}" x2="{}" y1="{y}" y2="{y}" stroke="{}" stroke-width="3"{dash}/><text x="{}" y="{}">{}</text>"#, x + 22.0, s.colour, x + 28.0, y + 4.0, esc(&s.name));
