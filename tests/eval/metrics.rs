@@ -1,8 +1,8 @@
-#![cfg(not(target_arch = "wasm32"))]
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use connective::autoencoder::charbonnier;
 use connective::metrics::*;
+use connective::model::autoencoder::charbonnier;
+use connective::model::calibration::positive_quantile;
 
 #[test]
 fn charbonnier_matches_hand_values() {
@@ -68,7 +68,7 @@ fn threshold_quantile_uses_positive_scores() {
 
 #[test]
 fn percentile_words_name_the_rule() {
-    use connective::recipe::percentile_words;
+    use connective::model::recipe::percentile_words;
     assert_eq!(percentile_words(0.03), "3rd percentile");
     assert_eq!(percentile_words(0.05), "5th percentile");
     assert_eq!(percentile_words(0.01), "1st percentile");

@@ -1,11 +1,9 @@
-#![cfg(not(target_arch = "wasm32"))]
-mod common;
+use crate::common;
 
 use std::io::Write;
 
-use connective::idx::*;
-use connective::native::data::{Mnist, classifier_count, positive_split};
-use connective::recipe::HeldOut;
+use connective::data::idx::*;
+use connective::data::mnist::{Mnist, positive_split};
 
 fn images() -> IdxImages {
     IdxImages { count: 2, rows: 2, cols: 3, channels: 1, pixels: (0..12).collect() }
@@ -82,40 +80,16 @@ fn real_mnist_loads_with_canonical_counts() {
 }
 
 #[test]
-fn a_share_of_the_training_positives_goes_to_c_alone() {
-    let labels: Vec<u8> = (0..1000).map(|i| (i % 10) as u8).collect();
-    let s = positive_split(&labels, &[3], 0.1, HeldOut::Random, 1, None);
-    let (ae, clf) = s.for_classifier(0.3);
-    assert_eq!((ae.len(), clf.len()), (63, 27));
-    // Together they are the training part; C's share is disjoint from A's and from validation.
-    assert_eq!([ae, clf].concat(), s.train);
-    assert!(clf.iter().all(|i| !ae.contains(i) && !s.val.contains(i)));
-    // At 0 (the shipped recipe) A and C learn from the whole training part.
-    assert_eq!(s.for_classifier(0.0), (&s.train[..], &[][..]));
-    // The same count as the photos' share: at least one for C, never all.
-    assert_eq!((classifier_count(90, 0.3), classifier_count(90, 0.001), classifier_count(90, 0.999)), (27, 1, 89));
-    assert_eq!((classifier_count(1, 0.5), classifier_count(90, 0.0)), (0, 0));
-}
-
-#[test]
 fn positive_split_holds_out_positives_only() {
     let labels: Vec<u8> = (0..1000).map(|i| (i % 10) as u8).collect();
-    for held_out in [HeldOut::Random, HeldOut::Tail] {
-        let s = positive_split(&labels, &[3], 0.1, held_out, 1, None);
-        assert_eq!(s.val.len(), 10);
-        assert_eq!(s.train.len(), 90);
-        assert!(s.train.iter().chain(&s.val).all(|&i| labels[i] == 3));
-        assert!(s.val.iter().all(|i| !s.train.contains(i)));
-        assert_eq!(s, positive_split(&labels, &[3], 0.1, held_out, 1, None));
-        assert_eq!(positive_split(&labels, &[3], 0.1, held_out, 1, Some(20)).train.len(), 20);
-    }
-    // The tail holds out the last positives in file order (MNIST's file runs writer by writer),
-    // whatever the seed; the training part is still shuffled.
-    let tail = positive_split(&labels, &[3], 0.1, HeldOut::Tail, 1, None);
-    assert_eq!(tail.val, (90..100).map(|k| 10 * k + 3).collect::<Vec<_>>());
-    assert_eq!(tail.val, positive_split(&labels, &[3], 0.1, HeldOut::Tail, 2, None).val);
-    assert!(tail.train.windows(2).any(|w| w[0] > w[1]), "training part not shuffled");
-    // A random draw spreads over the file.
-    let random = positive_split(&labels, &[3], 0.1, HeldOut::Random, 1, None);
-    assert!(random.val.iter().any(|&i| i < 900));
+    let s = positive_split(&labels, &[3], 0.1, 1, None);
+    assert_eq!(s.val.len(), 10);
+    assert_eq!(s.train.len(), 90);
+    assert!(s.train.iter().chain(&s.val).all(|&i| labels[i] == 3));
+    assert!(s.val.iter().all(|i| !s.train.contains(i)));
+    assert_eq!(s, positive_split(&labels, &[3], 0.1, 1, None));
+    assert_ne!(s, positive_split(&labels, &[3], 0.1, 2, None), "the seed draws the split");
+    assert_eq!(positive_split(&labels, &[3], 0.1, 1, Some(20)).train.len(), 20);
+    // A random draw spreads over the file (not the last positives in file order).
+    assert!(s.val.iter().any(|&i| i < 900));
 }

@@ -1,10 +1,9 @@
-#![cfg(not(target_arch = "wasm32"))]
 use burn::prelude::*;
 use burn::store::ModuleSnapshot;
 use connective::{Detector, DetectorConfig};
-use connective::calibration::{Calibration, ScoreRule, verdict_scores};
-use connective::model_io::*;
-use connective::scoring::{batch_tensor, detect_sync};
+use connective::model::calibration::{Calibration, ScoreRule, verdict_scores};
+use connective::model::io::*;
+use connective::model::scoring::{batch_tensor, detect_sync};
 
 fn batch(device: &Device) -> Tensor<4> {
     let v: Vec<f32> = (0..4 * 784).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
@@ -128,10 +127,10 @@ fn truncated_altered_or_mismatched_models_are_errors() {
     let mut old = serde_json::to_value(&entry).unwrap();
     old["recipe"].as_object_mut().unwrap().remove("drawn_threshold_quantile").expect("the recipe writes it");
     assert_eq!(serde_json::from_value::<ModelEntry>(old).unwrap().recipe.drawn_threshold_quantile, 0.05);
-    assert_eq!((entry.threshold_for(false), entry.threshold_for(true)), (0.0, 0.0));
+    assert_eq!((entry.threshold_for(InputKind::Dataset), entry.threshold_for(InputKind::Drawn)), (0.0, 0.0));
     let drawn = ModelEntry { drawn_threshold: Some(-1.5), ..entry.clone() };
     let back: ModelEntry = serde_json::from_str(&serde_json::to_string(&drawn).unwrap()).unwrap();
-    assert_eq!((back.threshold_for(false), back.threshold_for(true)), (0.0, -1.5));
+    assert_eq!((back.threshold_for(InputKind::Dataset), back.threshold_for(InputKind::Drawn)), (0.0, -1.5));
     assert!(load_entry(&entry, &bytes, &device).is_ok());
     let e = load_entry(&entry, &bytes[..100], &device).err().unwrap().to_string();
     assert!(e.contains("truncated"), "{e}");
@@ -171,8 +170,8 @@ fn manifest_json_round_trip_and_lookup() {
 
 #[test]
 fn recipes_written_before_a_knob_existed_keep_their_meaning_and_identity() {
-    use connective::augment::SyntheticKind;
-    use connective::recipe::Recipe;
+    use connective::data::augment::SyntheticKind;
+    use connective::model::recipe::Recipe;
     // The digit recipe anneals C's rate and mixes its synthetic outliers; the photo recipe does
     // neither, and its JSON (the key of finished protocol runs) has no trace of the new knobs.
     let digits = Recipe::default();
@@ -230,7 +229,7 @@ fn configs_written_before_several_classifiers_read_as_one() {
     old.as_object_mut().unwrap().remove("classifiers");
     let back: DetectorConfig = serde_json::from_value(old).unwrap();
     assert_eq!(back, DetectorConfig::mnist());
-    assert_eq!(DetectorConfig::photos(32).classifiers, connective::connective::PHOTO_CLASSIFIERS);
+    assert_eq!(DetectorConfig::photos(32).classifiers, connective::model::detector::PHOTO_CLASSIFIERS);
 }
 
 #[test]
@@ -270,59 +269,41 @@ fn calibration_standardises_on_validation_positives() {
 }
 
 #[test]
-fn recipes_without_pen_drawings_read_and_write_as_before() {
-    // The shipped recipe does not write `pen_fraction`, so its JSON (and checkpoints keyed by it)
-    // is unchanged, and a recipe written before the field reads as 0.
-    let shipped = connective::recipe::Recipe::default();
-    let json = serde_json::to_value(&shipped).unwrap();
-    assert!(json.get("pen_fraction").is_none(), "{json}");
-    assert_eq!(serde_json::from_value::<connective::recipe::Recipe>(json).unwrap(), shipped);
-    let pen = connective::recipe::Recipe { pen_fraction: 0.5, ..shipped.clone() };
-    let json = serde_json::to_value(&pen).unwrap();
-    assert_eq!(json["pen_fraction"], 0.5);
-    assert_ne!(serde_json::from_value::<connective::recipe::Recipe>(json).unwrap(), shipped);
-    // The same for C's jittered positives (an experiment knob, off in the shipped recipe).
-    assert!(serde_json::to_value(&shipped).unwrap()["augment"].get("clf_jitter").is_none());
-    let mut jitter = shipped.clone();
-    jitter.augment.clf_jitter = Some((10.0, 0.1, 0.04));
-    let json = serde_json::to_value(&jitter).unwrap();
-    assert_eq!(json["augment"]["clf_jitter"][0], 10.0);
-    assert_eq!(serde_json::from_value::<connective::recipe::Recipe>(json).unwrap(), jitter);
-    assert!(serde_json::to_value(&shipped).unwrap()["augment"].get("ae_jitter").is_none());
+fn the_shipped_manifest_loads_and_writes_back_as_it_is() {
+    // Recipes and configs of the shipped models read and write back byte for byte (their JSON
+    // keys checkpoints and cached protocol runs), with the experiment knobs that are gone.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/models/manifest.json")).unwrap();
+    let manifest = Manifest::from_json(&text).unwrap();
+    assert_eq!(manifest.models.len(), 14);
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(serde_json::to_value(&manifest).unwrap(), raw);
+    for e in &manifest.models {
+        e.check_calibration().unwrap();
+    }
+    // A recipe written while those knobs existed, at their off values, is the shipped recipe.
+    use connective::model::recipe::Recipe;
+    let mut old = serde_json::to_value(Recipe::default()).unwrap();
+    let o = old.as_object_mut().unwrap();
+    for (k, v) in [("held_out", serde_json::json!("random")), ("pen_fraction", 0.0.into()), ("clf_fraction", 0.0.into())] {
+        o.insert(k.into(), v);
+    }
+    o["augment"].as_object_mut().unwrap().insert("clf_views".into(), 0.0.into());
+    assert_eq!(serde_json::from_value::<Recipe>(old).unwrap(), Recipe::default());
 }
 
 #[test]
-fn the_recipe_names_a_tail_held_out_part_and_older_recipes_read_as_random() {
-    use connective::recipe::{HeldOut, Recipe};
-    // The recipe draws its held-out part at random and writes no key for it, so its JSON (and
-    // the checkpoints and manifests keyed by it) is as before the field existed.
-    let digits = Recipe::default();
-    assert_eq!(digits.held_out, HeldOut::Random);
-    assert!(serde_json::to_value(&digits).unwrap().get("held_out").is_none());
-    // The tail (an experiment) is named, and reads back.
-    let tail = Recipe { held_out: HeldOut::Tail, ..digits.clone() };
-    let json = serde_json::to_value(&tail).unwrap();
-    assert_eq!(json["held_out"], "tail");
-    assert_eq!(serde_json::from_value::<Recipe>(json.clone()).unwrap(), tail);
-    // Without the key a recipe reads as random, which eval relies on to rebuild its split.
-    let mut older = json;
-    older.as_object_mut().unwrap().remove("held_out");
-    assert_eq!(serde_json::from_value::<Recipe>(older).unwrap(), digits);
-    assert!(serde_json::to_value(Recipe::photos()).unwrap().get("held_out").is_none());
-}
-
-#[test]
-fn a_share_of_digits_for_c_alone_is_named_and_older_recipes_have_none() {
-    use connective::recipe::Recipe;
-    // The shipped recipe gives A and C the same digits and writes no key for the share.
-    let digits = Recipe::default();
-    assert_eq!(digits.clf_fraction, 0.0);
-    assert!(serde_json::to_value(&digits).unwrap().get("clf_fraction").is_none());
-    let split = Recipe { clf_fraction: 0.3, ..digits.clone() };
-    let json = serde_json::to_value(&split).unwrap();
-    assert!((json["clf_fraction"].as_f64().unwrap() - 0.3).abs() < 1e-6);
-    assert_eq!(serde_json::from_value::<Recipe>(json.clone()).unwrap(), split);
-    let mut older = json;
-    older.as_object_mut().unwrap().remove("clf_fraction");
-    assert_eq!(serde_json::from_value::<Recipe>(older).unwrap(), digits);
+fn the_threshold_depends_on_where_the_image_comes_from() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/models/manifest.json")).unwrap();
+    let manifest = Manifest::from_json(&text).unwrap();
+    // A digit model judges drawings by its drawn threshold and MNIST's own images by the stored one.
+    let digit = manifest.find("mnist-3").unwrap();
+    let drawn = digit.drawn_threshold.expect("digit models have a drawn threshold");
+    assert_ne!(drawn, digit.threshold);
+    assert_eq!(digit.threshold_for(InputKind::Drawn), drawn);
+    assert_eq!(digit.threshold_for(InputKind::Dataset), digit.threshold);
+    // A photo model has one threshold for both.
+    let photo = manifest.find("caltech-airplanes").unwrap();
+    assert!(photo.drawn_threshold.is_none());
+    assert_eq!(photo.threshold_for(InputKind::Drawn), photo.threshold);
+    assert_eq!(photo.threshold_for(InputKind::Dataset), photo.threshold);
 }

@@ -1,11 +1,10 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! The browser tests compare against tests/fixtures/scores; this keeps those files honest: they
 //! must be what the shipped models score natively today (regenerate.sh rewrites them).
 
 use burn::prelude::*;
-use connective::idx::parse_images;
-use connective::model_io::{Manifest, load_entry};
-use connective::scoring::{batch_tensor, detect_sync};
+use connective::data::idx::parse_images;
+use connective::model::io::{Manifest, load_entry};
+use connective::model::scoring::{batch_tensor, detect_sync};
 
 /// (f(x), verdict score) of each line of a `connective score` output.
 fn stored(jsonl: &str) -> (Vec<f64>, Vec<f64>) {

@@ -1,16 +1,15 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! End to end on real MNIST: a `--quick` detector for digit 1 must learn (its losses fall) and
 //! must tell ones from zeros far better than chance.
-mod common;
+use crate::common;
 
 use burn::prelude::*;
-use connective::DetectorConfig;
+use connective::data::mnist::{Mnist, to_unit};
 use connective::metrics::auroc;
-use connective::native::checkpoint::Checkpointer;
-use connective::native::data::{Mnist, recipe_split, to_unit};
-use connective::native::train::{TrainData, train_detector};
-use connective::recipe::Recipe;
-use connective::scoring::{batch_tensor, detect_sync};
+use connective::model::scoring::{batch_tensor, detect_sync};
+use connective::model::{DetectorConfig, Recipe};
+use connective::train::checkpoint::Checkpointer;
+use connective::train::digits::recipe_split;
+use connective::train::{TrainData, train_detector};
 
 #[test]
 fn quick_training_learns_and_separates_an_easy_split() {

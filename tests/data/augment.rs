@@ -1,8 +1,7 @@
-#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::single_range_in_vec_init)] // burn slices take one range per dimension
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use connective::augment::*;
+use connective::data::augment::*;
 use rand::{SeedableRng, rngs::StdRng};
 
 fn dev() -> Device {
@@ -183,39 +182,4 @@ fn swapped_negatives_lean_30_to_100_percent_towards_another_reconstruction() {
     let again = vals(hard_negative(distinct(), &plain, &mut StdRng::seed_from_u64(9)));
     assert_eq!(again, base);
     assert!(!serde_json::to_string(&plain).unwrap().contains("swap"));
-}
-
-#[test]
-fn jitter_half_moves_some_images_and_keeps_the_others_exactly() {
-    // A vertical bar off the centre: any turn, scale or shift changes its pixels.
-    let b = 32;
-    let mut v = vec![0.0f32; b * 784];
-    for i in 0..b {
-        for y in 6..22 {
-            v[i * 784 + y * 28 + 10] = 1.0;
-            v[i * 784 + y * 28 + 11] = 1.0;
-        }
-    }
-    let x = Tensor::<4>::from_data(TensorData::new(v.clone(), [b, 1, 28, 28]), &dev());
-    let out = vals(jitter_half(x.clone(), (10.0, 0.1, 0.04), &mut StdRng::seed_from_u64(3)));
-    let kept = (0..b).filter(|&i| out[i * 784..(i + 1) * 784] == v[i * 784..(i + 1) * 784]).count();
-    // Each image is moved with probability ½: 32 images leave both groups non-empty (all but
-    // certainly), and the moved ones stay in range.
-    assert!((4..=28).contains(&kept), "{kept} of {b} kept");
-    assert!(out.iter().all(|p| p.is_finite() && (-1e-6..=1.0 + 1e-6).contains(p)));
-    // Seeded: the same draw again.
-    assert_eq!(out, vals(jitter_half(x, (10.0, 0.1, 0.04), &mut StdRng::seed_from_u64(3))));
-}
-
-#[test]
-fn view_half_zooms_some_photos_and_keeps_the_others_exactly() {
-    // A colour gradient: any zoom, turn or re-lighting changes its pixels.
-    let (b, len) = (32, 3 * 16 * 16);
-    let v: Vec<f32> = (0..b * len).map(|i| (i % len) as f32 / len as f32).collect();
-    let x = Tensor::<4>::from_data(TensorData::new(v.clone(), [b, 3, 16, 16]), &dev());
-    let out = vals(view_half(x.clone(), 0.3, &mut StdRng::seed_from_u64(5)));
-    let kept = (0..b).filter(|&i| out[i * len..(i + 1) * len] == v[i * len..(i + 1) * len]).count();
-    assert!((4..=28).contains(&kept), "{kept} of {b} kept");
-    assert!(out.iter().all(|p| p.is_finite() && (0.0..=1.0).contains(p)));
-    assert_eq!(out, vals(view_half(x, 0.3, &mut StdRng::seed_from_u64(5))));
 }

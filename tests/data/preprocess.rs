@@ -1,5 +1,4 @@
-#![cfg(not(target_arch = "wasm32"))]
-use connective::preprocess::*;
+use connective::data::preprocess::*;
 
 fn canvas(w: usize, h: usize, paint: impl Fn(usize, usize) -> bool, ink: [u8; 4], paper: [u8; 4]) -> Vec<u8> {
     let mut v = Vec::with_capacity(w * h * 4);
