@@ -4,8 +4,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use burn::prelude::*;
-use connective::model_io::{Manifest, load_entry};
-use connective::scoring::{batch_tensor, detect_async};
+use connective::model::io::{Manifest, load_entry};
+use connective::model::scoring::{batch_tensor, detect_async};
 use connective::web::Connective;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -115,7 +115,7 @@ async fn bad_inputs_are_errors() {
     assert!(rejects(c.load_model("{".into(), bytes.to_vec())).await.contains("manifest entry"));
     let info = JsFuture::from(c.load_model(entry_json(name), bytes.to_vec())).await.unwrap();
     // A digit model tells the page which threshold judges drawn and uploaded digits.
-    let entry: connective::model_io::ModelEntry = serde_json::from_str(&entry_json(name)).unwrap();
+    let entry: connective::model::io::ModelEntry = serde_json::from_str(&entry_json(name)).unwrap();
     let drawn = js_sys::Reflect::get(&info, &"drawnThreshold".into()).unwrap().as_f64().unwrap() as f32;
     assert_eq!(Some(drawn), entry.drawn_threshold);
     assert!(drawn < entry.threshold);

@@ -1,6 +1,6 @@
 //! The IDX file format of MNIST (LeCun et al.): a big-endian header (magic, dimension sizes)
 //! followed by unsigned bytes. Parsing works on bytes so that it is testable without files;
-//! `read_idx_file` (native) adds gzip and the file name to every error.
+//! `read_images` and `read_labels` (native) add gzip and the file name to every error.
 
 use super::preprocess::unit;
 use crate::error::{Error, Result};
@@ -93,35 +93,6 @@ pub fn parse_labels(bytes: &[u8], name: &str) -> Result<Vec<u8>> {
     Ok(body(bytes, name, 8, dims[0])?.to_vec())
 }
 
-/// Reads a whole file, gunzipping it when it starts with the gzip magic bytes.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn read_maybe_gz(path: &std::path::Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let name = path.display().to_string();
-    let raw = std::fs::read(path).map_err(|e| Error::data(&name, format!("cannot read: {e}")))?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| Error::data(&name, format!("corrupt gzip stream: {e}")))?;
-        Ok(out)
-    } else {
-        Ok(raw)
-    }
-}
-
-/// Reads an IDX image file, gzipped or raw.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn read_images(path: &std::path::Path) -> Result<IdxImages> {
-    parse_images(&read_maybe_gz(path)?, &path.display().to_string())
-}
-
-/// Reads an IDX label file, gzipped or raw.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn read_labels(path: &std::path::Path) -> Result<Vec<u8>> {
-    parse_labels(&read_maybe_gz(path)?, &path.display().to_string())
-}
-
 /// Encodes images as IDX bytes (fixtures, exports): IDX3 for greyscale, 4 dimensions for colour.
 pub fn encode_images(images: &IdxImages) -> Vec<u8> {
     let mut out = Vec::with_capacity(20 + images.pixels.len());
@@ -145,3 +116,41 @@ pub fn encode_labels(labels: &[u8]) -> Vec<u8> {
     out.extend_from_slice(labels);
     out
 }
+
+/// IDX files on disk (native): gzipped or raw.
+#[cfg(not(target_arch = "wasm32"))]
+mod files {
+    use std::path::Path;
+
+    use super::{IdxImages, parse_images, parse_labels};
+    use crate::error::{Error, Result};
+
+    /// Reads a whole file, gunzipping it when it starts with the gzip magic bytes.
+    pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
+        use std::io::Read;
+        let name = path.display().to_string();
+        let raw = std::fs::read(path).map_err(|e| Error::data(&name, format!("cannot read: {e}")))?;
+        if raw.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&raw[..])
+                .read_to_end(&mut out)
+                .map_err(|e| Error::data(&name, format!("corrupt gzip stream: {e}")))?;
+            Ok(out)
+        } else {
+            Ok(raw)
+        }
+    }
+
+    /// Reads an IDX image file, gzipped or raw.
+    pub fn read_images(path: &Path) -> Result<IdxImages> {
+        parse_images(&read_maybe_gz(path)?, &path.display().to_string())
+    }
+
+    /// Reads an IDX label file, gzipped or raw.
+    pub fn read_labels(path: &Path) -> Result<Vec<u8>> {
+        parse_labels(&read_maybe_gz(path)?, &path.display().to_string())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use files::{read_images, read_labels, read_maybe_gz};

@@ -217,12 +217,12 @@ mod tests {
 
     #[test]
     fn a_recipe_stored_before_a_field_existed_is_the_same_recipe() {
-        use crate::train::detector::same_recipe;
         use crate::model::recipe::Recipe;
+        use crate::train::detector::same_recipe;
         let recipe = Recipe::photos();
         let now = serde_json::to_string(&recipe).unwrap();
         assert!(same_recipe(&now, &recipe));
-        // As session 11's checkpoints stored it: without `drawn_threshold_quantile`.
+        // As checkpoints made before the field stored it: without `drawn_threshold_quantile`.
         let older = now.replace(r#""drawn_threshold_quantile":0.05,"#, "");
         assert_ne!(older, now, "the field is written");
         assert!(same_recipe(&older, &recipe));

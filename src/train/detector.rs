@@ -52,7 +52,7 @@ pub struct Trained {
     /// Eq. 6′'s scale, when `DetectorConfig::score` is combined.
     pub calibration: Option<Calibration>,
     pub state: TrainState,
-    /// The detector's weights as shipped (`model_io::SHIPPED_PRECISION`).
+    /// The detector's weights as shipped (`model::io::SHIPPED_PRECISION`).
     pub bytes: Vec<u8>,
 }
 

@@ -31,7 +31,7 @@ use crate::model::scoring::{HostScores, score_batches};
 use crate::train::checkpoint::Checkpointer;
 use crate::train::{TrainData, Trained, train_detector};
 
-/// Side of the photo models, in pixels (see the README for the 32 vs 64 evidence).
+/// Side of the photo models, in pixels (docs/experiments.md has the 32 vs 64 evidence).
 pub const PHOTO_SIZE: usize = 32;
 /// The outlier class.
 pub const CLUTTER: &str = "clutter";
