@@ -36,13 +36,13 @@ const PHOTO_MODELS: [(&str, &[u8], &str); 2] = [
 ];
 
 fn fixture_photos() -> (Vec<f32>, usize) {
-    let images = connective::idx::parse_images(PHOTOS_IDX, "photos-idx4-ubyte").unwrap();
+    let images = connective::data::idx::parse_images(PHOTOS_IDX, "photos-idx4-ubyte").unwrap();
     assert_eq!((images.channels, images.rows, images.cols), (3, 32, 32));
     ((0..images.count).flat_map(|i| images.unit_chw(i)).collect(), images.count)
 }
 
 fn fixture_images() -> (Vec<f32>, usize) {
-    let images = connective::idx::parse_images(DIGITS_IDX, "digits-idx3-ubyte").unwrap();
+    let images = connective::data::idx::parse_images(DIGITS_IDX, "digits-idx3-ubyte").unwrap();
     (images.pixels.iter().map(|&p| p as f32 / 255.0).collect(), images.count)
 }
 
