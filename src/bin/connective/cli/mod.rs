@@ -154,11 +154,11 @@ struct TrainArgs {
     /// Override the width of A's dense bottleneck (digits; default 16).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=4096))]
     latent: Option<u16>,
-    /// Experiments: widths of A's convolutions at full, half and quarter resolution (digits;
+    /// Widths of A's convolutions at full, half and quarter resolution (digits;
     /// default 8,16,32).
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
     ae_widths: Option<Vec<u16>>,
-    /// Experiments: widths of C's convolutions (digits; default 16,32,32).
+    /// Widths of C's convolutions (digits; default 16,32,32).
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
     clf_widths: Option<Vec<u16>>,
     /// Override σ of the Gaussian noise on A's inputs (eq. 1).
