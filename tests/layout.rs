@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The dependency rules of the layout, which one crate's compiler cannot enforce: the model
 //! (A, C, the detector, its weights) never reaches into training, evaluation, the CLI or the
 //! browser bindings, and data never into the model. A `use` that breaks them fails here.
