@@ -1,46 +1,43 @@
 //! # connective
 //!
-//! Connective Reconstruction-based Novelty Detection (CRBND) in burn. The data flow:
+//! Connective Reconstruction-based Novelty Detection (CRBND) in burn. The data flow, by module:
 //!
 //! ```text
-//! images (idx, photos) ─▶ augment::corrupt ─▶ autoencoder A ── trained with Charbonnier (eq. 3)
-//!                                               │
-//!     x, A(x) ─▶ connective::connect ─▶ x_CP = λx + (1−λ)A(x)       (eq. 4)  label 1
-//!     x, d(A(x)) (augment::hard_negative) ─▶ x_CN                   (eq. 5)  label 0
-//!                                               │
+//! data:   images (IDX, photo folders, drawings) ─▶ preprocess / photo ─▶ [c, h, w] in [0, 1]
+//!                                                   │
+//! train:  augment::corrupt (eqs. 1, 2) ─▶ autoencoder A ── Charbonnier loss (eq. 3)
+//!                                                   │
+//!         x, A(x)      ─▶ connective::connect ─▶ x_CP = λx + (1−λ)A(x)      (eq. 4)  label 1
+//!         x, d(A(x))   (augment::hard_negative) ─▶ x_CN                    (eq. 5)  label 0
+//!                                                   │
 //!                                         classifier C ── BCE on logits
 //!                                         (photos: 3 C's, each trained alone with its own seed)
-//!     test: f(x) = C(λx + (1−λ)A(x))  (connective::Detector::detect, eq. 6; with several C's,
-//!           the mean of their logits)
-//!           photos: ½·z(f(x)) − ½·z(‖x − A(x)‖²), z on validation positives
-//!           (calibration, eq. 6′) ─▶ verdict at the threshold ─▶ metrics
+//! model:  f(x) = C(λx + (1−λ)A(x))   (detector::Detector::detect, eq. 6; with several C's,
+//!         the mean of their logits); photos: ½·z(f(x)) − ½·z(‖x − A(x)‖²), z on validation
+//!         positives (calibration, eq. 6′) ─▶ verdict at the manifest's threshold
+//! eval:   the verdict scores of test sets ─▶ metrics (AUROC, F1) ─▶ tables, charts, docs
 //! ```
 //!
-//! Native builds add data loading, training, evaluation and the CLI; the wasm build adds the
-//! browser bindings in [`web`]. Both use the same model code and the same weights.
+//! [`data`], [`model`] and [`metrics`] compile everywhere; [`train`] and [`eval`] are native, and
+//! the wasm build adds the browser bindings in `web`. Both use the same model code and the same
+//! weights. Dependencies point one way: data knows nothing of models, and model code never
+//! reaches into training, evaluation, the CLI or the bindings (`tests/layout.rs` checks this).
 
 // burn's `Tensor::slice` takes an array of ranges, one per dimension: `[0..k]` is not a mistake.
 #![allow(clippy::single_range_in_vec_init)]
 
-pub mod augment;
-pub mod autoencoder;
-pub mod calibration;
-pub mod classifier;
-pub mod connective;
+pub mod data;
 pub mod error;
-pub mod idx;
 pub mod metrics;
-pub mod model_io;
-pub mod photo;
-pub mod preprocess;
-pub mod recipe;
-pub mod scoring;
+pub mod model;
 
 #[cfg(not(target_arch = "wasm32"))]
-pub mod native;
+pub mod eval;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-pub use connective::{Detection, Detector, DetectorConfig};
 pub use error::{Error, Result};
+pub use model::{Detection, Detector, DetectorConfig};

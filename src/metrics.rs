@@ -1,5 +1,6 @@
-//! Detection metrics: AUROC (with ties), F1 at a threshold, the ROC curve, and the threshold
-//! chosen from positive validation scores only. Convention everywhere: label `true` = inlier
+//! Detection metrics: AUROC (with ties), F1 at a threshold, the ROC curve (the threshold rule
+//! itself, which only ever sees validation positives, is the model's:
+//! `model::calibration::positive_quantile`). Convention everywhere: label `true` = inlier
 //! (the positive class), and a higher score means "more like an inlier".
 
 /// Area under the ROC curve as the Mann–Whitney U statistic with mid-ranks, so tied scores
@@ -100,18 +101,6 @@ pub fn roc_curve(scores: &[f32], labels: &[bool]) -> Vec<(f64, f64)> {
         points.push((fp / neg, tp / pos));
     }
     points
-}
-
-/// The threshold that accepts a fraction `1 − q` of the validation positives: their
-/// q-quantile (nearest rank). Uses positives only, never test data or real outliers.
-pub fn positive_quantile(scores: &[f32], q: f64) -> Option<f32> {
-    let mut s: Vec<f32> = scores.iter().copied().filter(|v| v.is_finite()).collect();
-    if s.is_empty() {
-        return None;
-    }
-    s.sort_by(f32::total_cmp);
-    let idx = ((q.clamp(0.0, 1.0) * s.len() as f64).floor() as usize).min(s.len() - 1);
-    Some(s[idx])
 }
 
 /// Mean and (population) standard deviation.

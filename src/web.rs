@@ -10,11 +10,11 @@ use burn::prelude::*;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::calibration::{Calibration, ScoreRule, verdict_scores};
-use crate::connective::Detector;
-use crate::model_io::{ModelEntry, load_entry};
-use crate::preprocess::{check_unit, mnist_from_rgba};
-use crate::scoring::{batch_tensor, detect_async};
+use crate::data::preprocess::{check_unit, mnist_from_rgba};
+use crate::model::calibration::{Calibration, ScoreRule, verdict_scores};
+use crate::model::detector::Detector;
+use crate::model::io::{InputKind, ModelEntry, load_entry};
+use crate::model::scoring::{batch_tensor, detect_async};
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -233,7 +233,7 @@ impl Connective {
                 shape: entry.config.image_shape(),
                 classifiers: entry.config.classifiers,
                 score_rule: entry.config.score,
-                drawn_threshold: entry.threshold_for(true),
+                drawn_threshold: entry.threshold_for(InputKind::Drawn),
             };
             s.model = Some((entry, bytes, detector));
             to_js(&info)
@@ -355,7 +355,7 @@ pub fn preprocess_rgba(rgba: Vec<u8>, width: usize, height: usize) -> Result<Vec
 /// [0, 1], channel-major), with the same code the CLI uses.
 #[wasm_bindgen(js_name = preprocessPhoto)]
 pub fn preprocess_photo(rgba: Vec<u8>, width: usize, height: usize, size: usize) -> Result<js_sys::Float32Array, JsValue> {
-    let x = crate::photo::photo_from_rgba(&rgba, width, height, size).map_err(err)?;
+    let x = crate::data::photo::photo_from_rgba(&rgba, width, height, size).map_err(err)?;
     Ok(js_sys::Float32Array::from(x.as_slice()))
 }
 
@@ -363,5 +363,5 @@ pub fn preprocess_photo(rgba: Vec<u8>, width: usize, height: usize, size: usize)
 #[wasm_bindgen(js_name = verifyModel)]
 pub fn verify_model(entry_json: String, bytes: Vec<u8>) -> Result<(), JsValue> {
     let entry: ModelEntry = serde_json::from_str(&entry_json).map_err(|e| err(format!("bad manifest entry: {e}")))?;
-    crate::model_io::verify(&entry, &bytes).map_err(err)
+    crate::model::io::verify(&entry, &bytes).map_err(err)
 }

@@ -4,8 +4,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use burn::prelude::*;
-use connective::model_io::{Manifest, load_entry};
-use connective::scoring::{batch_tensor, detect_async};
+use connective::model::io::{Manifest, load_entry};
+use connective::model::scoring::{batch_tensor, detect_async};
 use connective::web::Connective;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -36,13 +36,13 @@ const PHOTO_MODELS: [(&str, &[u8], &str); 2] = [
 ];
 
 fn fixture_photos() -> (Vec<f32>, usize) {
-    let images = connective::idx::parse_images(PHOTOS_IDX, "photos-idx4-ubyte").unwrap();
+    let images = connective::data::idx::parse_images(PHOTOS_IDX, "photos-idx4-ubyte").unwrap();
     assert_eq!((images.channels, images.rows, images.cols), (3, 32, 32));
     ((0..images.count).flat_map(|i| images.unit_chw(i)).collect(), images.count)
 }
 
 fn fixture_images() -> (Vec<f32>, usize) {
-    let images = connective::idx::parse_images(DIGITS_IDX, "digits-idx3-ubyte").unwrap();
+    let images = connective::data::idx::parse_images(DIGITS_IDX, "digits-idx3-ubyte").unwrap();
     (images.pixels.iter().map(|&p| p as f32 / 255.0).collect(), images.count)
 }
 
@@ -115,7 +115,7 @@ async fn bad_inputs_are_errors() {
     assert!(rejects(c.load_model("{".into(), bytes.to_vec())).await.contains("manifest entry"));
     let info = JsFuture::from(c.load_model(entry_json(name), bytes.to_vec())).await.unwrap();
     // A digit model tells the page which threshold judges drawn and uploaded digits.
-    let entry: connective::model_io::ModelEntry = serde_json::from_str(&entry_json(name)).unwrap();
+    let entry: connective::model::io::ModelEntry = serde_json::from_str(&entry_json(name)).unwrap();
     let drawn = js_sys::Reflect::get(&info, &"drawnThreshold".into()).unwrap().as_f64().unwrap() as f32;
     assert_eq!(Some(drawn), entry.drawn_threshold);
     assert!(drawn < entry.threshold);

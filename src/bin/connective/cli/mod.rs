@@ -1,0 +1,452 @@
+//! Argument parsing and dispatch. Every error reaches the user as one readable line and a
+//! non-zero exit code; nothing a user types makes it panic.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use connective::data::augment::SyntheticKind;
+use connective::eval::{caltech, digits as eval};
+use connective::model::io::load_model;
+use connective::model::{DetectorConfig, Recipe};
+use connective::train::{digits as train, ship};
+
+mod bench;
+mod photo_samples;
+mod samples;
+mod score;
+
+#[derive(Parser)]
+#[command(name = "connective", version, about = "Connective Reconstruction-based Novelty Detection (CRBND)",
+    long_about = "Connective Reconstruction-based Novelty Detection (CRBND).\n\n\
+A denoising autoencoder A learns to rebuild the positive class and fails on outliers; a small CNN C \
+tells connective positives λx+(1−λ)A(x) from connective negatives λx+(1−λ)d(A(x)), where d is motion \
+blur or noise. At test time f(x) = C(λx+(1−λ)A(x)): high for inliers, low for novelties.\n\n\
+Typical use:\n  connective train --data ../shared/data/mnist --all\n  \
+connective eval --data ../shared/data/mnist --models models --protocol paper\n  \
+connective score --model models/mnist-3.bpk digit.png")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train detectors: one per positive digit (MNIST), or photo detectors for chosen classes.
+    Train(TrainArgs),
+    /// Evaluate: shipped digit detectors on MNIST's test set, or the Caltech photo protocol.
+    Eval(EvalArgs),
+    /// Score IDX files or PNG/JPEG/WebP images with one detector; prints JSON lines.
+    ///
+    /// One line per image: `index` (IDX) or `file`; `score`, what the verdict is taken on (f(x) for
+    /// digit models, the combined score of eq. 6′ for photo models; higher = more like the positive
+    /// class); `logit`, f(x) itself; `recon_error`; `threshold`, the manifest's threshold the
+    /// verdict used (for a PNG/JPEG/WebP digit, the digit model's threshold for drawn input, where
+    /// the manifest has one); `verdict`, "inlier" when the score reaches it, else "novel"; and
+    /// `label` with --labels.
+    Score(ScoreArgs),
+    /// Measure training throughput and inference latency on this machine.
+    Bench(BenchArgs),
+    /// Export real MNIST test digits: the page's sprite, and fixtures for tests.
+    Samples(SamplesArgs),
+}
+
+#[derive(Args)]
+struct SamplesArgs {
+    /// Folder with the MNIST IDX files.
+    #[arg(long, required_unless_present = "photos")]
+    data: Option<PathBuf>,
+    /// Instead: the photo folder; writes held-out sample photos of the shipped photo models
+    /// (and, with --fixtures, tests/fixtures/photos-idx4-ubyte and a tiny photo folder).
+    #[arg(long, conflicts_with = "data")]
+    photos: Option<PathBuf>,
+    /// Folder with manifest.json (photo samples are held out from its photo models).
+    #[arg(long, default_value = "models")]
+    models: PathBuf,
+    #[arg(long, default_value = "www/samples")]
+    out: PathBuf,
+    /// Test digits per class.
+    #[arg(long, default_value_t = 50)]
+    per_class: usize,
+    /// Also write IDX files and paper-like PNGs (test fixtures).
+    #[arg(long)]
+    fixtures: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Dataset {
+    /// IDX files of MNIST; one detector per digit.
+    Mnist,
+    /// A folder with one sub-folder of photos per class and a `clutter` folder (Caltech-101 subset).
+    Caltech,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// Folder with the MNIST IDX files (gzipped or raw), or the photo folder with --dataset caltech.
+    #[arg(long)]
+    data: PathBuf,
+    #[arg(long, value_enum, default_value = "mnist")]
+    dataset: Dataset,
+    /// The positive digit (0–9).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=9), required_unless_present_any = ["all", "classes"])]
+    positive: Option<u8>,
+    /// Train all ten digits.
+    #[arg(long, conflicts_with = "positive")]
+    all: bool,
+    /// Photo detectors (--dataset caltech): each use of the flag is one detector, its positive
+    /// classes separated by commas, e.g. --classes airplanes --classes airplanes,Faces_easy,Motorbikes.
+    #[arg(long, conflicts_with_all = ["positive", "all"])]
+    classes: Vec<String>,
+    /// Where models and manifest.json go.
+    #[arg(long, default_value = "models")]
+    out: PathBuf,
+    /// Where per-epoch checkpoints go.
+    #[arg(long, default_value = "checkpoints")]
+    checkpoints: PathBuf,
+    /// Continue from the last finished epoch of an interrupted run.
+    #[arg(long)]
+    resume: bool,
+    /// Keep the finished reconstructor in the checkpoints and train only new classifiers (after a
+    /// change to C's recipe; classifiers already finished with this very recipe are kept).
+    #[arg(long, conflicts_with = "resume")]
+    retrain_classifier: bool,
+    /// With --retrain-classifier, where the checkpoints hold no reconstructor: take each digit's
+    /// A from the model of this folder (e.g. `models`, whose checkpoints are long gone). Its
+    /// recipe must train A the same way as this run's.
+    #[arg(long, requires = "retrain_classifier", value_name = "MODELS_DIR")]
+    reconstructors_from: Option<PathBuf>,
+    /// A small recipe (a subset, few epochs) for tests and smoke runs.
+    #[arg(long)]
+    quick: bool,
+    /// Detectors trained at once (about one core each).
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Override the recipe's epochs of A and C.
+    #[arg(long)]
+    ae_epochs: Option<usize>,
+    #[arg(long)]
+    clf_epochs: Option<usize>,
+    /// Use at most this many training positives.
+    #[arg(long)]
+    max_train: Option<usize>,
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override the learning rates of A and C.
+    #[arg(long)]
+    ae_lr: Option<f64>,
+    #[arg(long)]
+    clf_lr: Option<f64>,
+    /// Keep C's learning rate constant instead of annealing it (the recipe before cosine annealing).
+    #[arg(long)]
+    constant_clf_lr: bool,
+    /// Override ε of the Charbonnier loss.
+    #[arg(long)]
+    charbonnier_eps: Option<f32>,
+    /// Override the share of synthetic-outlier negatives for C.
+    #[arg(long)]
+    synthetic_fraction: Option<f32>,
+    /// Override how synthetic outliers are made: overlay (a positive over another, turned),
+    /// mixed (overlays, large turns, parts cut away, pen strokes), shuffle (photo tiles),
+    /// photo_mixed (shuffled tiles, patchworks, close-ups).
+    #[arg(long, value_parser = ["overlay", "mixed", "shuffle", "photo_mixed"])]
+    synthetic: Option<String>,
+    /// Override the width of A's dense bottleneck (digits; default 16).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    latent: Option<u16>,
+    /// Widths of A's convolutions at full, half and quarter resolution (digits;
+    /// default 8,16,32).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
+    ae_widths: Option<Vec<u16>>,
+    /// Widths of C's convolutions (digits; default 16,32,32).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
+    clf_widths: Option<Vec<u16>>,
+    /// Override σ of the Gaussian noise on A's inputs (eq. 1).
+    #[arg(long, value_parser = non_negative)]
+    noise_std: Option<f32>,
+    /// Override the coarse-dropout probability on A's inputs (eq. 2).
+    #[arg(long, value_parser = probability)]
+    dropout_p: Option<f32>,
+    /// Share of hard negatives whose reconstruction is partly another positive's (default 0).
+    #[arg(long, value_parser = probability)]
+    swap_fraction: Option<f32>,
+    /// Classifiers averaged per detector, f(x) = their mean logit (default: 1 for digits, 3 for
+    /// photos). With --resume, a finished detector keeps its C's and trains only the new ones.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    classifiers: Option<u8>,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Folder with the MNIST IDX files (or the photo folder for --protocol caltech).
+    #[arg(long)]
+    data: PathBuf,
+    /// Folder with manifest.json and the model files.
+    #[arg(long, default_value = "models")]
+    models: PathBuf,
+    /// one-class: each digit against the whole test set; paper: test sets with 10–50 % outliers;
+    /// redrawn, penned: one-class on digits drawn the way the page receives them; caltech: photos.
+    #[arg(long, value_enum, default_value = "one-class")]
+    protocol: eval::Protocol,
+    /// Only these digits (default: every MNIST model in the manifest).
+    #[arg(long, value_delimiter = ',')]
+    digits: Vec<u8>,
+    /// Random test sets per outlier ratio and digit (paper protocol).
+    #[arg(long, default_value_t = 5)]
+    seeds: u64,
+    /// Write the results as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write a plot (SVG).
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Write the metrics into the manifest's entries (the penned protocol also writes each digit
+    /// model's `drawn_threshold`, as training sets it: the threshold rule on its validation digits
+    /// drawn with a pen, which judges drawn and uploaded digits in the page and `score`).
+    #[arg(long)]
+    update_manifest: bool,
+    /// Replace this protocol's results block (between `<!-- connective:results:NAME -->` and
+    /// `<!-- /connective:results:NAME -->`) in this Markdown file; repeat for several files
+    /// (e.g. --readme README.md --readme docs/results.md). Every file must have the block.
+    #[arg(long)]
+    readme: Vec<PathBuf>,
+    /// Caltech: numbers of positive classes per run.
+    #[arg(long, value_delimiter = ',', default_value = "1,3,5")]
+    sizes: Vec<usize>,
+    /// Caltech: runs per number of positive classes (the paper used 20).
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+    /// Caltech: where runs keep checkpoints and results; a rerun skips finished runs.
+    #[arg(long, default_value = "checkpoints/caltech")]
+    work: PathBuf,
+    /// Caltech: detectors trained at once (about one core each).
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Caltech: a small recipe (64 photos per run, few epochs) for tests.
+    #[arg(long)]
+    quick: bool,
+    /// Caltech: draw positives only from these classes.
+    #[arg(long, value_delimiter = ',')]
+    classes: Vec<String>,
+    /// Caltech: n = 1 with every object class once as the positive class, instead of random
+    /// draws (a per-class table and chart; each class's run is the one `--classes C --sizes 1
+    /// --repeats 1` makes).
+    #[arg(long, conflicts_with_all = ["sizes", "repeats"])]
+    every_class: bool,
+}
+
+#[derive(Args)]
+struct ScoreArgs {
+    /// A model file listed in a manifest.json beside it.
+    #[arg(long)]
+    model: PathBuf,
+    /// IDX image files (gzipped or raw) or PNG/JPEG/WebP pictures (a single digit, or a photo for a photo model).
+    #[arg(required = true)]
+    images: Vec<PathBuf>,
+    /// IDX labels for an IDX image file: adds `label` to each line.
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// Override the manifest's λ.
+    #[arg(long)]
+    lambda: Option<f32>,
+    /// Score only the first N images of an IDX file.
+    #[arg(long)]
+    limit: Option<usize>,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Training steps timed per network.
+    #[arg(long, default_value_t = 5)]
+    steps: usize,
+    /// Use this shipped model for the inference rows.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Try other widths of A (full, half, quarter resolution), e.g. 8,16,32.
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
+    ae_widths: Option<Vec<u16>>,
+}
+
+/// Three network widths, one per resolution, e.g. `8,16,32`.
+fn three_widths(flag: &str, w: &[u16]) -> anyhow::Result<[usize; 3]> {
+    match w {
+        &[a, b, c] => Ok([a as usize, b as usize, c as usize]),
+        _ => anyhow::bail!("{flag} takes 3 values (one width per resolution, e.g. 8,16,32), not {}", w.len()),
+    }
+}
+
+fn non_negative(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a finite number ≥ 0")),
+    }
+}
+
+fn probability(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a probability between 0 and 1")),
+    }
+}
+
+/// A synthetic-outlier kind by its recipe name (clap has checked the name).
+fn synthetic_kind(name: &str) -> SyntheticKind {
+    serde_json::from_value(serde_json::Value::String(name.into())).expect("clap checked the value")
+}
+
+fn recipe_from(a: &TrainArgs) -> Recipe {
+    let mut r = if a.quick { Recipe::quick() } else { Recipe::default() };
+    if let Some(v) = a.ae_epochs { r.ae_epochs = v }
+    if let Some(v) = a.clf_epochs { r.clf_epochs = v }
+    if let Some(v) = a.seed { r.seed = v }
+    if let Some(v) = a.ae_lr { r.ae_lr = v }
+    if let Some(v) = a.clf_lr { r.clf_lr = v }
+    if a.constant_clf_lr { r.clf_cosine = false }
+    if let Some(v) = a.charbonnier_eps { r.charbonnier_eps = v }
+    if let Some(v) = a.synthetic_fraction { r.augment.synthetic_fraction = v }
+    if let Some(v) = &a.synthetic {
+        r.augment.synthetic = synthetic_kind(v);
+    }
+    if let Some(v) = a.noise_std { r.augment.noise_std = v }
+    if let Some(v) = a.dropout_p { r.augment.dropout_p = v }
+    if let Some(v) = a.swap_fraction { r.augment.swap_fraction = v }
+    if a.max_train.is_some() { r.max_train = a.max_train }
+    r
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Train(a) if a.dataset == Dataset::Caltech || !a.classes.is_empty() => {
+            if a.dataset != Dataset::Caltech {
+                anyhow::bail!("--classes trains photo detectors: add --dataset caltech");
+            }
+            if a.classes.is_empty() {
+                anyhow::bail!("--dataset caltech needs --classes (e.g. --classes airplanes)");
+            }
+            if a.reconstructors_from.is_some() {
+                anyhow::bail!("--reconstructors-from is for digit detectors (photo detectors keep their reconstructor with --retrain-classifier alone)");
+            }
+            if a.ae_widths.is_some() || a.clf_widths.is_some() || a.latent.is_some() {
+                anyhow::bail!("--ae-widths, --clf-widths and --latent shape digit detectors; photo detectors have the shipped photo networks");
+            }
+            let plan = ship::ShipPlan {
+                data_dir: a.data.clone(),
+                out_dir: a.out.clone(),
+                checkpoint_dir: a.checkpoints.clone(),
+                models: a.classes.iter().map(|c| c.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).collect(),
+                seed: a.seed.unwrap_or(7),
+                jobs: a.jobs,
+                quick: a.quick,
+                retrain_classifier: a.retrain_classifier,
+                classifiers: a.classifiers.map(usize::from),
+            };
+            for e in ship::train_shipped(&plan)? {
+                let m = &e.metrics["held_out_test"];
+                println!(
+                    "{}: {} ({} bytes, {} parameters), threshold {:.4}, {:.0} s, held-out AUROC {:.4} F1 {:.4} (recon error {:.4})",
+                    e.name,
+                    plan.out_dir.join(&e.file).display(),
+                    e.bytes,
+                    e.parameters,
+                    e.threshold,
+                    e.training_seconds,
+                    m["crbnd"]["auroc"].as_f64().unwrap_or(f64::NAN),
+                    m["crbnd"]["f1"].as_f64().unwrap_or(f64::NAN),
+                    m["recon_error"]["auroc"].as_f64().unwrap_or(f64::NAN),
+                );
+            }
+        }
+        Command::Train(a) => {
+            let plan = train::TrainPlan {
+                digits: if a.all { (0..10).collect() } else { vec![a.positive.unwrap()] },
+                recipe: recipe_from(&a),
+                config: {
+                    let mut c = DetectorConfig::mnist();
+                    if let Some(l) = a.latent {
+                        c.autoencoder.latent = l as usize;
+                    }
+                    if let Some(w) = &a.ae_widths {
+                        c.autoencoder.widths = three_widths("--ae-widths", w)?;
+                    }
+                    if let Some(w) = &a.clf_widths {
+                        c.classifier.widths = three_widths("--clf-widths", w)?;
+                    }
+                    if let Some(k) = a.classifiers {
+                        c.classifiers = k.into();
+                    }
+                    c
+                },
+                data_dir: a.data,
+                out_dir: a.out,
+                checkpoint_dir: a.checkpoints,
+                resume: a.resume,
+                retrain_classifier: a.retrain_classifier,
+                reconstructors_from: a.reconstructors_from,
+                jobs: a.jobs,
+            };
+            let entries = train::train_mnist(&plan)?;
+            for e in entries {
+                println!("{}: {} ({} bytes, {} parameters), threshold {:.4}, {:.0} s", e.name, plan.out_dir.join(&e.file).display(), e.bytes, e.parameters, e.threshold, e.training_seconds);
+            }
+        }
+        Command::Eval(a) if a.protocol == eval::Protocol::Caltech => {
+            let opts = caltech::ProtocolOptions {
+                data_dir: a.data,
+                work_dir: a.work,
+                sizes: a.sizes,
+                repeats: a.repeats.max(1),
+                every_class: a.every_class,
+                jobs: a.jobs,
+                quick: a.quick,
+                classes: a.classes,
+                json: a.json,
+                plot: a.plot,
+                readme: a.readme,
+            };
+            caltech::run_protocol(&opts)?;
+        }
+        Command::Eval(a) => {
+            let opts = eval::EvalOptions {
+                data_dir: a.data,
+                models_dir: a.models,
+                protocol: a.protocol,
+                digits: a.digits,
+                seeds: a.seeds,
+                json: a.json,
+                plot: a.plot,
+                update_manifest: a.update_manifest,
+                readme: a.readme,
+            };
+            eval::run(&opts)?;
+        }
+        Command::Samples(a) => match (&a.photos, &a.data) {
+            (Some(dir), _) => photo_samples::run(dir, &a.models, &a.out, a.fixtures.then_some(std::path::Path::new("tests/fixtures")))?,
+            (None, Some(data)) => samples::run(data, &a.out, a.per_class.clamp(1, 100), a.fixtures)?,
+            (None, None) => anyhow::bail!("give --data (MNIST) or --photos (a photo folder)"),
+        },
+        Command::Score(a) => score::run(&a.model, &a.images, a.labels.as_deref(), a.lambda, a.limit)?,
+        Command::Bench(a) => {
+            let mut config = DetectorConfig::mnist();
+            if let Some(w) = &a.ae_widths {
+                config.autoencoder.widths = three_widths("--ae-widths", w)?;
+            }
+            let detector = match &a.model {
+                Some(p) => Some(load_model(p)?.1),
+                None => None,
+            };
+            let rows = bench::run(&config, &Recipe::default(), a.steps.max(1), detector)?;
+            bench::print_table(&rows);
+        }
+    }
+    Ok(())
+}
+
+pub fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The IDX file format of MNIST (LeCun et al.): a big-endian header (magic, dimension sizes)
+//! followed by unsigned bytes. Parsing works on bytes so that it is testable without files;
+//! `read_images` and `read_labels` (native) add gzip and the file name to every error.
+
+use super::preprocess::unit;
+use crate::error::{Error, Result};
+
+/// A stack of images, row-major, one byte per value: greyscale (IDX3, `[count, rows, cols]`)
+/// or colour (IDX with 4 dimensions, `[count, rows, cols, channels]`, channels interleaved).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdxImages {
+    pub count: usize,
+    pub rows: usize,
+    pub cols: usize,
+    /// 1 for IDX3 files.
+    pub channels: usize,
+    pub pixels: Vec<u8>,
+}
+
+impl IdxImages {
+    /// The pixels of image `i`.
+    pub fn image(&self, i: usize) -> &[u8] {
+        let n = self.rows * self.cols * self.channels;
+        &self.pixels[i * n..(i + 1) * n]
+    }
+
+    /// Image `i` as model input: channel-major floats in [0, 1].
+    pub fn unit_chw(&self, i: usize) -> Vec<f32> {
+        let (c, hw) = (self.channels, self.rows * self.cols);
+        let img = self.image(i);
+        (0..c * hw).map(|j| unit(img[(j % hw) * c + j / hw])).collect()
+    }
+}
+
+const MAGIC_IMAGES: u32 = 0x0000_0803; // unsigned byte, 3 dimensions
+const MAGIC_LABELS: u32 = 0x0000_0801; // unsigned byte, 1 dimension
+const MAGIC_COLOUR: u32 = 0x0000_0804; // unsigned byte, 4 dimensions
+
+fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    bytes.get(at..at + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn header(bytes: &[u8], name: &str, magic: u32, dims: usize) -> Result<Vec<usize>> {
+    let found = be_u32(bytes, 0)
+        .ok_or_else(|| Error::data(name, format!("truncated: {} bytes, no IDX header", bytes.len())))?;
+    if found != magic {
+        let what = match magic {
+            MAGIC_IMAGES => "images (0x00000803, or 0x00000804 for colour)",
+            _ => "labels (0x00000801)",
+        };
+        return Err(Error::data(
+            name,
+            format!("bad magic number 0x{found:08x}: not an IDX file of {what}"),
+        ));
+    }
+    (0..dims)
+        .map(|d| {
+            be_u32(bytes, 4 + 4 * d)
+                .map(|v| v as usize)
+                .ok_or_else(|| Error::data(name, "truncated inside the IDX header"))
+        })
+        .collect()
+}
+
+fn body<'a>(bytes: &'a [u8], name: &str, offset: usize, expected: usize) -> Result<&'a [u8]> {
+    let have = bytes.len().saturating_sub(offset);
+    if have < expected {
+        return Err(Error::data(
+            name,
+            format!("truncated: header promises {expected} data bytes, file has {have}"),
+        ));
+    }
+    Ok(&bytes[offset..offset + expected])
+}
+
+/// Parses an IDX image file (already decompressed): IDX3 greyscale or 4-dimensional colour.
+pub fn parse_images(bytes: &[u8], name: &str) -> Result<IdxImages> {
+    if be_u32(bytes, 0) == Some(MAGIC_COLOUR) {
+        let dims = header(bytes, name, MAGIC_COLOUR, 4)?;
+        let (count, rows, cols, channels) = (dims[0], dims[1], dims[2], dims[3]);
+        let data = body(bytes, name, 20, count * rows * cols * channels)?;
+        return Ok(IdxImages { count, rows, cols, channels, pixels: data.to_vec() });
+    }
+    let dims = header(bytes, name, MAGIC_IMAGES, 3)?;
+    let (count, rows, cols) = (dims[0], dims[1], dims[2]);
+    let data = body(bytes, name, 16, count * rows * cols)?;
+    Ok(IdxImages { count, rows, cols, channels: 1, pixels: data.to_vec() })
+}
+
+/// Parses an IDX1 label file (already decompressed).
+pub fn parse_labels(bytes: &[u8], name: &str) -> Result<Vec<u8>> {
+    let dims = header(bytes, name, MAGIC_LABELS, 1)?;
+    Ok(body(bytes, name, 8, dims[0])?.to_vec())
+}
+
+/// Encodes images as IDX bytes (fixtures, exports): IDX3 for greyscale, 4 dimensions for colour.
+pub fn encode_images(images: &IdxImages) -> Vec<u8> {
+    let mut out = Vec::with_capacity(20 + images.pixels.len());
+    let header = if images.channels == 1 {
+        vec![MAGIC_IMAGES, images.count as u32, images.rows as u32, images.cols as u32]
+    } else {
+        vec![MAGIC_COLOUR, images.count as u32, images.rows as u32, images.cols as u32, images.channels as u32]
+    };
+    for v in header {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    out.extend_from_slice(&images.pixels);
+    out
+}
+
+/// Encodes labels as IDX1 bytes.
+pub fn encode_labels(labels: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + labels.len());
+    out.extend_from_slice(&MAGIC_LABELS.to_be_bytes());
+    out.extend_from_slice(&(labels.len() as u32).to_be_bytes());
+    out.extend_from_slice(labels);
+    out
+}
+
+/// IDX files on disk (native): gzipped or raw.
+#[cfg(not(target_arch = "wasm32"))]
+mod files {
+    use std::path::Path;
+
+    use super::{IdxImages, parse_images, parse_labels};
+    use crate::error::{Error, Result};
+
+    /// Reads a whole file, gunzipping it when it starts with the gzip magic bytes.
+    pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
+        use std::io::Read;
+        let name = path.display().to_string();
+        let raw = std::fs::read(path).map_err(|e| Error::data(&name, format!("cannot read: {e}")))?;
+        if raw.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&raw[..])
+                .read_to_end(&mut out)
+                .map_err(|e| Error::data(&name, format!("corrupt gzip stream: {e}")))?;
+            Ok(out)
+        } else {
+            Ok(raw)
+        }
+    }
+
+    /// Reads an IDX image file, gzipped or raw.
+    pub fn read_images(path: &Path) -> Result<IdxImages> {
+        parse_images(&read_maybe_gz(path)?, &path.display().to_string())
+    }
+
+    /// Reads an IDX label file, gzipped or raw.
+    pub fn read_labels(path: &Path) -> Result<Vec<u8>> {
+        parse_labels(&read_maybe_gz(path)?, &path.display().to_string())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use files::{read_images, read_labels, read_maybe_gz};

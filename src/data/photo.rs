@@ -1,0 +1,54 @@
+//! Photos to model input: RGBA pixels of any size are composited over white, scaled so that the
+//! shorter side is `size` (a triangle filter, which averages over the whole footprint when it
+//! shrinks), centre-cropped to `size × size` and returned as `[3, size, size]` floats in [0, 1].
+//! The CLI (after decoding a file with the `image` crate) and the page (after the browser decodes
+//! an upload) both call this, so a photo is the same tensor in both.
+
+use image::{RgbImage, imageops};
+
+use crate::error::{Error, Result};
+use super::preprocess::{check_rgba, unit};
+
+/// Photo RGBA (`width × height × 4` bytes) to `[3, size, size]` floats, channel-major.
+pub fn photo_from_rgba(rgba: &[u8], width: usize, height: usize, size: usize) -> Result<Vec<f32>> {
+    check_rgba(rgba, width, height)?;
+    if size == 0 {
+        return Err(Error::Config("photo size must be positive".into()));
+    }
+    // Transparent parts show white, as a browser draws them on a white page.
+    let rgb: Vec<u8> = rgba
+        .chunks_exact(4)
+        .flat_map(|p| {
+            let a = p[3] as u32;
+            [0, 1, 2].map(|c| ((p[c] as u32 * a + 255 * (255 - a) + 127) / 255) as u8)
+        })
+        .collect();
+    let img = RgbImage::from_raw(width as u32, height as u32, rgb).expect("length checked above");
+    let img = if width == size && height == size {
+        img
+    } else {
+        let scale = size as f64 / width.min(height) as f64;
+        let (nw, nh) = (((width as f64 * scale).round() as u32).max(size as u32), ((height as f64 * scale).round() as u32).max(size as u32));
+        let resized = imageops::resize(&img, nw, nh, imageops::FilterType::Triangle);
+        let (x0, y0) = ((nw - size as u32) / 2, (nh - size as u32) / 2);
+        imageops::crop_imm(&resized, x0, y0, size as u32, size as u32).to_image()
+    };
+    Ok(hwc_to_chw(img.as_raw(), size, size))
+}
+
+/// Interleaved RGB bytes (`h × w × 3`) to channel-major floats in [0, 1].
+pub fn hwc_to_chw(rgb: &[u8], h: usize, w: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; 3 * h * w];
+    for (i, p) in rgb.chunks_exact(3).enumerate() {
+        for c in 0..3 {
+            out[c * h * w + i] = unit(p[c]);
+        }
+    }
+    out
+}
+
+/// Channel-major floats in [0, 1] back to interleaved RGB bytes (fixtures, thumbnails).
+pub fn chw_to_hwc(x: &[f32], h: usize, w: usize) -> Vec<u8> {
+    let n = h * w;
+    (0..n * 3).map(|j| (x[(j % 3) * n + j / 3].clamp(0.0, 1.0) * 255.0).round() as u8).collect()
+}

@@ -1,0 +1,210 @@
+//! The paper's Caltech protocol: for each n, R seeded runs of `train_and_test` on n random
+//! object classes, cached per run so that a rerun resumes. It trains the shipped photo recipe
+//! (`PhotoPlan::new`); the experiments that varied it are in docs/experiments.md.
+
+use std::path::PathBuf;
+
+use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
+use serde::{Deserialize, Serialize};
+
+use super::report::{report, report_classes};
+use super::{PHOTO_SIZE, PhotoPlan, PhotoResult, RunOutcome, TEST_FRACTION, load_folder, object_classes, train_and_test};
+use crate::error::{Error, Result};
+use crate::eval::docs::write_blocks;
+use crate::model::detector::DetectorConfig;
+use crate::model::recipe::Recipe;
+use crate::train::checkpoint::Checkpointer;
+use crate::train::jobs::in_parallel;
+
+pub struct ProtocolOptions {
+    pub data_dir: PathBuf,
+    /// Where per-run checkpoints and results go (a rerun skips finished runs).
+    pub work_dir: PathBuf,
+    pub sizes: Vec<usize>,
+    pub repeats: usize,
+    /// Instead of random draws: n = 1 with every object class once as the positive class (the
+    /// seed of each class's run is that of `--classes C --sizes 1 --repeats 1`).
+    pub every_class: bool,
+    pub jobs: usize,
+    pub quick: bool,
+    /// Only draw positives from these classes (default: every class but clutter).
+    pub classes: Vec<String>,
+    pub json: Option<PathBuf>,
+    pub plot: Option<PathBuf>,
+    /// Markdown files whose results block gets the table (`eval::docs`).
+    pub readme: Vec<PathBuf>,
+}
+
+/// One run of the protocol, before it is trained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedRun {
+    pub n: usize,
+    /// Its checkpoint folder and result file: `n{n}-r{r}`, or `n1-{class}` for every class once.
+    pub name: String,
+    /// What its progress bar says.
+    pub label: String,
+    pub seed: u64,
+    pub classes: Vec<String>,
+}
+
+/// The runs of the protocol over `objects` (the object classes, in name order): for each n in
+/// `sizes`, `repeats` runs of n classes drawn with the run's seed 1000·n + r; or, with
+/// `every_class`, each class once as the positive class (seed 1000, as `--classes C --sizes 1
+/// --repeats 1` would draw).
+pub fn planned_runs(objects: &[String], sizes: &[usize], repeats: usize, every_class: bool) -> Vec<PlannedRun> {
+    if every_class {
+        return objects.iter().map(|c| PlannedRun { n: 1, name: format!("n1-{c}"), label: c.clone(), seed: 1000, classes: vec![c.clone()] }).collect();
+    }
+    let mut runs = Vec::new();
+    for &n in sizes {
+        for r in 0..repeats {
+            let seed = 1000 * n as u64 + r as u64;
+            runs.push(PlannedRun { n, name: format!("n{n}-r{r}"), label: format!("n={n} run {}/{repeats}", r + 1), seed, classes: draw_classes(objects, n, seed) });
+        }
+    }
+    runs
+}
+
+/// The classes of run (n, r): drawn without replacement with a seed of their own.
+fn draw_classes(objects: &[String], n: usize, seed: u64) -> Vec<String> {
+    let mut pool = objects.to_vec();
+    pool.shuffle(&mut StdRng::seed_from_u64(seed));
+    let mut chosen: Vec<String> = pool.into_iter().take(n).collect();
+    chosen.sort();
+    chosen
+}
+
+pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
+    let mut plan = PhotoPlan::new(PHOTO_SIZE, opts.quick);
+    if opts.quick {
+        plan.recipe.max_train = Some(64);
+    }
+    let folder = load_folder(&opts.data_dir, plan.size, &[])?;
+    let objects = object_classes(&folder, &opts.classes)?;
+    if !opts.every_class
+        && let Some(&n) = opts.sizes.iter().find(|&&n| n == 0 || n > objects.len())
+    {
+        return Err(Error::Config(format!("cannot draw {n} positive classes from {} ({})", objects.len(), objects.join(", "))));
+    }
+    let results_dir = opts.work_dir.join("results");
+    std::fs::create_dir_all(&results_dir).map_err(|e| Error::data(results_dir.display().to_string(), e.to_string()))?;
+    let run_key = RunKey::of(&plan);
+    let recipe_key = run_key.to_json();
+    let results = in_parallel(
+        planned_runs(&objects, &opts.sizes, opts.repeats, opts.every_class),
+        opts.jobs,
+        |run| run.label.clone(),
+        |PlannedRun { n, name, seed, classes, .. }, bar| {
+            let path = results_dir.join(format!("{name}.json"));
+            if let Ok(text) = std::fs::read_to_string(&path)
+                && let Ok((key, result)) = serde_json::from_str::<(String, PhotoResult)>(&text)
+                && RunKey::from_json(&key).is_some_and(|k| k == run_key)
+                && result.classes == classes
+            {
+                bar.set_message("finished earlier");
+                return Ok((n, result));
+            }
+            bar.set_message(classes.join(", "));
+            let ckpt = Checkpointer::new(opts.work_dir.join(&name))?;
+            let RunOutcome { result, .. } = train_and_test(&folder, &classes, seed, &plan, &ckpt, false, bar)?;
+            std::fs::write(&path, serde_json::to_string_pretty(&(&recipe_key, &result)).unwrap())
+                .map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+            Ok((n, result))
+        },
+        |_| "done".into(),
+    );
+    let results: Vec<(usize, PhotoResult)> = results.into_iter().collect::<Result<_>>()?;
+    let (md, json, svg, block) = if opts.every_class {
+        let (md, json, svg) = report_classes(&results.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(), &folder);
+        (md, json, svg, "caltech-classes")
+    } else {
+        let (md, json, svg) = report(&results, &opts.sizes, &folder);
+        (md, json, svg, "caltech")
+    };
+    println!("{md}");
+    if let Some(p) = &opts.json {
+        std::fs::write(p, serde_json::to_string_pretty(&json).unwrap()).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
+    }
+    if let Some(p) = &opts.plot {
+        std::fs::write(p, svg).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
+    }
+    write_blocks(&opts.readme, block, &md)?;
+    Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Everything a run's result depends on besides its seed and classes: a cached result counts
+/// only under the same key. Written as a JSON array (its fields in this order), as before it had
+/// names, so that results cached by older builds still match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "RunKeyFields", into = "RunKeyFields")]
+struct RunKey {
+    recipe: Recipe,
+    config: DetectorConfig,
+    ae_images: usize,
+    clf_images: usize,
+    epoch_images: usize,
+    clf_fraction: f64,
+    test_fraction: f64,
+}
+
+type RunKeyFields = (Recipe, DetectorConfig, usize, usize, usize, f64, f64);
+
+impl From<RunKeyFields> for RunKey {
+    fn from((recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test_fraction): RunKeyFields) -> Self {
+        Self { recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test_fraction }
+    }
+}
+
+impl From<RunKey> for RunKeyFields {
+    fn from(k: RunKey) -> Self {
+        (k.recipe, k.config, k.ae_images, k.clf_images, k.epoch_images, k.clf_fraction, k.test_fraction)
+    }
+}
+
+impl RunKey {
+    fn of(plan: &PhotoPlan) -> Self {
+        Self {
+            recipe: plan.recipe.clone(),
+            config: plan.config.clone(),
+            ae_images: plan.ae_images,
+            clf_images: plan.clf_images,
+            epoch_images: plan.epoch_images,
+            clf_fraction: plan.clf_fraction,
+            test_fraction: TEST_FRACTION,
+        }
+    }
+
+    fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap()
+    }
+
+    /// A cached key, read as values: one written before a recipe field existed reads that
+    /// field's default and still matches (`None`: unreadable).
+    fn from_json(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_keys_keep_their_cached_form_and_compare_as_values() {
+        let plan = PhotoPlan::new(PHOTO_SIZE, false);
+        let key = RunKey::of(&plan);
+        // The form results were cached under before the key had names: a JSON array.
+        let tuple = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, plan.clf_fraction, TEST_FRACTION)).unwrap();
+        assert_eq!(key.to_json(), tuple);
+        assert_eq!(serde_json::from_str::<RunKey>(&tuple).unwrap(), key);
+        // A key cached before a recipe field existed (here `drawn_threshold_quantile`) still
+        // matches: keys are compared as values, the missing field read as its default.
+        let older = key.to_json().replace(r#""drawn_threshold_quantile":0.05,"#, "");
+        assert_ne!(older, key.to_json(), "the field is written");
+        assert_eq!(RunKey::from_json(&older), Some(key.clone()));
+        let mut changed = plan.recipe.clone();
+        changed.drawn_threshold_quantile = 0.1;
+        assert_ne!(RunKey::from_json(&serde_json::to_string(&RunKey { recipe: changed, ..key.clone() }).unwrap()), Some(key.clone()));
+        assert_eq!(RunKey::from_json("not a key"), None);
+    }
+}

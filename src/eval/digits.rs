@@ -1,0 +1,415 @@
+//! `connective eval`: the paper's MNIST protocols, for CRBND's score f(x) and, beside it, the
+//! plain reconstruction-error score −‖x − A(x)‖² of the same autoencoder (the baseline the
+//! paper argues against). Thresholds of both come from validation positives only.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use burn::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::{SeedableRng, rngs::StdRng, seq::index::sample};
+use serde::Serialize;
+use serde_json::json;
+
+use super::docs::write_blocks;
+use super::plot::{Series, bar_chart, line_chart, y_range_for};
+use crate::data::mnist::{Mnist, to_unit};
+use crate::data::redraw::{Style, redraw};
+use crate::error::{Error, Result};
+use crate::metrics::{Confusion, auroc, f1_at, mean_std};
+use crate::model::calibration::positive_quantile;
+use crate::model::io::{Manifest, ModelEntry, read_detector};
+use crate::model::recipe::percentile_words;
+use crate::model::scoring::score_batches;
+use crate::train::digits::{drawn_threshold, recipe_split};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+pub enum Protocol {
+    /// Each digit against the whole MNIST test set (about 10 % inliers).
+    OneClass,
+    /// The paper's Fig. 3: test sets with 10–50 % outliers, several random draws.
+    Paper,
+    /// One-class, but every test digit is first redrawn as the page sees a drawing: enlarged
+    /// 4×, binarised, dark on white, then put through the same MNIST preprocessing.
+    Redrawn,
+    /// One-class, every test digit's skeleton traced with a round anti-aliased pen (like the
+    /// page's drawing pad), then preprocessed; with `--update-manifest` it also stores each
+    /// model's threshold for drawn input, taken the same way on its validation digits.
+    Penned,
+    /// Photos: 1, 3, 5 random Caltech classes against clutter at 50 % outliers (trains its own
+    /// detectors; see `caltech`).
+    Caltech,
+}
+
+pub struct EvalOptions {
+    pub data_dir: PathBuf,
+    pub models_dir: PathBuf,
+    pub protocol: Protocol,
+    pub digits: Vec<u8>,
+    pub seeds: u64,
+    pub json: Option<PathBuf>,
+    pub plot: Option<PathBuf>,
+    pub update_manifest: bool,
+    /// Markdown files whose block of this protocol gets the table (`eval::docs`).
+    pub readme: Vec<PathBuf>,
+}
+
+/// ALOCC's F1 at 10, 20, 30, 40, 50 % outliers on MNIST (the anchors).
+pub const ALOCC_F1: [f64; 5] = [0.97, 0.92, 0.92, 0.91, 0.88];
+pub const RATIOS: [f64; 5] = [0.1, 0.2, 0.3, 0.4, 0.5];
+
+/// Test-set scores of one detector, and its two thresholds.
+struct Scored {
+    digit: u8,
+    name: String,
+    crbnd: Vec<f32>,
+    /// −reconstruction error: higher = more like an inlier, as for f(x).
+    baseline: Vec<f32>,
+    threshold: f32,
+    baseline_threshold: f32,
+    /// The threshold for drawn input, on the drawn protocols.
+    drawn_threshold: Option<DrawnThreshold>,
+}
+
+/// The threshold for drawn input that a drawn protocol reports beside the stored one.
+#[derive(Clone, Copy)]
+enum DrawnThreshold {
+    /// Penned (the page's pen): measured here as training measures it, the same quantile of
+    /// CRBND's score on the validation positives drawn with the pen; `--update-manifest` stores it.
+    Measured(f32),
+    /// Redrawn (a scan): the manifest's, put to the test on another rendering; never written back.
+    Stored(f32),
+}
+
+impl DrawnThreshold {
+    fn value(self) -> f32 {
+        match self {
+            Self::Measured(t) | Self::Stored(t) => t,
+        }
+    }
+}
+
+#[derive(Serialize, Clone, Copy, Default)]
+struct Pair {
+    auroc: f64,
+    f1: f64,
+}
+
+fn pair(scores: &[f32], labels: &[bool], threshold: f32) -> Pair {
+    Pair { auroc: auroc(scores, labels).unwrap_or(f64::NAN), f1: f1_at(scores, labels, threshold) }
+}
+
+fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
+    Error::data(path.display().to_string(), e.to_string())
+}
+
+fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<Vec<Scored>> {
+    let device = Device::flex();
+    let entries: Vec<_> = manifest
+        .models
+        .iter()
+        .filter(|e| e.dataset == "mnist" && e.positive_classes.len() == 1)
+        .filter(|e| opts.digits.is_empty() || e.positive_classes[0].parse::<u8>().is_ok_and(|d| opts.digits.contains(&d)))
+        .collect();
+    if entries.is_empty() {
+        return Err(Error::data(opts.models_dir.join("manifest.json").display().to_string(), "no MNIST models to evaluate"));
+    }
+    let n_test = mnist.test_labels.len();
+    let bar = ProgressBar::new((entries.len() * n_test) as u64).with_style(
+        ProgressStyle::with_template("scoring [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} images eta {eta} {msg}").unwrap(),
+    );
+    let test_all: Vec<usize> = (0..n_test).collect();
+    let style = match opts.protocol {
+        Protocol::Redrawn => Some(Style::Binary),
+        Protocol::Penned => Some(Style::Pen),
+        _ => None,
+    };
+    let test = match style {
+        Some(style) => redraw(&mnist.test_images, &test_all, style)?,
+        None => to_unit(&mnist.test_images, &test_all),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        bar.set_message(entry.name.clone());
+        let detector = read_detector(&opts.models_dir, entry, &device)?;
+        let shape = entry.config.image_shape();
+        let digit: u8 = entry.positive_classes[0].parse().map_err(|_| Error::model(&entry.name, "positive class is not a digit"))?;
+        let run = |data: &[f32], bar: Option<&ProgressBar>| {
+            score_batches(&detector, data, shape, entry.lambda, 1000, &device, |n| {
+                if let Some(bar) = bar {
+                    bar.inc(n as u64);
+                }
+            })
+        };
+        // The baseline's threshold, like CRBND's, from the same held-out training positives.
+        let r = &entry.recipe;
+        let split = recipe_split(&mnist.train_labels, &[digit], r);
+        let val = run(&to_unit(&mnist.train_images, &split.val), None)?;
+        // The stored threshold is the recipe's quantile of the same scores, taken in training.
+        let baseline_threshold = positive_quantile(&val.baseline(), r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
+        let threshold = entry.threshold;
+        // Penned (the page's pen): the drawn threshold is measured again, as training set it
+        // (`--update-manifest` stores it, for models trained before it existed); redrawn (a
+        // scan): the stored one is put to the test on another rendering.
+        let drawn = match style {
+            Some(Style::Pen) => drawn_threshold(&detector, entry.calibration.as_ref(), entry.lambda, r.drawn_threshold_quantile, &mnist.train_images, &split.val, &device)?.map(DrawnThreshold::Measured),
+            Some(Style::Binary) => entry.drawn_threshold.map(DrawnThreshold::Stored),
+            None => None,
+        };
+        let scored = run(&test, Some(&bar))?;
+        let crbnd = scored.verdict(entry.calibration.as_ref());
+        out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline: scored.baseline(), threshold, baseline_threshold, drawn_threshold: drawn });
+    }
+    bar.finish_and_clear();
+    Ok(out)
+}
+
+/// What a threshold does on a test set: F1, and the shares of positives (recall) and of
+/// outliers (FPR) it accepts.
+#[derive(Serialize, Clone, Copy, Default)]
+struct AtThreshold {
+    f1: f64,
+    recall: f64,
+    fpr: f64,
+}
+
+impl AtThreshold {
+    fn of(scores: &[f32], labels: &[bool], threshold: f32) -> Self {
+        let c = Confusion::at(scores, labels, threshold);
+        Self { f1: c.f1(), recall: c.recall(), fpr: c.false_positive_rate() }
+    }
+
+    fn mean(all: &[Self]) -> Self {
+        let m = |f: fn(&Self) -> f64| all.iter().map(f).sum::<f64>() / all.len() as f64;
+        Self { f1: m(|a| a.f1), recall: m(|a| a.recall), fpr: m(|a| a.fpr) }
+    }
+}
+
+/// One digit's line of a one-class table.
+struct Row<'a> {
+    s: &'a Scored,
+    c: Pair,
+    b: Pair,
+    at: AtThreshold,
+    at_drawn: Option<AtThreshold>,
+}
+
+/// How the tables' notes name the threshold the F1, recall and FPR columns are taken at.
+struct ThresholdWords {
+    /// "F1 … at {at}".
+    at: String,
+    /// "the test images {accepts} accepts".
+    accepts: String,
+    /// What it promises on the validation positives, if anything.
+    promise: String,
+    /// The rule of the threshold for drawn input.
+    drawn_rule: String,
+}
+
+impl ThresholdWords {
+    /// The stored threshold. `stored` and `drawn`: the quantiles of the models' recipes for the
+    /// stored and the drawn threshold (`None` where the models differ).
+    fn new(stored: Option<f64>, drawn: Option<f64>) -> Self {
+        let rule = |q: Option<f64>| q.map_or("each model's recipe's quantile".to_string(), |q| format!("the {}", percentile_words(q)));
+        Self {
+            at: "the stored threshold".into(),
+            accepts: "the stored threshold".into(),
+            promise: stored.map_or(String::new(), |q| format!(" ({:.0} % of its validation images by construction)", (1.0 - q) * 100.0)),
+            drawn_rule: rule(drawn),
+        }
+    }
+}
+
+fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords) -> (String, serde_json::Value, String) {
+    let drawn = scored.iter().all(|s| s.drawn_threshold.is_some());
+    // A line of the table: the drawn threshold's three columns sit between the stored
+    // threshold's and the baseline's, where a protocol has them.
+    let line = |first: Vec<String>, drawn_cells: Option<Vec<String>>, last: Vec<String>| -> String {
+        let cells: Vec<String> = first.into_iter().chain(drawn_cells.into_iter().flatten()).chain(last).collect();
+        format!("| {} |\n", cells.join(" | "))
+    };
+    let texts = |v: &[&str]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    let mut md = line(
+        texts(&["digit", "CRBND AUROC", "CRBND F1", "CRBND recall", "CRBND FPR"]),
+        drawn.then(|| texts(&["F1, drawn threshold ³", "recall", "FPR"])),
+        texts(&["recon-error AUROC", "recon-error F1"]),
+    );
+    let columns = md.matches('|').count() - 1;
+    md += &format!("|{}\n", "---:|".repeat(columns));
+    // What the stored threshold does on the test set: the share of test positives it accepts
+    // (the rule's share of the validation positives by construction) and of outliers.
+    let cells = |a: &AtThreshold, bold: bool| -> Vec<String> {
+        [a.f1, a.recall, a.fpr].iter().map(|v| if bold { format!("**{v:.4}**") } else { format!("{v:.4}") }).collect()
+    };
+    let mut rows = Vec::new();
+    for s in scored {
+        let labels: Vec<bool> = mnist.test_labels.iter().map(|&l| l == s.digit).collect();
+        let at = AtThreshold::of(&s.crbnd, &labels, s.threshold);
+        let c = Pair { auroc: auroc(&s.crbnd, &labels).unwrap_or(f64::NAN), f1: at.f1 };
+        let b = pair(&s.baseline, &labels, s.baseline_threshold);
+        let at_drawn = s.drawn_threshold.map(|t| AtThreshold::of(&s.crbnd, &labels, t.value()));
+        let first = [vec![s.digit.to_string(), format!("{:.4}", c.auroc)], cells(&at, false)].concat();
+        md += &line(first, at_drawn.map(|d| cells(&d, false)), vec![format!("{:.4}", b.auroc), format!("{:.4}", b.f1)]);
+        rows.push(Row { s, c, b, at, at_drawn });
+    }
+    let mean = |f: &dyn Fn(&Row) -> f64| rows.iter().map(f).sum::<f64>() / rows.len() as f64;
+    let (ca, cf, ba, bf) = (mean(&|r| r.c.auroc), mean(&|r| r.c.f1), mean(&|r| r.b.auroc), mean(&|r| r.b.f1));
+    let min_auroc = rows.iter().map(|r| r.c.auroc).fold(f64::INFINITY, f64::min);
+    let at = AtThreshold::mean(&rows.iter().map(|r| r.at).collect::<Vec<_>>());
+    let at_drawn = drawn.then(|| AtThreshold::mean(&rows.iter().filter_map(|r| r.at_drawn).collect::<Vec<_>>()));
+    let first = [vec!["**mean**".to_string(), format!("**{ca:.4}**")], cells(&at, true)].concat();
+    md += &line(first, at_drawn.map(|d| cells(&d, true)), vec![format!("**{ba:.4}**"), format!("**{bf:.4}**")]);
+    let _ = writeln!(
+        md,
+        "\nLowest CRBND AUROC: {min_auroc:.4}. F1 of the inlier class at {}; recall: the share of the digit's test images {} accepts{}; FPR: the share of other digits it accepts; test set: all 10,000 MNIST test images{}.",
+        words.at,
+        words.accepts,
+        words.promise,
+        match key {
+            "redrawn" => ", each redrawn 4× larger in black on white, binarised, and preprocessed back to MNIST format as the page does. ³ The manifest's `drawn_threshold` (measured on pen drawings, `--protocol penned`), which the page uses for drawings and uploads".to_string(),
+            "penned" => format!(", each digit's skeleton traced with a round anti-aliased pen of even width (like the page's drawing pad), and preprocessed back to MNIST format as the page does. ³ The same kind of rule ({} of the validation positives) with the validation positives drawn the same way: the threshold for drawn input (`drawn_threshold` in the manifest)", words.drawn_rule),
+            _ => String::new(),
+        }
+    );
+    let json = json!({
+        "protocol": key,
+        "per_model": rows
+            .iter()
+            .map(|Row { s, c, b, at, at_drawn }| {
+                let mut m = json!({"model": s.name, "digit": s.digit, "crbnd": c, "crbnd_recall": at.recall, "crbnd_fpr": at.fpr, "recon_error": b});
+                if let (Some(t), Some(d)) = (s.drawn_threshold, at_drawn) {
+                    m["drawn_threshold"] = json!({"threshold": t.value(), "f1": d.f1, "recall": d.recall, "fpr": d.fpr});
+                }
+                m
+            })
+            .collect::<Vec<_>>(),
+        "mean": {"crbnd": Pair { auroc: ca, f1: cf }, "crbnd_recall": at.recall, "crbnd_fpr": at.fpr, "recon_error": Pair { auroc: ba, f1: bf }, "drawn_threshold": at_drawn},
+        "min_crbnd_auroc": min_auroc,
+    });
+    let cats: Vec<String> = rows.iter().map(|r| r.s.digit.to_string()).collect();
+    let svg = bar_chart(
+        &format!("MNIST {key}: AUROC per positive digit"),
+        &cats,
+        "AUROC",
+        y_range_for(rows.iter().flat_map(|r| [r.c.auroc, r.b.auroc])),
+        &[
+            Series { name: "CRBND f(x)".into(), colour: "#1f77b4", points: rows.iter().enumerate().map(|(i, r)| (i as f64, r.c.auroc)).collect(), dashed: false },
+            Series { name: "reconstruction error".into(), colour: "#ff7f0e", points: rows.iter().enumerate().map(|(i, r)| (i as f64, r.b.auroc)).collect(), dashed: false },
+        ],
+    );
+    (md, json, svg)
+}
+
+fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -> (String, serde_json::Value, String) {
+    // metric[ratio][method] collects one value per (digit, seed).
+    let mut f1 = vec![[Vec::new(), Vec::new()]; RATIOS.len()];
+    let mut au = vec![[Vec::new(), Vec::new()]; RATIOS.len()];
+    let mut per_model = Vec::new();
+    for s in scored {
+        let inliers: Vec<usize> = (0..mnist.test_labels.len()).filter(|&i| mnist.test_labels[i] == s.digit).collect();
+        let outliers: Vec<usize> = (0..mnist.test_labels.len()).filter(|&i| mnist.test_labels[i] != s.digit).collect();
+        let mut model_f1 = Vec::new();
+        for (ri, &ratio) in RATIOS.iter().enumerate() {
+            let n_out = ((inliers.len() as f64 * ratio / (1.0 - ratio)).round() as usize).min(outliers.len());
+            let mut fs = Vec::new();
+            for seed in 0..seeds {
+                let mut rng = StdRng::seed_from_u64(seed * 1000 + ri as u64 * 10 + s.digit as u64);
+                let chosen: Vec<usize> = sample(&mut rng, outliers.len(), n_out).into_iter().map(|k| outliers[k]).collect();
+                let idx: Vec<usize> = inliers.iter().chain(&chosen).copied().collect();
+                let labels: Vec<bool> = (0..idx.len()).map(|k| k < inliers.len()).collect();
+                for (m, (scores, thr)) in [(&s.crbnd, s.threshold), (&s.baseline, s.baseline_threshold)].into_iter().enumerate() {
+                    let sub: Vec<f32> = idx.iter().map(|&i| scores[i]).collect();
+                    let p = pair(&sub, &labels, thr);
+                    f1[ri][m].push(p.f1);
+                    au[ri][m].push(p.auroc);
+                    if m == 0 {
+                        fs.push(p.f1);
+                    }
+                }
+            }
+            model_f1.push(mean_std(&fs).0);
+        }
+        per_model.push(json!({"model": s.name, "digit": s.digit, "crbnd_f1": model_f1}));
+    }
+    let mut md = String::from("| outliers | CRBND F1 | CRBND AUROC | recon-error F1 | recon-error AUROC | ALOCC F1 |\n|---:|---:|---:|---:|---:|---:|\n");
+    let mut rows = Vec::new();
+    for (ri, &ratio) in RATIOS.iter().enumerate() {
+        let (cf, cfs) = mean_std(&f1[ri][0]);
+        let (ca, _) = mean_std(&au[ri][0]);
+        let (bf, _) = mean_std(&f1[ri][1]);
+        let (ba, _) = mean_std(&au[ri][1]);
+        let _ = writeln!(md, "| {:.0} % | {cf:.4} ± {cfs:.4} | {ca:.4} | {bf:.4} | {ba:.4} | {:.2} |", ratio * 100.0, ALOCC_F1[ri]);
+        rows.push(json!({"outlier_ratio": ratio, "crbnd": {"f1": cf, "f1_std": cfs, "auroc": ca}, "recon_error": {"f1": bf, "auroc": ba}, "alocc_f1": ALOCC_F1[ri]}));
+    }
+    let _ = writeln!(
+        md,
+        "\nMean over {} digits × {seeds} random test sets per ratio (all test inliers of the digit plus outliers drawn from the other digits' test images); F1 of the inlier class at {}, ± its standard deviation.",
+        scored.len(),
+        words.at
+    );
+    let series = |m: usize, name: &str, colour: &'static str, metric: &Vec<[Vec<f64>; 2]>, dashed: bool| Series {
+        name: name.into(),
+        colour,
+        points: RATIOS.iter().enumerate().map(|(ri, r)| (r * 100.0, mean_std(&metric[ri][m]).0)).collect(),
+        dashed,
+    };
+    let svg = line_chart(
+        "MNIST, paper protocol (Fig. 3): F1 against the share of outliers",
+        "outliers in the test set (%)",
+        "F1 (AUROC dashed green)",
+        y_range_for(f1.iter().chain(&au).flat_map(|m| m.iter().flatten().copied()).chain(ALOCC_F1)),
+        &[
+            series(0, "CRBND F1", "#1f77b4", &f1, false),
+            series(1, "recon-error F1", "#ff7f0e", &f1, false),
+            Series { name: "ALOCC F1".into(), colour: "#7f7f7f", points: RATIOS.iter().zip(ALOCC_F1).map(|(r, f)| (r * 100.0, f)).collect(), dashed: true },
+            series(0, "CRBND AUROC", "#2ca02c", &au, true),
+        ],
+    );
+    (md, json!({"protocol": "paper", "seeds": seeds, "by_ratio": rows, "per_model": per_model}), svg)
+}
+
+pub fn run(opts: &EvalOptions) -> Result<()> {
+    let mnist = Mnist::load(&opts.data_dir)?;
+    let mpath = opts.models_dir.join("manifest.json");
+    let mut manifest = Manifest::read_in_dir(&opts.models_dir)?;
+    let scored = score_all(opts, &mnist, &manifest)?;
+    let (stored_q, drawn_q) = {
+        let digits: Vec<&ModelEntry> = manifest.models.iter().filter(|e| scored.iter().any(|s| s.name == e.name)).collect();
+        let common = |f: fn(&ModelEntry) -> f64| digits.first().map(|e| f(e)).filter(|q| digits.iter().all(|e| f(e) == *q));
+        (common(|e| e.recipe.threshold_quantile), common(|e| e.recipe.drawn_threshold_quantile))
+    };
+    let words = ThresholdWords::new(stored_q, drawn_q);
+    let (key, (md, json, svg)) = match opts.protocol {
+        Protocol::OneClass => ("one-class", one_class(&scored, &mnist, "one-class", &words)),
+        Protocol::Redrawn => ("redrawn", one_class(&scored, &mnist, "redrawn", &words)),
+        Protocol::Penned => ("penned", one_class(&scored, &mnist, "penned", &words)),
+        Protocol::Paper => ("paper", paper(&scored, &mnist, opts.seeds.max(1), &words)),
+        Protocol::Caltech => return Err(Error::Config("the caltech protocol runs through eval::caltech::run_protocol".into())),
+    };
+    println!("{md}");
+    if let Some(p) = &opts.json {
+        std::fs::write(p, serde_json::to_string_pretty(&json).unwrap()).map_err(|e| io(p, e))?;
+    }
+    if let Some(p) = &opts.plot {
+        std::fs::write(p, svg).map_err(|e| io(p, e))?;
+    }
+    if opts.update_manifest {
+        for entry in manifest.models.iter_mut() {
+            let per: Option<&serde_json::Value> = json["per_model"].as_array().and_then(|a| a.iter().find(|m| m["model"] == entry.name.as_str()));
+            if let Some(per) = per {
+                if !entry.metrics.is_object() {
+                    entry.metrics = json!({});
+                }
+                entry.metrics[key] = per.clone();
+            }
+            let Some(s) = scored.iter().find(|s| s.name == entry.name) else { continue };
+            // The penned protocol also measures the threshold that judges drawn input.
+            if let Some(DrawnThreshold::Measured(t)) = s.drawn_threshold {
+                entry.drawn_threshold = Some(t);
+            }
+        }
+        std::fs::write(&mpath, serde_json::to_string_pretty(&manifest).unwrap() + "\n").map_err(|e| io(&mpath, e))?;
+    }
+    write_blocks(&opts.readme, key, &md)?;
+    Ok(())
+}

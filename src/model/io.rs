@@ -1,0 +1,282 @@
+//! Weights and the manifest. Weights are burnpack files written and read through burn-store
+//! (`BurnpackStore`); burn-import is a deprecated shim in burn 0.22 (it re-exports burn-onnx), so
+//! it plays no part. The same bytes load natively and in the browser; the manifest holds what the
+//! bytes do not: configuration, λ, threshold, recipe, metrics and a SHA-256 of the file.
+//!
+//! Shipped weights are stored at half precision (burn-store's `HalfPrecisionAdapter`: convolution
+//! and dense weights as f16, batch-norm statistics as f32) and widened back to f32 on load, which
+//! halves what the page downloads. Training quantises its detector the same way *before* it picks
+//! the threshold and measures, so every number in the manifest belongs to the bytes shipped.
+
+use burn::prelude::*;
+use burn::store::{BurnpackStore, FloatCastAdapter, HalfPrecisionAdapter, ModuleSnapshot};
+use burn::tensor::{Bytes, DType};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::calibration::{Calibration, ScoreRule, verdict_scores};
+use super::detector::{Detector, DetectorConfig};
+use super::recipe::Recipe;
+use crate::error::{Error, Result};
+
+pub const MANIFEST_FORMAT: &str = "connective-manifest/1";
+
+/// `models/manifest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub models: Vec<ModelEntry>,
+}
+
+/// One shipped detector.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelEntry {
+    /// `mnist-3`.
+    pub name: String,
+    /// File name beside the manifest.
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub parameters: usize,
+    pub dataset: String,
+    /// The positive (inlier) classes, as the dataset names them.
+    pub positive_classes: Vec<String>,
+    pub lambda: f32,
+    /// A verdict score (`verdict_scores`) at or above this is an inlier.
+    pub threshold: f32,
+    pub threshold_rule: String,
+    /// Digits only: the same rule on the validation positives *drawn with a pen* and put through
+    /// the page's preprocessing (training sets it, `eval --protocol penned --update-manifest`
+    /// writes it for models trained before it existed; `train::digits::drawn_threshold`). Drawn
+    /// and uploaded digits score lower than MNIST's own images, and this threshold judges them
+    /// (`threshold_for`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drawn_threshold: Option<f32>,
+    pub config: DetectorConfig,
+    /// The scale of eq. 6′, from the validation positives; present exactly when
+    /// `config.score` is `combined`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
+    pub recipe: Recipe,
+    pub training_seconds: f64,
+    /// How the weights are stored (`f32` for manifests written before this field existed).
+    #[serde(default)]
+    pub precision: Precision,
+    /// Written by `connective eval`.
+    #[serde(default)]
+    pub metrics: serde_json::Value,
+}
+
+/// Where an image to judge comes from, which decides its threshold ([`ModelEntry::threshold_for`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// A drawing, an uploaded picture or a photo file: it went through `data::preprocess` or
+    /// `data::photo`, and digits drawn that way score lower than MNIST's own.
+    Drawn,
+    /// An image of the dataset itself (an IDX file): judged as the validation positives were.
+    Dataset,
+}
+
+impl ModelEntry {
+    /// The scores this model's verdicts are taken on, from f(x) and the reconstruction errors.
+    pub fn verdict_scores(&self, logits: &[f32], errors: &[f32]) -> Vec<f32> {
+        verdict_scores(self.calibration.as_ref(), logits, errors)
+    }
+
+    /// The threshold that judges an image of this kind: `drawn_threshold` for a picture that
+    /// went through the preprocessing of drawings and photos (where the model has one), else
+    /// `threshold`. `connective score` and the page both choose here.
+    pub fn threshold_for(&self, input: InputKind) -> f32 {
+        match (input, self.drawn_threshold) {
+            (InputKind::Drawn, Some(t)) => t,
+            _ => self.threshold,
+        }
+    }
+
+    /// A combined-score model needs its calibration, finite and with positive spreads.
+    pub fn check_calibration(&self) -> Result<()> {
+        match (self.config.score, &self.calibration) {
+            (ScoreRule::Classifier, None) => Ok(()),
+            (ScoreRule::Classifier, Some(_)) => Err(Error::model(&self.name, "has a calibration but judges by f(x) alone")),
+            (ScoreRule::Combined, None) => Err(Error::model(&self.name, "judges by the combined score but the manifest has no calibration for it")),
+            (ScoreRule::Combined, Some(c)) => {
+                let ok = [c.logit_mean, c.error_mean].iter().all(|v| v.is_finite()) && [c.logit_std, c.error_std].iter().all(|v| v.is_finite() && *v > 0.0);
+                if ok { Ok(()) } else { Err(Error::model(&self.name, format!("invalid calibration {c:?}"))) }
+            }
+        }
+    }
+}
+
+impl Manifest {
+    pub fn new() -> Self {
+        Self { format: MANIFEST_FORMAT.into(), models: Vec::new() }
+    }
+
+    pub fn from_json(text: &str) -> Result<Self> {
+        let m: Manifest = serde_json::from_str(text)
+            .map_err(|e| Error::data("manifest.json", format!("not a valid manifest: {e}")))?;
+        if m.format != MANIFEST_FORMAT {
+            return Err(Error::data("manifest.json", format!("format {:?}, expected {MANIFEST_FORMAT:?}", m.format)));
+        }
+        Ok(m)
+    }
+
+    pub fn find(&self, name: &str) -> Result<&ModelEntry> {
+        self.models.iter().find(|m| m.name == name || m.file == name).ok_or_else(|| {
+            let names: Vec<_> = self.models.iter().map(|m| m.name.as_str()).collect();
+            Error::model(name, format!("not in the manifest (it has: {})", names.join(", ")))
+        })
+    }
+
+    /// Adds or replaces the entry with the same name, keeping the list sorted by name.
+    pub fn upsert(&mut self, entry: ModelEntry) {
+        self.models.retain(|m| m.name != entry.name);
+        self.models.push(entry);
+        self.models.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+}
+
+impl Default for Manifest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How weights are stored in a burnpack file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Every tensor as f32: bit-exact.
+    #[default]
+    F32,
+    /// Convolution and dense weights as f16, batch-norm statistics as f32 (f16 would underflow
+    /// the running variances): half the bytes, weights rounded to 11 significant bits.
+    F16,
+}
+
+/// What training writes to `models/`.
+pub const SHIPPED_PRECISION: Precision = Precision::F16;
+
+/// Serialises a detector's weights to burnpack bytes.
+pub fn detector_to_bytes(detector: &Detector, precision: Precision) -> Result<Vec<u8>> {
+    let mut store = BurnpackStore::from_bytes(None);
+    if precision == Precision::F16 {
+        store = store.with_to_adapter(HalfPrecisionAdapter::new());
+    }
+    detector
+        .save_into(&mut store)
+        .map_err(|e| Error::model("detector", format!("cannot serialise: {e}")))?;
+    let bytes = store.get_bytes().map_err(|e| Error::model("detector", e.to_string()))?;
+    Ok(bytes.to_vec())
+}
+
+/// Builds a detector of `config` on `device` and loads `bytes` into it. Every tensor of the
+/// architecture must be present with its shape, and every tensor of the file must be used (a
+/// file with three C's read as one C would silently judge by the first alone); anything else is
+/// an error naming the tensors.
+pub fn detector_from_bytes(name: &str, config: &DetectorConfig, bytes: &[u8], device: &Device) -> Result<Detector> {
+    let mut detector = config.init(device);
+    // Whatever precision the file holds, the networks compute in f32.
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec()))).with_from_adapter(FloatCastAdapter::to(DType::F32));
+    let result = detector
+        .load_from(&mut store)
+        .map_err(|e| Error::model(name, format!("cannot load weights: {e}")))?;
+    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
+        return Err(Error::model(name, format!("weights do not fit the architecture: {result}")));
+    }
+    Ok(detector)
+}
+
+/// The detector as it will be after a trip through a file of `precision`, with those bytes:
+/// training calls this before it picks the threshold, so the threshold fits the shipped weights.
+pub fn as_stored(detector: Detector, config: &DetectorConfig, precision: Precision, device: &Device) -> Result<(Detector, Vec<u8>)> {
+    let bytes = detector_to_bytes(&detector, precision)?;
+    if precision == Precision::F32 {
+        return Ok((detector, bytes));
+    }
+    Ok((detector_from_bytes("detector", config, &bytes, device)?, bytes))
+}
+
+/// Checks bytes against the manifest entry (size and SHA-256) before loading them.
+pub fn verify(entry: &ModelEntry, bytes: &[u8]) -> Result<()> {
+    if bytes.len() as u64 != entry.bytes {
+        return Err(Error::model(
+            &entry.name,
+            format!("{} has {} bytes, the manifest says {} (truncated or wrong file?)", entry.file, bytes.len(), entry.bytes),
+        ));
+    }
+    let sum = sha256_hex(bytes);
+    if sum != entry.sha256 {
+        return Err(Error::model(
+            &entry.name,
+            format!("{} has SHA-256 {sum}, the manifest says {} (altered file?)", entry.file, entry.sha256),
+        ));
+    }
+    Ok(())
+}
+
+/// Verifies and loads one manifest entry's weights.
+pub fn load_entry(entry: &ModelEntry, bytes: &[u8], device: &Device) -> Result<Detector> {
+    verify(entry, bytes)?;
+    entry.check_calibration()?;
+    detector_from_bytes(&entry.name, &entry.config, bytes, device)
+}
+
+/// Reading models from a folder that holds them beside their `manifest.json` (native).
+#[cfg(not(target_arch = "wasm32"))]
+mod files {
+    use std::path::Path;
+
+    use burn::prelude::*;
+
+    use super::{Manifest, ModelEntry, load_entry};
+    use crate::error::{Error, Result};
+    use crate::model::detector::Detector;
+
+    impl Manifest {
+        /// Reads `dir/manifest.json`; an unreadable file is an error that names it.
+        pub fn read_in_dir(dir: &Path) -> Result<Self> {
+            let path = dir.join("manifest.json");
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::data(path.display().to_string(), format!("cannot read the manifest (it lies beside the models): {e}")))?;
+            Manifest::from_json(&text)
+        }
+
+        /// Adds or replaces `entry` in `dir/manifest.json` (created when missing). Callers that train
+        /// several models at once hold one lock around this read-modify-write.
+        pub fn upsert_in_dir(dir: &Path, entry: ModelEntry) -> Result<()> {
+            let path = dir.join("manifest.json");
+            let mut manifest = match std::fs::read_to_string(&path) {
+                Ok(text) => Manifest::from_json(&text)?,
+                Err(_) => Manifest::new(),
+            };
+            manifest.upsert(entry);
+            std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap() + "\n")
+                .map_err(|e| Error::data(path.display().to_string(), e.to_string()))
+        }
+    }
+
+    /// The detector of a manifest entry, from its file in `dir` (checked against the entry).
+    pub fn read_detector(dir: &Path, entry: &ModelEntry, device: &Device) -> Result<Detector> {
+        let path = dir.join(&entry.file);
+        let bytes = std::fs::read(&path).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+        load_entry(entry, &bytes, device)
+    }
+
+    /// Loads the model file `path` and its entry of the `manifest.json` beside it, checksum verified.
+    pub fn load_model(path: &Path) -> Result<(ModelEntry, Detector)> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let manifest = Manifest::read_in_dir(dir)?;
+        let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+        let entry = manifest.find(file)?.clone();
+        let detector = read_detector(dir, &entry, &Device::flex())?;
+        Ok((entry, detector))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use files::{load_model, read_detector};

@@ -1,0 +1,16 @@
+//! The method: the reconstructor A, the classifier C, the connective samples (eqs. 4, 5), the
+//! detector (eq. 6) and its combined score (eq. 6′), the recipe that trains it, and its weights
+//! and manifest. Native and wasm alike.
+
+pub mod autoencoder;
+pub mod calibration;
+pub mod classifier;
+pub mod connective;
+pub mod detector;
+pub mod io;
+pub mod recipe;
+pub mod scoring;
+
+pub use detector::{Detection, Detector, DetectorConfig};
+pub use io::{InputKind, Manifest, ModelEntry};
+pub use recipe::Recipe;

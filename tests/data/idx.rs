@@ -1,0 +1,95 @@
+use crate::common;
+
+use std::io::Write;
+
+use connective::data::idx::*;
+use connective::data::mnist::{Mnist, positive_split};
+
+fn images() -> IdxImages {
+    IdxImages { count: 2, rows: 2, cols: 3, channels: 1, pixels: (0..12).collect() }
+}
+
+#[test]
+fn encode_parse_round_trip() {
+    let i = images();
+    assert_eq!(parse_images(&encode_images(&i), "x").unwrap(), i);
+    assert_eq!(parse_labels(&encode_labels(&[3, 1, 4]), "y").unwrap(), vec![3, 1, 4]);
+}
+
+#[test]
+fn colour_images_round_trip_and_come_out_channel_major() {
+    // One 1×2 RGB image: pixel 0 = (1, 2, 3), pixel 1 = (4, 5, 6), interleaved in the file.
+    let c = IdxImages { count: 1, rows: 1, cols: 2, channels: 3, pixels: vec![1, 2, 3, 4, 5, 6] };
+    let bytes = encode_images(&c);
+    assert_eq!(&bytes[..4], &[0, 0, 8, 4]);
+    assert_eq!(parse_images(&bytes, "rgb").unwrap(), c);
+    let x: Vec<u8> = c.unit_chw(0).iter().map(|v| (v * 255.0).round() as u8).collect();
+    assert_eq!(x, [1, 4, 2, 5, 3, 6]);
+    let mut short = bytes.clone();
+    short.pop();
+    assert!(parse_images(&short, "rgb").unwrap_err().to_string().contains("truncated"));
+}
+
+#[test]
+fn bad_magic_and_truncation_are_named_errors() {
+    let e = parse_images(&encode_labels(&[1, 2]), "labels-as-images").unwrap_err().to_string();
+    assert!(e.contains("labels-as-images") && e.contains("bad magic"), "{e}");
+    let mut b = encode_images(&images());
+    b.truncate(b.len() - 1);
+    let e = parse_images(&b, "short").unwrap_err().to_string();
+    assert!(e.contains("short") && e.contains("truncated"), "{e}");
+    let e = parse_labels(&[0, 0, 8], "tiny").unwrap_err().to_string();
+    assert!(e.contains("truncated"), "{e}");
+}
+
+fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) {
+    let mut f = std::fs::File::create(dir.join(name)).unwrap();
+    f.write_all(bytes).unwrap();
+}
+
+#[test]
+fn dataset_errors_name_the_file_and_the_problem() {
+    let dir = std::env::temp_dir().join(format!("connective-idx-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let e = Mnist::load(&dir).err().unwrap().to_string();
+    assert!(e.contains("train-images-idx3-ubyte") && e.contains("missing"), "{e}");
+
+    write(&dir, "train-images-idx3-ubyte", &encode_images(&images()));
+    write(&dir, "train-labels-idx1-ubyte", &encode_labels(&[1, 2, 3]));
+    write(&dir, "t10k-images-idx3-ubyte", &encode_images(&images()));
+    write(&dir, "t10k-labels-idx1-ubyte", &encode_labels(&[1, 2]));
+    let e = Mnist::load(&dir).err().unwrap().to_string();
+    assert!(e.contains("train-labels-idx1-ubyte") && e.contains("3 labels for 2 images"), "{e}");
+
+    write(&dir, "train-labels-idx1-ubyte", &encode_labels(&[1, 2]));
+    assert!(Mnist::load(&dir).is_ok());
+    // A gzip header followed by garbage.
+    write(&dir, "t10k-images-idx3-ubyte.gz", &[0x1f, 0x8b, 8, 0, 1, 2, 3]);
+    let e = Mnist::load(&dir).err().unwrap().to_string();
+    assert!(e.contains("t10k-images-idx3-ubyte.gz") && e.contains("gzip"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn real_mnist_loads_with_canonical_counts() {
+    let m = Mnist::load(&common::mnist_dir()).unwrap();
+    assert_eq!((m.train_images.count, m.test_images.count), (60_000, 10_000));
+    assert_eq!(&m.train_labels[..10], &[5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+    assert_eq!(m.test_labels.iter().filter(|&&l| l == 3).count(), 1010);
+}
+
+#[test]
+fn positive_split_holds_out_positives_only() {
+    let labels: Vec<u8> = (0..1000).map(|i| (i % 10) as u8).collect();
+    let s = positive_split(&labels, &[3], 0.1, 1, None);
+    assert_eq!(s.val.len(), 10);
+    assert_eq!(s.train.len(), 90);
+    assert!(s.train.iter().chain(&s.val).all(|&i| labels[i] == 3));
+    assert!(s.val.iter().all(|i| !s.train.contains(i)));
+    assert_eq!(s, positive_split(&labels, &[3], 0.1, 1, None));
+    assert_ne!(s, positive_split(&labels, &[3], 0.1, 2, None), "the seed draws the split");
+    assert_eq!(positive_split(&labels, &[3], 0.1, 1, Some(20)).train.len(), 20);
+    // A random draw spreads over the file (not the last positives in file order).
+    assert!(s.val.iter().any(|&i| i < 900));
+}

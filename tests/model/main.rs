@@ -1,0 +1,7 @@
+//! The model: weights and manifest (bit-exact round trips, half precision, checks against
+//! truncated or altered files), configs and recipes written by older builds, the combined score
+//! (eq. 6′), and the stored fixture scores the browser tests compare against.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod fixtures;
+mod io;
