@@ -5,7 +5,7 @@
 //!
 //! Why: on photos, C's logit and A's error disagree about different test images (their
 //! correlation on the Caltech test sets is 0.0–0.7), and their standardised mean beat both alone in
-//! AUROC in all 15 protocol runs (docs/method.md, "Combined score"). The scale comes from validation
+//! AUROC in all 15 protocol runs (docs/method.md, departures: "The combined score"). The scale comes from validation
 //! positives only, like the threshold: no outlier, and no test image, ever sets it.
 
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
 //! `connective bench`: training throughput and inference latency on this machine, as a table.
-//! Measured, never asserted: the numbers belong in docs/development.md, not in tests.
+//! Measured, never asserted: the numbers belong in docs/results.md ("Speed and size"), not in tests.
 
 use std::time::Instant;
 
