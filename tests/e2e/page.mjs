@@ -180,6 +180,10 @@ try {
     return title;
   });
 
+  await digits(page, 3);
+  await rescored(page, () => galleryTile(page, 12).click());
+  await page.screenshot({ path: path.join(out, 'desktop.png'), fullPage: true });
+
   await check('evaluate here: the sample digits get an AUROC, a ROC curve and counts at the threshold', async () => {
     await digits(page, 0);
     await page.click('#eval-run');
@@ -194,10 +198,6 @@ try {
     await page.locator('#eval-results').screenshot({ path: path.join(out, 'evaluate-here.png') });
     return `AUROC ${auroc}, baseline ${baseline}; ${counts}`;
   });
-
-  await digits(page, 3);
-  await rescored(page, () => galleryTile(page, 12).click());
-  await page.screenshot({ path: path.join(out, 'desktop.png'), fullPage: true });
 
   await check('photos mode: a sample photo gets a verdict from the airplane model', async () => {
     await page.click('[data-testid=mode] button[data-mode=photos]');
