@@ -10,7 +10,7 @@ use burn::prelude::*;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::data::preprocess::{check_unit, mnist_from_rgba};
+use crate::data::preprocess::{check_unit, grey_to_unit, mnist_from_rgba};
 use crate::model::calibration::{Calibration, ScoreRule, verdict_scores};
 use crate::model::detector::Detector;
 use crate::model::io::{InputKind, ModelEntry, load_entry};
@@ -209,6 +209,21 @@ impl Connective {
         Ok(())
     }
 
+    /// The loaded model's threshold for an input `kind`: "dataset" (one of its dataset's own
+    /// images, e.g. a gallery sample) or "drawn" (a drawing or an upload, which went through the
+    /// page's preprocessing and scores lower: the digit models store a second threshold for it).
+    #[wasm_bindgen(js_name = thresholdFor)]
+    pub fn threshold_for(&self, kind: String) -> Result<f32, JsValue> {
+        let kind = match kind.as_str() {
+            "dataset" => InputKind::Dataset,
+            "drawn" => InputKind::Drawn,
+            other => return Err(err(format!("unknown input kind {other:?}: use \"dataset\" or \"drawn\""))),
+        };
+        let s = self.inner.borrow();
+        let (entry, _, _) = s.model.as_ref().ok_or_else(|| err("no model loaded: call loadModel first"))?;
+        Ok(entry.threshold_for(kind))
+    }
+
     /// Verifies `bytes` against the manifest entry (size, SHA-256) and loads them onto the
     /// current backend. On any error the previously loaded model stays in place.
     #[wasm_bindgen(js_name = loadModel)]
@@ -261,15 +276,15 @@ impl Connective {
         })
     }
 
-    /// Scores one image: `pixels` in [0, 1], channel-major, of the model's shape (784 grey levels
-    /// for digits, 3×32×32 for photos).
-    /// Resolves to score, probability, verdict, A(x), the connective image, |x − A(x)| (the three as
-    /// Float32Array), ms, backend.
-    pub fn score(&self, pixels: Vec<f32>) -> js_sys::Promise {
+    /// Scores one image of the model's shape, channel-major: a digit's 784 grey levels as a
+    /// Uint8Array (0–255), or values in [0, 1] as a Float32Array (a photo's 3×32×32).
+    /// Resolves to score, probability, verdict, x, A(x), the connective image, |x − A(x)| (the four
+    /// as Float32Array, in [0, 1]), ms, backend.
+    pub fn score(&self, pixels: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let Session { detector, shape, device, lambda, threshold, backend, calibration } = session(&inner)?;
-            check_unit(&pixels, shape.iter().product()).map_err(err)?;
+            let pixels = unit_pixels(&pixels, shape.iter().product())?;
             let t0 = now_ms();
             let x = batch_tensor(&pixels, 1, shape, &device);
             let d = detect_async(&detector, x, lambda, true).await.map_err(err)?;
@@ -292,14 +307,14 @@ impl Connective {
                 ms,
                 backend,
             })?;
-            with_floats(obj, &[("reconstruction", &d.reconstruction), ("connective", &d.connective), ("errorMap", &error_map)])
+            with_floats(obj, &[("input", &pixels), ("reconstruction", &d.reconstruction), ("connective", &d.connective), ("errorMap", &error_map)])
         })
     }
 
-    /// Scores `n` images at once (concatenated in `pixels`): verdict scores, f(x) and
-    /// reconstruction errors.
+    /// Scores `n` images at once (concatenated in `pixels`, typed as for `score`): verdict
+    /// scores, f(x) and reconstruction errors.
     #[wasm_bindgen(js_name = scoreBatch)]
-    pub fn score_batch(&self, pixels: Vec<f32>, n: usize) -> js_sys::Promise {
+    pub fn score_batch(&self, pixels: JsValue, n: usize) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let Session { detector, shape, device, lambda, backend, calibration, .. } = session(&inner)?;
@@ -307,7 +322,7 @@ impl Connective {
             if n == 0 {
                 return Err(err("a batch needs at least one image"));
             }
-            check_unit(&pixels, n * len).map_err(err)?;
+            let pixels = unit_pixels(&pixels, n * len)?;
             let t0 = now_ms();
             let d = detect_async(&detector, batch_tensor(&pixels, n, shape, &device), lambda, false).await.map_err(err)?;
             let obj = to_js(&BatchResult { ms: now_ms() - t0, backend })?;
@@ -344,8 +359,22 @@ fn session(inner: &Rc<RefCell<Inner>>) -> Result<Session, JsValue> {
     })
 }
 
-/// RGBA pixels of any size (a drawing, a photo) to 784 MNIST grey levels, with the same code
-/// the CLI uses.
+/// The model input as the page holds it: a digit's grey levels (Uint8Array, 0–255, converted here
+/// like the CLI's) or values already in [0, 1] (Float32Array); `expected` values, checked.
+fn unit_pixels(pixels: &JsValue, expected: usize) -> Result<Vec<f32>, JsValue> {
+    if let Some(grey) = pixels.dyn_ref::<js_sys::Uint8Array>() {
+        return grey_to_unit(&grey.to_vec(), expected).map_err(err);
+    }
+    if let Some(unit) = pixels.dyn_ref::<js_sys::Float32Array>() {
+        let unit = unit.to_vec();
+        check_unit(&unit, expected).map_err(err)?;
+        return Ok(unit);
+    }
+    Err(err("pixels must be a Uint8Array of grey levels (0–255) or a Float32Array of values in [0, 1]"))
+}
+
+/// RGBA pixels of any size (a drawing, a photo) to 784 MNIST grey levels (0–255), with the same
+/// code the CLI uses.
 #[wasm_bindgen(js_name = preprocessRgba)]
 pub fn preprocess_rgba(rgba: Vec<u8>, width: usize, height: usize) -> Result<Vec<u8>, JsValue> {
     mnist_from_rgba(&rgba, width, height).map_err(err)
@@ -364,4 +393,27 @@ pub fn preprocess_photo(rgba: Vec<u8>, width: usize, height: usize, size: usize)
 pub fn verify_model(entry_json: String, bytes: Vec<u8>) -> Result<(), JsValue> {
     let entry: ModelEntry = serde_json::from_str(&entry_json).map_err(|e| err(format!("bad manifest entry: {e}")))?;
     crate::model::io::verify(&entry, &bytes).map_err(err)
+}
+
+/// One flag per score (nonzero: an inlier) as the metrics take them.
+fn flags(labels: &[u8], n: usize) -> Result<Vec<bool>, JsValue> {
+    if labels.len() != n {
+        return Err(err(format!("{n} scores but {} labels", labels.len())));
+    }
+    Ok(labels.iter().map(|&l| l != 0).collect())
+}
+
+/// AUROC of `scores` (higher: more like an inlier) against `labels` (1: inlier, 0: outlier), the
+/// CLI's own `metrics::auroc`; NaN when one class is empty or a score is NaN.
+#[wasm_bindgen]
+pub fn auroc(scores: Vec<f32>, labels: Vec<u8>) -> Result<f64, JsValue> {
+    Ok(crate::metrics::auroc(&scores, &flags(&labels, scores.len())?).unwrap_or(f64::NAN))
+}
+
+/// The ROC curve (`metrics::roc_curve`) as a flat Float64Array: fpr₀, tpr₀, fpr₁, tpr₁, …
+#[wasm_bindgen(js_name = rocCurve)]
+pub fn roc_curve(scores: Vec<f32>, labels: Vec<u8>) -> Result<js_sys::Float64Array, JsValue> {
+    let points = crate::metrics::roc_curve(&scores, &flags(&labels, scores.len())?);
+    let flat: Vec<f64> = points.into_iter().flat_map(|(fpr, tpr)| [fpr, tpr]).collect();
+    Ok(js_sys::Float64Array::from(flat.as_slice()))
 }

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Every test of connective: native (cargo), wasm in headless Chromium (wasm-pack), and the page
-# end to end (playwright-core). Reads MNIST from ../shared/data/mnist (or $CONNECTIVE_MNIST).
-# Needs the tools from `bash .ci/install-tools --browser`.
+# Every test of connective: native (cargo), then one wasm build of the page (www/build.sh: the
+# WebGPU and the CPU-only builds) that both browser tests use, in headless Chromium: the Rust
+# bindings (tests/e2e/wasm.mjs: every model against the native scores, CPU and WebGPU) and the
+# page end to end (tests/e2e/page.mjs). Reads MNIST from ../shared/data/mnist (or $CONNECTIVE_MNIST).
+# Needs the tools from `bash .ci/install-tools --browser`. Each stage prints its wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/env
-cargo test --release
-# SwiftShader (a software WebGPU adapter) is slow: give the WebGPU parity test time.
-WASM_BINDGEN_TEST_TIMEOUT=900 wasm-pack test --headless --chrome --release -- --features webgpu
-WASM_PROFILE="${WASM_PROFILE:-release}" bash www/build.sh
-(cd tests/e2e && node page.mjs)
+t0=$SECONDS
+stage native-tests cargo test --release
+# wasm-ci: compiled fast, not size-optimised (WASM_PROFILE=wasm-release tests what ships).
+stage wasm-build env WASM_PROFILE="${WASM_PROFILE:-wasm-ci}" bash www/build.sh
+stage wasm-tests bash -c 'cd tests/e2e && node wasm.mjs'
+stage page-test bash -c 'cd tests/e2e && node page.mjs'
+echo "== tests/run.sh: $((SECONDS - t0)) s"

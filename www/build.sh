@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Builds the size-optimised wasm into www/pkg and copies the shipped models next to the page.
+# Builds the wasm into www/pkg (WebGPU + CPU) and www/pkg-cpu (CPU only), and copies the shipped
+# models next to the page. WASM_PROFILE picks the Cargo profile: `wasm-release` (the default, for
+# the demo: size-optimised, LTO, wasm-opt) or `wasm-ci` (tests/run.sh: fast to compile, no wasm-opt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-tools
 source .ci/env
-# CI builds with the `release` profile to reuse what `wasm-pack test --release` compiled;
-# the demo uses `wasm-release` (size-optimised, LTO).
 profile="${WASM_PROFILE:-wasm-release}"
-opt=()
-[ "$profile" = wasm-release ] || opt=(--no-opt)  # the test build skips wasm-opt: minutes saved
+target="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile"
 # Two builds of the same crate: with the WebGPU backend (pkg/) and CPU only (pkg-cpu/, smaller);
-# the page loads the second where WebGPU cannot help (no adapter, or a software one).
-wasm-pack build --target web --out-dir www/pkg --no-typescript --no-pack --profile "$profile" "${opt[@]}" -- --features webgpu
-wasm-pack build --target web --out-dir www/pkg-cpu --no-typescript --no-pack --profile "$profile" "${opt[@]}"
+# the page loads the second where WebGPU cannot help (no adapter, or a software one). Each is
+# cargo, then wasm-bindgen (the JavaScript glue, at the version in Cargo.lock), then, for what
+# ships only, wasm-opt -Oz (minutes on this module).
+build() {
+  local t0=$SECONDS
+  cargo build --lib --target wasm32-unknown-unknown --profile "$profile" "${@:2}"
+  rm -rf "www/$1"
+  wasm-bindgen --target web --no-typescript --out-dir "www/$1" --out-name connective "$target/connective.wasm"
+  [ "$profile" != wasm-release ] || wasm-opt -Oz "www/$1/connective_bg.wasm" -o "www/$1/connective_bg.wasm"
+  echo "www/build.sh: $1 ($profile) built in $((SECONDS - t0)) s"
+}
+build pkg --features webgpu
+build pkg-cpu
 rm -rf www/models && mkdir -p www/models
 cp models/manifest.json models/*.bpk www/models/
 

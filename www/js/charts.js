@@ -1,4 +1,5 @@
-// charts.js: model-image panels (28×28 grey, 32×32 colour), ROC/AUROC and histograms as inline SVG strings (no libraries).
+// charts.js: model-image panels (28×28 grey, 32×32 colour), ROC curves and histograms as inline SVG strings (no
+// libraries; the numbers come from the wasm module).
 // SVG strings hold only numbers and fixed text from this page, never user input.
 
 const SIDE = 28;
@@ -59,58 +60,11 @@ export function drawHeat(canvas, values, shape = [1, SIDE, SIDE]) {
 
 export const drawBlank = (canvas, side = SIDE) => paint(canvas, side, () => [0, 0, 0]);
 
-/** A 28×28 canvas of grey levels: a picture the drawing pad can show scaled up. */
-export function tileCanvas(values) {
+/** A 28×28 canvas of grey levels (0–255, a Uint8Array): a picture the drawing pad can show scaled up. */
+export function tileCanvas(grey) {
   const c = document.createElement('canvas');
-  drawGrey(c, values);
+  paint(c, SIDE, (i) => [grey[i], grey[i], grey[i]]);
   return c;
-}
-
-// Sorting that tolerates ±Infinity (a NaN score would break any ROC; callers pass finite ones).
-const cmp = (a, b) => (a > b) - (a < b);
-
-/** ROC points [fpr, tpr], thresholds swept from high to low; tied scores move diagonally. */
-export function roc(scores, labels) {
-  const n = scores.length;
-  const order = [...Array(n).keys()].sort((a, b) => cmp(scores[b], scores[a]));
-  const P = labels.filter(Boolean).length;
-  const N = n - P;
-  const pts = [[0, 0]];
-  let tp = 0;
-  let fp = 0;
-  for (let k = 0; k < n; ) {
-    const s = scores[order[k]];
-    while (k < n && scores[order[k]] === s) {
-      if (labels[order[k]]) tp++;
-      else fp++;
-      k++;
-    }
-    pts.push([N ? fp / N : 0, P ? tp / P : 0]);
-  }
-  return pts;
-}
-
-/** AUROC by mid-ranks (Mann–Whitney U): a tie between an inlier and an outlier counts ½. */
-export function auroc(scores, labels) {
-  const n = scores.length;
-  const order = [...Array(n).keys()].sort((a, b) => cmp(scores[a], scores[b]));
-  const rank = new Float64Array(n);
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
-    for (let k = i; k <= j; k++) rank[order[k]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  let P = 0;
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    if (labels[i]) {
-      P++;
-      sum += rank[i];
-    }
-  }
-  const N = n - P;
-  return P && N ? (sum - (P * (P + 1)) / 2) / (P * N) : NaN;
 }
 
 const W = 360;

@@ -1,0 +1,156 @@
+// The Rust bindings (src/web.rs) in a real browser, through the built www/pkg-cpu and www/pkg the
+// page loads: every shipped model with native scores loads from its bytes and scores the fixtures
+// as the native CLI did (within 1e-4) on the CPU build and on WebGPU (SwiftShader in headless
+// Chromium), and bad inputs are JavaScript errors, not panics. Run after `bash www/build.sh`.
+import { assert, check, digitCount, entry, finish, fixture, native, photo, photoCount, scoredModels, start } from './harness.mjs';
+
+const { open, stop } = await start();
+
+/** Loads each model into a fresh session of `build` on `backend` and scores every fixture in one batch. */
+async function scoreFixtures(page, build, backend) {
+  const digits = Array.from({ length: digitCount }, (_, i) => fixture(i)).flat();
+  const photos = Array.from({ length: photoCount }, (_, i) => photo(i)).flat();
+  return page.evaluate(async ({ build, backend, models, digits, photos, counts }) => {
+    const wasm = await import(`./${build}/connective.js`);
+    await wasm.default();
+    const c = await wasm.Connective.create(backend);
+    const manifest = await (await fetch('models/manifest.json')).json();
+    const out = { backend: c.backend, models: {} };
+    for (const name of models) {
+      const e = manifest.models.find((m) => m.name === name);
+      const bytes = new Uint8Array(await (await fetch(`models/${e.file}`)).arrayBuffer());
+      const info = await c.loadModel(JSON.stringify(e), bytes);
+      // Digits go in as grey levels (the session divides by 255), photos as values in [0, 1].
+      const [x, n] = info.shape[0] === 3 ? [new Float32Array(photos), counts[1]] : [new Uint8Array(digits), counts[0]];
+      const r = await c.scoreBatch(x, n);
+      out.models[name] = { logits: Array.from(r.logits), scores: Array.from(r.scores) };
+    }
+    c.free();
+    return out;
+  }, { build, backend, models: scoredModels, digits, photos, counts: [digitCount, photoCount] });
+}
+
+/** The largest |browser − native| over f(x) and the verdict score of every model and fixture. */
+function worstDifference(result) {
+  let worst = 0;
+  for (const name of scoredModels) {
+    const got = result.models[name];
+    const want = native(name);
+    assert(got && got.logits.length === want.length, `${name}: ${got ? got.logits.length : 0} scores for ${want.length} fixtures`);
+    want.forEach((w, i) => (worst = Math.max(worst, Math.abs(got.logits[i] - w.logit), Math.abs(got.scores[i] - w.score))));
+  }
+  return worst;
+}
+
+try {
+  for (const [build, backend] of [['pkg-cpu', 'cpu'], ['pkg', 'webgpu']]) {
+    await check(`every model scores the fixtures as the native CLI, within 1e-4 (${build}, ${backend})`, async () => {
+      const { page, context } = await open(`?digit=3&backend=${backend}`);
+      const result = await scoreFixtures(page, build, backend);
+      await context.close();
+      assert(result.backend === backend, `session runs on ${result.backend}`);
+      const worst = worstDifference(result);
+      assert(worst <= 1e-4, `max difference ${worst}`);
+      return `${scoredModels.length} models, max |Δ| = ${worst.toExponential(2)}`;
+    });
+  }
+
+  await check('bad inputs are JavaScript errors, and the session still works after them', async () => {
+    const { page, context } = await open('?digit=3&backend=cpu');
+    const r = await page.evaluate(async ({ digit, air, three }) => {
+      const wasm = await import('./pkg-cpu/connective.js');
+      await wasm.default();
+      const rejects = async (f) => {
+        try {
+          await f();
+        } catch (e) {
+          return e instanceof Error ? e.message : `not an Error: ${e}`;
+        }
+        return 'no error';
+      };
+      const bytesOf = async (e) => new Uint8Array(await (await fetch(`models/${e.file}`)).arrayBuffer());
+      const c = await wasm.Connective.create('cpu');
+      const bytes = await bytesOf(three);
+      const altered = bytes.slice();
+      altered[bytes.length >> 1] ^= 0x40;
+      const nan = new Float32Array(784);
+      nan[5] = NaN;
+      const got = {
+        backend: c.backend,
+        noModel: await rejects(() => c.score(new Float32Array(784))),
+        noModelThreshold: await rejects(() => c.thresholdFor('dataset')),
+        truncated: await rejects(() => c.loadModel(JSON.stringify(three), bytes.slice(0, 1000))),
+        altered: await rejects(() => c.loadModel(JSON.stringify(three), altered)),
+        badEntry: await rejects(() => c.loadModel('{', bytes)),
+      };
+      const info = await c.loadModel(JSON.stringify(three), bytes);
+      Object.assign(got, {
+        info,
+        dataset: c.thresholdFor('dataset'),
+        drawn: c.thresholdFor('drawn'),
+        badKind: await rejects(() => c.thresholdFor('photo')),
+        short: await rejects(() => c.score(new Float32Array(783))),
+        shortGrey: await rejects(() => c.score(new Uint8Array(783))),
+        nan: await rejects(() => c.score(nan)),
+        outside: await rejects(() => c.score(new Float32Array(784).fill(3))),
+        plainArray: await rejects(() => c.score(Array(784).fill(0))),
+        lambda: await rejects(() => c.setLambda(1.5)),
+        threshold: await rejects(() => c.setThreshold(NaN)),
+        blank: await rejects(() => wasm.preprocessRgba(new Uint8Array(16).fill(255), 2, 2)),
+      });
+      // Still usable; grey levels are divided by 255 in Rust: the same score as the floats.
+      got.grey = (await c.score(new Uint8Array(digit))).score;
+      got.unit = (await c.score(Float32Array.from(digit, (v) => v / 255))).score;
+      // A photo model takes 3×32×32 and refuses a digit's 784 values.
+      got.photoInfo = await c.loadModel(JSON.stringify(air), await bytesOf(air));
+      got.photoShort = await rejects(() => c.score(new Float32Array(784)));
+      const x = wasm.preprocessPhoto(new Uint8Array(40 * 30 * 4).fill(200), 40, 30, 32);
+      got.photoLength = x.length;
+      got.photoScore = (await c.score(x)).score;
+      got.photoBad = await rejects(() => wasm.preprocessPhoto(new Uint8Array(10), 40, 30, 32));
+      // The page's "Evaluate here" metrics: ties count one half.
+      got.auroc = wasm.auroc(new Float32Array([1, 2, 2, 3]), new Uint8Array([0, 1, 0, 1]));
+      got.roc = Array.from(wasm.rocCurve(new Float32Array([1, 2, 2, 3]), new Uint8Array([0, 1, 0, 1])));
+      got.oneClass = wasm.auroc(new Float32Array([1, 2]), new Uint8Array([1, 1]));
+      got.mismatch = await rejects(() => wasm.auroc(new Float32Array([1, 2]), new Uint8Array([1])));
+      c.free();
+      return got;
+    }, { digit: fixture(0), air: entry('caltech-airplanes'), three: entry('mnist-3') });
+    await context.close();
+    const e = entry('mnist-3');
+    const f32 = Math.fround;
+    const expect = [
+      ['backend', r.backend === 'cpu'],
+      ['noModel', /no model/.test(r.noModel)],
+      ['noModelThreshold', /no model/.test(r.noModelThreshold)],
+      ['truncated', /truncated/.test(r.truncated)],
+      ['altered', /SHA-256/.test(r.altered)],
+      ['badEntry', /manifest entry/.test(r.badEntry)],
+      // A digit model tells the page which threshold judges drawn and uploaded digits.
+      ['drawnThreshold', r.info.drawnThreshold === f32(e.drawn_threshold) && r.info.drawnThreshold < r.info.threshold],
+      ['thresholdFor', r.dataset === f32(e.threshold) && r.drawn === f32(e.drawn_threshold)],
+      ['badKind', /unknown input kind/.test(r.badKind)],
+      ['short', /784/.test(r.short)],
+      ['shortGrey', /784/.test(r.shortGrey)],
+      ['nan', /NaN/.test(r.nan)],
+      ['outside', /outside/.test(r.outside)],
+      ['plainArray', /Uint8Array/.test(r.plainArray)],
+      ['lambda', /λ/.test(r.lambda)],
+      ['threshold', /finite/.test(r.threshold)],
+      ['blank', /blank/i.test(r.blank)],
+      ['grey', Number.isFinite(r.grey) && r.grey === r.unit],
+      ['photoInfo', JSON.stringify(r.photoInfo.shape) === '[3,32,32]' && r.photoInfo.classifiers === 3 && r.photoInfo.scoreRule === 'combined'],
+      ['photoShort', /3072/.test(r.photoShort)],
+      ['photoScore', r.photoLength === 3072 && Number.isFinite(r.photoScore)],
+      ['photoBad', r.photoBad !== 'no error'],
+      ['auroc', r.auroc === 0.875 && Number.isNaN(r.oneClass) && /labels/.test(r.mismatch)],
+      ['roc', JSON.stringify(r.roc) === JSON.stringify([0, 0, 0, 0.5, 0.5, 1, 1, 1])],
+    ];
+    const wrong = expect.filter(([, ok]) => !ok).map(([k]) => `${k}: ${JSON.stringify(r[k] ?? null)}`);
+    assert(!wrong.length, wrong.join('; '));
+    return `${expect.length} expectations`;
+  });
+} finally {
+  await stop();
+}
+finish('wasm');

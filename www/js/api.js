@@ -1,0 +1,115 @@
+// api.js: the page's scripting API (window.connective), its latency benchmark, and ?bench=1.
+import { setBackend } from './backend.js';
+import { tileCanvas } from './charts.js';
+import { sample } from './gallery.js';
+import { enterMode, setModel } from './models.js';
+import { setPhotoModel } from './photos.js';
+import { dropPendingScore, pad, render, scoreNow, updateButtons } from './scoring.js';
+import { exclusive, query, state } from './state.js';
+import { $, PX, backendLabel, message, shapeOf } from './util.js';
+
+/** A fixed input for the benchmark: a sample of the model's digit, else a stand-in of its shape. */
+function benchSample() {
+  const [c, side] = shapeOf(state.entry);
+  if (c !== 1 || side !== 28) {
+    const direct = pad.directInput();
+    if (direct && direct.length === c * side * side) return direct;
+    return Float32Array.from({ length: c * side * side }, (_, i) => ((i * 37) % 101) / 100);
+  }
+  if (state.samples) {
+    const i = state.samples.labels.indexOf(state.digit);
+    return sample(i < 0 ? 0 : i);
+  }
+  // No sprite: a fixed ring, roughly a 0.
+  const x = new Float32Array(PX);
+  for (let y = 0; y < 28; y++) {
+    for (let c = 0; c < 28; c++) x[y * 28 + c] = Math.max(0, 1 - Math.abs(Math.hypot(c - 13.5, (y - 13.5) * 0.75) - 6) / 2);
+  }
+  return x;
+}
+
+/** Times `n` scores of one input after 5 warm-up scores; p50 and p95 in ms. */
+async function bench(ready, n = 200) {
+  await ready;
+  n = Math.max(1, Math.floor(Number(n) || 200));
+  const x = benchSample();
+  // One exclusive section: live scores wait, so they neither disturb nor join the timings.
+  return exclusive(async () => {
+    for (let i = 0; i < 5; i++) await state.c.score(x);
+    const t = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await state.c.score(x);
+      t.push(performance.now() - t0);
+    }
+    t.sort((p, q) => p - q);
+    const q = (p) => Math.round(1000 * t[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))]) / 1000;
+    return { backend: state.c.backend, p50: q(0.5), p95: q(0.95), n: t.length };
+  });
+}
+
+/** 784 grey levels as a Uint8Array; anything else than integers in 0–255 is refused. */
+function greyLevels(pixels) {
+  if (!pixels || pixels.length !== PX) throw new Error(`expected ${PX} grey levels, got ${pixels ? pixels.length : 'none'}`);
+  if (pixels instanceof Uint8Array) return pixels;
+  const i = Array.prototype.findIndex.call(pixels, (v) => !(Number.isInteger(v) && v >= 0 && v <= 255));
+  if (i >= 0) throw new Error(`grey level ${i} is ${pixels[i]}, not an integer in 0–255`);
+  return Uint8Array.from(pixels);
+}
+
+const summary = (r) => ({ score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, logit: r.logit, parts: r.parts, reconError: r.reconError });
+
+/** window.connective; `ready` settles once the page has started (or failed to). */
+export function installApi(ready) {
+  window.connective = {
+    ready,
+    get session() {
+      return state.c;
+    },
+    /** Scores 784 grey levels (0–255) with the digit model, shows them on the pad and the panels. */
+    async score(pixels) {
+      await ready;
+      if (state.mode !== 'digits') throw new Error('score() takes digits: call setModel(digit) first');
+      const x = greyLevels(pixels);
+      pad.setBase(tileCanvas(x), 28, 28, x, { dataset: true });
+      updateButtons();
+      dropPendingScore(); // this input supersedes any pending live request
+      return summary(await scoreNow(x));
+    },
+    setModel: (digit) => setModel(digit),
+    /** 'digits' or 'photos'; setMode loads that mode's last (or first) model. */
+    get mode() {
+      return state.mode;
+    },
+    /** The loaded model's manifest name ("mnist-3", "caltech-airplanes"), null before the first. */
+    get model() {
+      return state.entry ? state.entry.name : null;
+    },
+    setMode: (mode) => enterMode(mode),
+    setPhotoModel: (name) => setPhotoModel(name),
+    get photoModels() {
+      return [...state.photoEntries.keys()];
+    },
+    /** Scores a photo model input: Float32Array of 3·size·size values in [0, 1], channel-major. */
+    async scorePhoto(x) {
+      await ready;
+      if (state.mode !== 'photos' || !state.entry) throw new Error('no photo model loaded: call setMode("photos") first');
+      const r = await exclusive(() => state.c.score(x));
+      render(x, r);
+      return summary(r);
+    },
+    setBackend: (name) => setBackend(name),
+    bench: (n) => bench(ready, n),
+  };
+
+  if (query.bench) {
+    const show = (text, result) => {
+      Object.assign($('bench-result'), { hidden: false, textContent: text }).dataset.result = JSON.stringify(result);
+      console.log('BENCH ' + JSON.stringify(result));
+    };
+    bench(ready, 200).then(
+      (r) => show(`Benchmark, ${r.n} scores on ${backendLabel(r.backend)}: p50 ${r.p50} ms, p95 ${r.p95} ms`, r),
+      (e) => show(`Benchmark failed: ${message(e)}`, { error: message(e) }),
+    );
+  }
+}

@@ -1,0 +1,163 @@
+// scoring.js: the drawing pad, live scoring (latest input wins), the verdict, the four panels,
+// the gauge and the λ / threshold sliders.
+import { DrawPad } from './draw.js';
+import { drawBlank, drawHeat, drawImage, sigmoid } from './charts.js';
+import { exclusive, state, takeAfterRender, update } from './state.js';
+import { $, backendLabel, classWords, els, isBlankError, message, panels, say, shapeOf } from './util.js';
+
+export const pad = new DrawPad($('pad'), { onDraw: () => requestScore(), onStrokeEnd: () => requestScore() });
+
+/**
+ * The model input now: a sample/photo's own pixels while nothing is drawn on it, else the canvas
+ * read back as 784 grey levels (Uint8Array; the wasm session converts them to [0, 1]).
+ */
+function currentInput() {
+  if (pad.isBlank()) return null;
+  const direct = pad.directInput();
+  if (direct) return direct;
+  if (state.mode === 'photos') return null; // photos are never read back from the pad
+  const img = pad.imageData();
+  return state.wasm.preprocessRgba(img.data, img.width, img.height);
+}
+
+// Live scoring: at most one score in flight; requests meanwhile collapse into one more run,
+// which reads the input as it is then (latest wins), so fast drawing never builds a queue.
+let wanted = false;
+let pumping = false;
+export function requestScore() {
+  updateButtons();
+  wanted = true;
+  if (!pumping && state.c && state.wasm && state.entry) pump();
+}
+
+/** Drops a pending live request: an input scored directly (window.connective) supersedes it. */
+export const dropPendingScore = () => (wanted = false);
+
+async function pump() {
+  pumping = true;
+  try {
+    while (wanted) {
+      wanted = false;
+      let x = null;
+      try {
+        x = currentInput();
+        if (x) await scoreNow(x);
+        else showEmpty();
+      } catch (e) {
+        if (isBlankError(e)) showEmpty();
+        else say(`Scoring failed: ${message(e)}`, 'error');
+      }
+    }
+  } finally {
+    pumping = false;
+  }
+}
+
+// Two stored thresholds per digit model: one for MNIST's own images (the gallery), one for
+// drawn and uploaded digits, which go through the page's preprocessing and score lower (README,
+// the penned and redrawn tables). The session picks it from the input's kind; until the user
+// moves the slider, the threshold follows the input.
+export function modelThreshold() {
+  if (!state.info) return state.c.threshold;
+  return state.c.thresholdFor(pad.isDatasetImage() ? 'dataset' : 'drawn');
+}
+
+function followModelThreshold() {
+  if (!state.thresholdTouched && state.info) {
+    const t = modelThreshold();
+    if (state.c.threshold !== t) {
+      state.c.setThreshold(t);
+      syncSliders();
+    }
+  }
+  showSliderValues(); // the label says whose threshold, which depends on the input too
+}
+
+/** Scores `x` (grey levels or values in [0, 1]) and shows the result. */
+export async function scoreNow(x) {
+  followModelThreshold();
+  const r = await exclusive(() => state.c.score(x));
+  render(x, r);
+  return r;
+}
+
+export function render(x, r) {
+  const shape = shapeOf(state.entry);
+  if (x.length !== shape[0] * shape[1] * shape[2]) return; // a result for a model since replaced
+  drawImage(panels.input, r.input, shape);
+  drawImage(panels.recon, r.reconstruction, shape);
+  drawImage(panels.conn, r.connective, shape);
+  drawHeat(panels.error, r.errorMap, shape);
+  // "an 8", "a 3": the article follows the spoken number.
+  const what = state.photoModel ? classWords(state.entry) : `${state.digit === 8 ? 'an' : 'a'} ${state.digit}`;
+  const inlier = r.verdict === 'inlier';
+  // The symbol and the words carry the verdict without colour.
+  els.verdict.textContent = inlier ? `✓ inlier — looks like ${what}` : `✗ novel — not ${what}`;
+  els.verdict.className = `verdict ${inlier ? 'inlier' : 'novel'}`;
+  // A combined-score model (photos, eq. 6′) judges by C and A's error together and returns both
+  // parts: the line under the gauge shows them.
+  els.score.textContent = r.parts ? `score ${r.score.toFixed(2)}` : `score ${r.score.toFixed(2)} (p = ${r.probability.toFixed(2)})`;
+  // The gauge squashes the score (any real number) into its width; it is not a probability.
+  els.fill.style.width = `${(100 * sigmoid(r.score)).toFixed(1)}%`;
+  els.fill.className = `gauge-fill ${inlier ? 'inlier' : 'novel'}`;
+  placeTick(r.threshold);
+  els.latency.textContent = `${r.ms.toFixed(1)} ms on ${backendLabel(r.backend)} ·`;
+  const signed = (v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
+  els.recon.textContent =
+    r.parts
+      ? `score = mean of C’s part ${signed(r.parts[0])} (p = ${r.probability.toFixed(2)}) and A’s part ${signed(r.parts[1])} ` +
+        `(reconstruction error ${r.reconError.toFixed(4)}); 0 = as typical as the training photos`
+      : `reconstruction error ${r.reconError.toFixed(4)}`;
+  const shown = { inlier, verdict: els.verdict.textContent, score: r.score, reconError: r.reconError, lambda: r.lambda, threshold: r.threshold, model: state.entry.name };
+  update({ shown });
+  $('keep').disabled = false;
+  const after = takeAfterRender();
+  if (after) after(shown);
+}
+
+export function showEmpty() {
+  if (state.c) followModelThreshold(); // a blank pad waits for a drawing
+  const side = shapeOf(state.entry)[1];
+  for (const c of Object.values(panels)) drawBlank(c, side);
+  els.verdict.textContent = state.mode === 'photos' ? 'Upload or pick a photo' : 'Draw a digit';
+  els.verdict.className = 'verdict empty';
+  els.score.textContent = '—';
+  els.fill.style.width = '0';
+  els.recon.textContent = '';
+  update({ shown: null });
+  $('keep').disabled = true;
+}
+
+// The tick sits where the threshold falls on the gauge; its label follows it, kept inside the card.
+export const placeTick = (threshold) => {
+  const at = 100 * sigmoid(threshold);
+  els.tick.style.left = `${at.toFixed(1)}%`;
+  els.tickLabel.style.left = `${Math.min(90, Math.max(10, at)).toFixed(1)}%`;
+};
+export const updateButtons = () => (els.undo.disabled = els.clear.disabled = pad.isBlank());
+
+// ---------- sliders ----------
+export function syncSliders() {
+  const c = state.c;
+  const t = state.entry ? state.entry.threshold : c.threshold;
+  els.lambda.value = String(c.lambda);
+  els.threshold.min = String(t - 8);
+  els.threshold.max = String(t + 8);
+  els.threshold.value = String(c.threshold);
+  placeTick(c.threshold);
+  showSliderValues();
+}
+
+export function showSliderValues() {
+  els.lambdaOut.textContent = state.c ? state.c.lambda.toFixed(2) : '';
+  els.thresholdOut.textContent = state.c ? state.c.threshold.toFixed(2) : '';
+  $('threshold-which').textContent = thresholdWords();
+}
+
+/** Whose threshold the slider shows. */
+function thresholdWords() {
+  if (!state.c || !state.info) return '';
+  if (state.thresholdTouched) return '(yours; Reset goes back to the model’s)';
+  if (state.info.drawnThreshold === state.info.threshold) return '(the model’s)';
+  return pad.isDatasetImage() ? '(the model’s, for MNIST images)' : '(the model’s, for drawings and uploads)';
+}
