@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::docs::write_blocks;
 use super::plot::{Series, bar_chart, line_chart, y_range_for};
+use crate::model::io::write_atomically;
 use crate::data::mnist::{Mnist, to_unit};
 use crate::data::redraw::{Style, redraw};
 use crate::error::{Error, Result};
@@ -97,10 +98,6 @@ struct Pair {
 
 fn pair(scores: &[f32], labels: &[bool], threshold: f32) -> Pair {
     Pair { auroc: auroc(scores, labels).unwrap_or(f64::NAN), f1: f1_at(scores, labels, threshold) }
-}
-
-fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
-    Error::data(path.display().to_string(), e.to_string())
 }
 
 fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<Vec<Scored>> {
@@ -388,10 +385,10 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
     };
     println!("{md}");
     if let Some(p) = &opts.json {
-        std::fs::write(p, serde_json::to_string_pretty(&json).unwrap()).map_err(|e| io(p, e))?;
+        write_atomically(p, serde_json::to_string_pretty(&json).unwrap().as_bytes())?;
     }
     if let Some(p) = &opts.plot {
-        std::fs::write(p, svg).map_err(|e| io(p, e))?;
+        write_atomically(p, svg.as_bytes())?;
     }
     if opts.update_manifest {
         for entry in manifest.models.iter_mut() {
@@ -408,7 +405,7 @@ pub fn run(opts: &EvalOptions) -> Result<()> {
                 entry.drawn_threshold = Some(t);
             }
         }
-        std::fs::write(&mpath, serde_json::to_string_pretty(&manifest).unwrap() + "\n").map_err(|e| io(&mpath, e))?;
+        write_atomically(&mpath, (serde_json::to_string_pretty(&manifest).unwrap() + "\n").as_bytes())?;
     }
     write_blocks(&opts.readme, key, &md)?;
     Ok(())

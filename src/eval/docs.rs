@@ -42,7 +42,7 @@ pub fn write_blocks(files: &[PathBuf], key: &str, body: &str) -> Result<()> {
         updated.push((p, new));
     }
     for (p, new) in updated {
-        std::fs::write(p, new).map_err(|e| io(p, &e))?;
+        crate::model::io::write_atomically(p, new.as_bytes())?;
     }
     Ok(())
 }

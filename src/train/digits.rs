@@ -118,7 +118,7 @@ fn train_one_digit(
     let bytes = &trained.bytes;
     let file = format!("{name}.bpk");
     let path = plan.out_dir.join(&file);
-    std::fs::write(&path, bytes).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+    crate::model::io::write_atomically(&path, bytes)?;
     let val_scores = trained.val_scores();
     let mut entry = ModelEntry {
         name: name.clone(),

@@ -59,7 +59,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
         let bytes = trained.bytes;
         let file = format!("{name}.bpk");
         let path = plan.out_dir.join(&file);
-        std::fs::write(&path, &bytes).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+        crate::model::io::write_atomically(&path, &bytes)?;
         let entry = ModelEntry {
             name: name.clone(),
             file,

@@ -316,3 +316,59 @@ fn the_threshold_depends_on_where_the_image_comes_from() {
     assert_eq!(photo.threshold_for(InputKind::Drawn), photo.threshold);
     assert_eq!(photo.threshold_for(InputKind::Dataset), photo.threshold);
 }
+
+/// Weights and the manifest are replaced, never rewritten in place: the new bytes appear whole,
+/// no temporary file stays behind, and a write that cannot land leaves what was there.
+#[test]
+fn files_are_replaced_atomically_and_a_failed_write_keeps_the_old_file() {
+    let dir = std::env::temp_dir().join(format!("connective-atomic-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let file = dir.join("manifest.json");
+    write_atomically(&file, b"first").unwrap();
+    write_atomically(&file, b"second, longer than the first").unwrap();
+    assert_eq!(std::fs::read(&file).unwrap(), b"second, longer than the first");
+    let names = |d: &std::path::Path| std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect::<Vec<_>>();
+    assert_eq!(names(&dir), vec!["manifest.json".to_string()], "a temporary file was left behind");
+
+    // A folder where the file should go: the rename fails, the folder and its content stay.
+    let blocked = dir.join("models.bpk");
+    std::fs::create_dir_all(blocked.join("inside")).unwrap();
+    let err = write_atomically(&blocked, b"weights").unwrap_err().to_string();
+    assert!(err.contains("models.bpk"), "the error names the file: {err}");
+    assert!(blocked.join("inside").is_dir());
+    let mut left = names(&dir);
+    left.sort();
+    assert_eq!(left, vec!["manifest.json".to_string(), "models.bpk".to_string()], "a temporary file was left behind");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A reader running while the file is replaced (as `score` while `train` finishes) sees the old
+/// bytes or the new ones, whole, never a truncated or half-written file.
+#[test]
+fn a_reader_never_sees_half_a_file() {
+    let dir = std::env::temp_dir().join(format!("connective-atomic-read-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let file = dir.join("mnist-3.bpk");
+    let size = 1 << 21;
+    write_atomically(&file, &vec![b'a'; size]).unwrap();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (file, done) = (file.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut reads = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
+                let bytes = std::fs::read(&file).unwrap();
+                assert_eq!(bytes.len(), size, "read a file of {} bytes", bytes.len());
+                assert!(bytes.iter().all(|&b| b == bytes[0]), "read a mix of two versions");
+                reads += 1;
+            }
+            reads
+        })
+    };
+    for i in 0..40 {
+        write_atomically(&file, &vec![if i % 2 == 0 { b'b' } else { b'a' }; size]).unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(reader.join().unwrap() > 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

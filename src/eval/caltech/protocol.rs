@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::report::{report, report_classes};
 use super::{PHOTO_SIZE, PhotoPlan, PhotoResult, RunOutcome, TEST_FRACTION, load_folder, object_classes, train_and_test};
+use crate::model::io::write_atomically;
 use crate::error::{Error, Result};
 use crate::eval::docs::write_blocks;
 use crate::model::detector::DetectorConfig;
@@ -107,8 +108,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
             bar.set_message(classes.join(", "));
             let ckpt = Checkpointer::new(opts.work_dir.join(&name))?;
             let RunOutcome { result, .. } = train_and_test(&folder, &classes, seed, &plan, &ckpt, false, bar)?;
-            std::fs::write(&path, serde_json::to_string_pretty(&(&recipe_key, &result)).unwrap())
-                .map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+            write_atomically(&path, serde_json::to_string_pretty(&(&recipe_key, &result)).unwrap().as_bytes())?;
             Ok((n, result))
         },
         |_| "done".into(),
@@ -123,10 +123,10 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     };
     println!("{md}");
     if let Some(p) = &opts.json {
-        std::fs::write(p, serde_json::to_string_pretty(&json).unwrap()).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
+        write_atomically(p, serde_json::to_string_pretty(&json).unwrap().as_bytes())?;
     }
     if let Some(p) = &opts.plot {
-        std::fs::write(p, svg).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
+        write_atomically(p, svg.as_bytes())?;
     }
     write_blocks(&opts.readme, block, &md)?;
     Ok(results.into_iter().map(|(_, r)| r).collect())

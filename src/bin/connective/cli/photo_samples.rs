@@ -74,7 +74,7 @@ pub fn run(data: &Path, models: &Path, out: &Path, fixtures: Option<&Path>) -> R
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85)
             .encode_image(&thumb)
             .map_err(|e| io(&path, e))?;
-        std::fs::write(&path, bytes).map_err(|e| io(&path, e))?;
+        connective::model::io::write_atomically(&path, &bytes)?;
         list.push(json!({"file": file, "class": class, "source": format!("{class}/{source}")}));
         fixture.extend(chw_to_hwc(folder.image(c, *i), PHOTO_SIZE, PHOTO_SIZE));
     }
@@ -84,13 +84,13 @@ pub fn run(data: &Path, models: &Path, out: &Path, fixtures: Option<&Path>) -> R
         "held_out_from": photo_models.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
     });
     let mpath = dir.join("photos.json");
-    std::fs::write(&mpath, serde_json::to_string_pretty(&meta).unwrap()).map_err(|e| io(&mpath, e))?;
+    connective::model::io::write_atomically(&mpath, serde_json::to_string_pretty(&meta).unwrap().as_bytes())?;
     println!("wrote {} sample photos to {}", picks.len(), dir.display());
 
     if let Some(fx) = fixtures {
         let images = IdxImages { count: picks.len(), rows: PHOTO_SIZE, cols: PHOTO_SIZE, channels: 3, pixels: fixture };
         let p = fx.join("photos-idx4-ubyte");
-        std::fs::write(&p, encode_images(&images)).map_err(|e| io(&p, e))?;
+        connective::model::io::write_atomically(&p, &encode_images(&images))?;
         tiny_folder(&folder, &fx.join("photos"))?;
         println!("wrote {} and the tiny photo folder {}", p.display(), fx.join("photos").display());
     }
@@ -112,6 +112,6 @@ fn tiny_folder(folder: &PhotoFolder, out: &Path) -> Result<()> {
         }
     }
     let broken = out.join("airplanes").join("broken.jpg");
-    std::fs::write(&broken, b"\xff\xd8\xff\xe0 this is not really a JPEG").map_err(|e| io(&broken, e))?;
+    connective::model::io::write_atomically(&broken, b"\xff\xd8\xff\xe0 this is not really a JPEG")?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use connective::data::mnist::Mnist;
 use connective::error::{Error, Result};
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| Error::data(path.display().to_string(), e.to_string()))
+    connective::model::io::write_atomically(path, bytes)
 }
 
 /// The first `per_class` test images of each digit, ordered by digit.
