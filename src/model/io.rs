@@ -169,34 +169,54 @@ pub enum Precision {
 /// What training writes to `models/`.
 pub const SHIPPED_PRECISION: Precision = Precision::F16;
 
-/// Serialises a detector's weights to burnpack bytes.
-pub fn detector_to_bytes(detector: &Detector, precision: Precision) -> Result<Vec<u8>> {
-    let mut store = BurnpackStore::from_bytes(None);
-    if precision == Precision::F16 {
-        store = store.with_to_adapter(HalfPrecisionAdapter::new());
+/// A module's weights as burnpack bytes at `precision`; `what` names it in errors.
+///
+/// Reproducible (the same weights give the same bytes): `BurnpackStore::save_into` writes each
+/// tensor's `param_id`, a random number drawn when the module was built, so two saves of one
+/// network would differ. This collects the tensors itself, as the store does, clears `param_id`
+/// (optional in the format; a load keeps the module's own ids) and writes them with burnpack's
+/// `Writer` and the store's metadata.
+fn module_to_bytes<M: ModuleSnapshot>(module: &M, precision: Precision, what: &str) -> Result<Vec<u8>> {
+    let adapter: Option<Box<dyn ModuleAdapter>> = match precision {
+        Precision::F16 => Some(Box::new(HalfPrecisionAdapter::new())),
+        Precision::F32 => None,
+    };
+    let mut tensors = module.collect(None, adapter, false);
+    for t in &mut tensors {
+        t.param_id = None;
     }
-    detector
-        .save_into(&mut store)
-        .map_err(|e| Error::model("detector", format!("cannot serialise: {e}")))?;
-    let bytes = store.get_bytes().map_err(|e| Error::model("detector", e.to_string()))?;
+    let mut writer = Writer::new(tensors);
+    for (k, v) in BurnpackStore::default_metadata() {
+        writer = writer.with_metadata(&k, &v);
+    }
+    let bytes = writer.into_bytes().map_err(|e| Error::model(what, format!("cannot serialise: {e}")))?;
     Ok(bytes.to_vec())
 }
 
-/// Builds a detector of `config` on `device` and loads `bytes` into it. Every tensor of the
-/// architecture must be present with its shape, and every tensor of the file must be used (a
+/// Loads burnpack `bytes` of either precision into `module`, which then computes in f32. Strict:
+/// every tensor of the architecture present with its shape, and every tensor of the file used (a
 /// file with three C's read as one C would silently judge by the first alone); anything else is
-/// an error naming the tensors.
-pub fn detector_from_bytes(name: &str, config: &DetectorConfig, bytes: &[u8], device: &Device) -> Result<Detector> {
-    let mut detector = config.init(device);
-    // Whatever precision the file holds, the networks compute in f32.
+/// an error naming the tensors, never a half-loaded network.
+fn load_strict<M: ModuleSnapshot>(mut module: M, bytes: &[u8], what: &str) -> Result<M> {
     let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec()))).with_from_adapter(FloatCastAdapter::to(DType::F32));
-    let result = detector
+    let result = module
         .load_from(&mut store)
-        .map_err(|e| Error::model(name, format!("cannot load weights: {e}")))?;
+        .map_err(|e| Error::model(what, format!("cannot load weights: {e}")))?;
     if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
-        return Err(Error::model(name, format!("weights do not fit the architecture: {result}")));
+        return Err(Error::model(what, format!("weights do not fit the architecture: {result}")));
     }
-    Ok(detector)
+    Ok(module)
+}
+
+/// Serialises a detector's weights to burnpack bytes (reproducibly, see `module_to_bytes`).
+pub fn detector_to_bytes(detector: &Detector, precision: Precision) -> Result<Vec<u8>> {
+    module_to_bytes(detector, precision, "detector")
+}
+
+/// Builds a detector of `config` on `device` and loads `bytes` into it (strictly, see
+/// `load_strict`).
+pub fn detector_from_bytes(name: &str, config: &DetectorConfig, bytes: &[u8], device: &Device) -> Result<Detector> {
+    load_strict(config.init(device), bytes, name)
 }
 
 /// The detector as it will be after a trip through a file of `precision`, with those bytes:
@@ -235,42 +255,13 @@ pub fn load_entry(entry: &ModelEntry, bytes: &[u8], device: &Device) -> Result<D
 }
 
 /// The backbone's weights as burnpack bytes: the whole network, `fc` included, at `precision`.
-///
-/// Reproducible (the same network gives the same bytes): `BurnpackStore::save_into` writes each
-/// tensor's `param_id`, a random number drawn when the module was built, so two conversions of one
-/// file would differ in about 2,000 bytes. This collects the tensors itself, as the store does,
-/// clears `param_id` (optional in the format; a load keeps the module's own ids) and writes them
-/// with burnpack's `Writer` and the store's metadata.
 pub fn backbone_to_bytes(model: &EfficientNetLite0, precision: Precision) -> Result<Vec<u8>> {
-    let adapter: Option<Box<dyn ModuleAdapter>> = match precision {
-        Precision::F16 => Some(Box::new(HalfPrecisionAdapter::new())),
-        Precision::F32 => None,
-    };
-    let mut tensors = model.collect(None, adapter, false);
-    for t in &mut tensors {
-        t.param_id = None;
-    }
-    let mut writer = Writer::new(tensors);
-    for (k, v) in BurnpackStore::default_metadata() {
-        writer = writer.with_metadata(&k, &v);
-    }
-    let bytes = writer.into_bytes().map_err(|e| Error::model(BACKBONE, format!("cannot serialise: {e}")))?;
-    Ok(bytes.to_vec())
+    module_to_bytes(model, precision, BACKBONE)
 }
 
-/// Loads the backbone from burnpack bytes of either precision; it computes in f32. Strict as
-/// `detector_from_bytes`: every tensor of the network present with its shape, every tensor of the
-/// file used. A truncated or corrupt file is an error, never a half-loaded network.
+/// Loads the backbone from burnpack bytes of either precision (strictly, see `load_strict`).
 pub fn backbone_from_bytes(bytes: &[u8], device: &Device) -> Result<EfficientNetLite0> {
-    let mut model = EfficientNetLite0::new(device);
-    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec()))).with_from_adapter(FloatCastAdapter::to(DType::F32));
-    let result = model
-        .load_from(&mut store)
-        .map_err(|e| Error::model(BACKBONE, format!("cannot load weights: {e}")))?;
-    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
-        return Err(Error::model(BACKBONE, format!("weights do not fit the architecture: {result}")));
-    }
-    Ok(model)
+    load_strict(EfficientNetLite0::new(device), bytes, BACKBONE)
 }
 
 /// Converting the backbone's PyTorch weights (native: burn-store's PyTorch reader is not in

@@ -30,6 +30,9 @@ fn save_load_round_trip_is_bit_exact() {
     assert!(before.len() > 20, "{} tensors", before.len());
     assert_eq!(before, after);
     assert_eq!(detector_to_bytes(&loaded, Precision::F32).unwrap().len(), bytes.len());
+    // The same weights give the same bytes (no random parameter ids in the file), at both precisions.
+    assert_eq!(detector_to_bytes(&loaded, Precision::F32).unwrap(), bytes);
+    assert_eq!(detector_to_bytes(&loaded, Precision::F16).unwrap(), detector_to_bytes(&detector, Precision::F16).unwrap());
     let a = detect_sync(&detector, batch(&device), 0.5, true).unwrap();
     let b = detect_sync(&loaded, batch(&device), 0.5, true).unwrap();
     assert_eq!(a.score, b.score);
