@@ -59,6 +59,17 @@ fn is_picture(path: &Path) -> bool {
     matches!(ext.as_deref(), Some("jpg" | "jpeg" | "png" | "webp"))
 }
 
+/// The picture files (JPEG, PNG, WebP) of one class folder, in name order.
+pub fn picture_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::data(dir.display().to_string(), e.to_string()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && is_picture(p))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// Decodes one photo file to model input.
 pub fn load_photo(path: &Path, size: usize) -> Result<Vec<f32>> {
     let name = path.display().to_string();
@@ -81,13 +92,7 @@ impl PhotoFolder {
         let wanted: Vec<String> = if only.is_empty() { all } else { all.into_iter().filter(|c| only.contains(c)).collect() };
         let mut jobs = Vec::new();
         for (ci, class) in wanted.iter().enumerate() {
-            let cdir = dir.join(class);
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&cdir)
-                .map_err(|e| Error::data(cdir.display().to_string(), e.to_string()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && is_picture(p))
-                .collect();
-            files.sort();
+            let files = picture_files(&dir.join(class))?;
             jobs.extend(files.into_iter().map(|f| (ci, f)));
         }
         // Decode in parallel; results keep the job order so the data set is deterministic.

@@ -21,7 +21,8 @@ use sha2::{Digest, Sha256};
 use super::backbone::EfficientNetLite0;
 use super::calibration::{Calibration, ScoreRule, verdict_scores};
 use super::detector::{Detector, DetectorConfig};
-use super::recipe::Recipe;
+use super::photo_detector::{PhotoDetector, PhotoDetectorConfig, PhotoScore};
+use super::recipe::{PhotoRecipe, Recipe};
 use crate::error::{Error, Result};
 
 pub const MANIFEST_FORMAT: &str = "connective-manifest/1";
@@ -34,6 +35,55 @@ pub const BACKBONE: &str = "efficientnet-lite0";
 pub struct Manifest {
     pub format: String,
     pub models: Vec<ModelEntry>,
+    /// The photo detectors, on the backbone (`model::photo_detector`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<PhotoEntry>,
+}
+
+/// One shipped photo detector: its weights (A, C and the gallery of its training photos'
+/// features) beside the manifest, on the backbone named here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PhotoEntry {
+    /// `photo-airplanes`.
+    pub name: String,
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub parameters: usize,
+    pub dataset: String,
+    pub positive_classes: Vec<String>,
+    pub lambda: f32,
+    /// What the verdict is taken on, and its threshold (at or above: an inlier).
+    pub score: PhotoScore,
+    pub threshold: f32,
+    pub threshold_rule: String,
+    /// Eq. 6′'s scale, from the validation positives.
+    pub calibration: Calibration,
+    pub config: PhotoDetectorConfig,
+    /// Rows of the gallery, and the photo of each (relative to the dataset folder).
+    pub gallery: Vec<String>,
+    /// The backbone the features come from: its file name and SHA-256.
+    pub backbone: BackboneRef,
+    pub recipe: PhotoRecipe,
+    pub training_seconds: f64,
+    pub precision: Precision,
+    #[serde(default)]
+    pub metrics: serde_json::Value,
+}
+
+/// Which backbone file a photo detector expects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackboneRef {
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+impl PhotoEntry {
+    /// The verdict scores of `scores` by this entry's rule.
+    pub fn verdict_scores(&self, scores: &super::photo_detector::PhotoScores) -> Vec<f32> {
+        scores.by(self.score, Some(&self.calibration))
+    }
 }
 
 /// One shipped detector.
@@ -117,7 +167,7 @@ impl ModelEntry {
 
 impl Manifest {
     pub fn new() -> Self {
-        Self { format: MANIFEST_FORMAT.into(), models: Vec::new() }
+        Self { format: MANIFEST_FORMAT.into(), models: Vec::new(), photos: Vec::new() }
     }
 
     pub fn from_json(text: &str) -> Result<Self> {
@@ -134,6 +184,20 @@ impl Manifest {
             let names: Vec<_> = self.models.iter().map(|m| m.name.as_str()).collect();
             Error::model(name, format!("not in the manifest (it has: {})", names.join(", ")))
         })
+    }
+
+    pub fn find_photo(&self, name: &str) -> Result<&PhotoEntry> {
+        self.photos.iter().find(|m| m.name == name || m.file == name).ok_or_else(|| {
+            let names: Vec<_> = self.photos.iter().map(|m| m.name.as_str()).collect();
+            Error::model(name, format!("not a photo detector of the manifest (it has: {})", names.join(", ")))
+        })
+    }
+
+    /// Adds or replaces the photo entry with the same name, keeping the list sorted by name.
+    pub fn upsert_photo(&mut self, entry: PhotoEntry) {
+        self.photos.retain(|m| m.name != entry.name);
+        self.photos.push(entry);
+        self.photos.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
     /// Adds or replaces the entry with the same name, keeping the list sorted by name.
@@ -231,20 +295,30 @@ pub fn as_stored(detector: Detector, config: &DetectorConfig, precision: Precisi
 
 /// Checks bytes against the manifest entry (size and SHA-256) before loading them.
 pub fn verify(entry: &ModelEntry, bytes: &[u8]) -> Result<()> {
-    if bytes.len() as u64 != entry.bytes {
-        return Err(Error::model(
-            &entry.name,
-            format!("{} has {} bytes, the manifest says {} (truncated or wrong file?)", entry.file, bytes.len(), entry.bytes),
-        ));
+    check_file(&entry.name, &entry.file, entry.bytes, &entry.sha256, bytes)
+}
+
+/// `bytes` are `file` of `name` exactly when they have `size` bytes and SHA-256 `sha256`.
+pub fn check_file(name: &str, file: &str, size: u64, sha256: &str, bytes: &[u8]) -> Result<()> {
+    if bytes.len() as u64 != size {
+        return Err(Error::model(name, format!("{file} has {} bytes, the manifest says {size} (truncated or wrong file?)", bytes.len())));
     }
     let sum = sha256_hex(bytes);
-    if sum != entry.sha256 {
-        return Err(Error::model(
-            &entry.name,
-            format!("{} has SHA-256 {sum}, the manifest says {} (altered file?)", entry.file, entry.sha256),
-        ));
+    if sum != sha256 {
+        return Err(Error::model(name, format!("{file} has SHA-256 {sum}, the manifest says {sha256} (altered file?)")));
     }
     Ok(())
+}
+
+/// A photo detector's weights as shipped.
+pub fn photo_detector_to_bytes(detector: &PhotoDetector, precision: Precision) -> Result<Vec<u8>> {
+    module_to_bytes(detector, precision, "photo detector")
+}
+
+/// Verifies and loads a photo entry's weights.
+pub fn load_photo_entry(entry: &PhotoEntry, bytes: &[u8], device: &Device) -> Result<PhotoDetector> {
+    check_file(&entry.name, &entry.file, entry.bytes, &entry.sha256, bytes)?;
+    load_strict(entry.config.init(entry.gallery.len(), device), bytes, &entry.name)
 }
 
 /// Verifies and loads one manifest entry's weights.
@@ -382,12 +456,21 @@ mod files {
         /// Adds or replaces `entry` in `dir/manifest.json` (created when missing). Callers that train
         /// several models at once hold one lock around this read-modify-write.
         pub fn upsert_in_dir(dir: &Path, entry: ModelEntry) -> Result<()> {
+            Self::edit_in_dir(dir, |m| m.upsert(entry))
+        }
+
+        /// The same for a photo detector's entry.
+        pub fn upsert_photo_in_dir(dir: &Path, entry: super::PhotoEntry) -> Result<()> {
+            Self::edit_in_dir(dir, |m| m.upsert_photo(entry))
+        }
+
+        fn edit_in_dir(dir: &Path, edit: impl FnOnce(&mut Manifest)) -> Result<()> {
             let path = dir.join("manifest.json");
             let mut manifest = match std::fs::read_to_string(&path) {
                 Ok(text) => Manifest::from_json(&text)?,
                 Err(_) => Manifest::new(),
             };
-            manifest.upsert(entry);
+            edit(&mut manifest);
             write_atomically(&path, (serde_json::to_string_pretty(&manifest).unwrap() + "\n").as_bytes())
         }
     }

@@ -10,6 +10,7 @@ pub mod classifier;
 pub mod connective;
 pub mod detector;
 pub mod io;
+pub mod photo_detector;
 pub mod recipe;
 pub mod scoring;
 

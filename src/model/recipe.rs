@@ -149,3 +149,56 @@ impl Recipe {
         self
     }
 }
+
+/// The recipe of a photo detector on backbone features (`model::photo_detector`), stored in its
+/// manifest entry. Steps rather than epochs: a class has 50 to 560 training photos, and every
+/// detector gets the same amount of training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoRecipe {
+    pub seed: u64,
+    /// Share of each class's training photos held out for calibration and the threshold.
+    pub val_fraction: f64,
+    /// Share of the rest that only C learns from (A never sees them: C then learns from
+    /// reconstructions as imperfect as those of new positives).
+    pub clf_fraction: f64,
+    pub lambda: f32,
+    /// A: steps of `ae_batch` map positions, Adam at `ae_lr`, eq. 3's ε.
+    pub ae_steps: usize,
+    pub ae_batch: usize,
+    pub ae_lr: f64,
+    pub charbonnier_eps: f32,
+    /// Eq. 1 on features: Gaussian noise of this σ, relative to φ's standard deviation.
+    pub noise_std: f32,
+    /// Eq. 2 on features: this share of channels zeroed at each position (coarse dropout).
+    pub dropout_p: f32,
+    /// C: steps of `clf_batch` connective samples (half positives), Adam at `clf_lr`.
+    pub clf_steps: usize,
+    pub clf_batch: usize,
+    pub clf_lr: f64,
+    /// d of eq. 5 as noise: σ drawn in this range, relative to the pooled features' spread.
+    pub negative_noise: [f32; 2],
+    /// The threshold accepts all but this share of the validation positives.
+    pub threshold_quantile: f64,
+}
+
+impl Default for PhotoRecipe {
+    fn default() -> Self {
+        Self {
+            seed: 7,
+            val_fraction: 0.2,
+            clf_fraction: 0.35,
+            lambda: DEFAULT_LAMBDA,
+            ae_steps: 600,
+            ae_batch: 256,
+            ae_lr: 1e-3,
+            charbonnier_eps: 1e-3,
+            noise_std: 0.5,
+            dropout_p: 0.25,
+            clf_steps: 400,
+            clf_batch: 128,
+            clf_lr: 1e-3,
+            negative_noise: [0.5, 2.0],
+            threshold_quantile: 0.05,
+        }
+    }
+}

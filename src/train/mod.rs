@@ -5,6 +5,8 @@
 pub mod batches;
 pub mod checkpoint;
 pub mod detector;
+pub mod features;
+pub mod photo_detector;
 pub mod digits;
 pub mod jobs;
 pub mod ship;

@@ -8,93 +8,132 @@ use std::sync::Mutex;
 use burn::module::Module;
 use serde_json::json;
 
-use super::checkpoint::Checkpointer;
-use super::jobs::{in_parallel, trained_message};
+use super::jobs::in_parallel;
 use crate::error::{Error, Result};
-use crate::eval::caltech::{CLUTTER, PHOTO_SIZE, PhotoPlan, RunOutcome, TEST_FRACTION, load_folder, train_and_test};
-use crate::model::io::{Manifest, ModelEntry, SHIPPED_PRECISION, sha256_hex};
+use crate::eval::caltech::{BackboneFiles, CLUTTER, PhotoPlan, RunOutcome, TEST_FRACTION, load_features, train_and_test};
+use crate::model::io::{BackboneRef, Manifest, PhotoEntry, SHIPPED_PRECISION, photo_detector_to_bytes, sha256_hex, write_atomically};
+use crate::model::photo_detector::PhotoScore;
 use crate::model::recipe::percentile_words;
 
-/// `caltech-airplanes`, `caltech-airplanes-faces_easy-motorbikes`.
+/// `photo-airplanes`, `photo-airplanes-faces_easy-motorbikes`.
 pub fn model_name(classes: &[String]) -> String {
-    format!("caltech-{}", classes.join("-").to_lowercase())
+    format!("photo-{}", classes.join("-").to_lowercase())
 }
 
 pub struct ShipPlan {
     pub data_dir: PathBuf,
     pub out_dir: PathBuf,
-    pub checkpoint_dir: PathBuf,
+    pub backbone: BackboneFiles,
     /// One detector per entry, each with its positive classes.
     pub models: Vec<Vec<String>>,
     pub seed: u64,
     pub jobs: usize,
     pub quick: bool,
-    /// Keep each finished reconstructor in the checkpoints and train only new classifiers.
-    pub retrain_classifier: bool,
-    /// Classifiers averaged per detector (default: the photo detector's).
-    pub classifiers: Option<usize>,
+}
+
+/// What a shipped photo detector judges by: CRBND (eq. 6′), unless the nearest neighbours did
+/// better on its held-out photos (issue 25: ship whichever judges photos better, and say so).
+pub fn chosen_score(result: &crate::eval::caltech::PhotoResult) -> PhotoScore {
+    let (c, n) = (result.crbnd, result.neighbours);
+    if (n.auroc, n.f1) > (c.auroc, c.f1) && n.auroc > c.auroc { PhotoScore::Neighbours } else { PhotoScore::Combined }
 }
 
 /// Trains the photo detectors of `plan` and writes each model and its manifest entry (with the
 /// metrics on its held-out test photos plus clutter) as soon as it is done.
-pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<ModelEntry>> {
-    let mut photo = PhotoPlan::new(PHOTO_SIZE, plan.quick);
-    if plan.quick {
-        photo.recipe.max_train = Some(64);
-    }
-    if let Some(k) = plan.classifiers {
-        photo.config.classifiers = k;
-    }
+pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<PhotoEntry>> {
+    let photo = PhotoPlan::new(plan.quick);
     let mut needed: Vec<String> = plan.models.iter().flatten().cloned().collect();
     needed.push(CLUTTER.into());
     needed.sort();
     needed.dedup();
-    let folder = load_folder(&plan.data_dir, photo.size, &needed)?;
+    let features = load_features(&plan.data_dir, photo.config.side, &needed, &plan.backbone)?;
+    let backbone_bytes = std::fs::read(&plan.backbone.backbone).map_err(|e| Error::data(plan.backbone.backbone.display().to_string(), e.to_string()))?;
+    let backbone = BackboneRef {
+        file: plan.backbone.backbone.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+        sha256: sha256_hex(&backbone_bytes),
+        bytes: backbone_bytes.len() as u64,
+    };
     std::fs::create_dir_all(&plan.out_dir).map_err(|e| Error::data(plan.out_dir.display().to_string(), e.to_string()))?;
     let manifest_lock = Mutex::new(());
-    let results = in_parallel(plan.models.clone(), plan.jobs, |c| model_name(c), |classes, bar| {
-        let name = model_name(&classes);
-        let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
-        let RunOutcome { trained, recipe, result } = train_and_test(&folder, &classes, plan.seed, &photo, &ckpt, plan.retrain_classifier, bar)?;
-        let bytes = trained.bytes;
-        let file = format!("{name}.bpk");
-        let path = plan.out_dir.join(&file);
-        crate::model::io::write_atomically(&path, &bytes)?;
-        let entry = ModelEntry {
-            name: name.clone(),
-            file,
-            sha256: sha256_hex(&bytes),
-            bytes: bytes.len() as u64,
-            parameters: trained.detector.num_params(),
-            dataset: "caltech101".into(),
-            positive_classes: classes.clone(),
-            lambda: recipe.lambda,
-            threshold: result.threshold,
-            threshold_rule: format!("{} of {} on {} held-out training photos", percentile_words(recipe.threshold_quantile), photo.config.score.describe(), result.n_val),
-            drawn_threshold: None,
-            config: photo.config.clone(),
-            calibration: trained.calibration,
-            recipe,
-            training_seconds: result.training_seconds,
-            precision: SHIPPED_PRECISION,
-            metrics: json!({
-                "held_out_test": {
-                    "what": format!("{:.0} % of each positive class's photos, never trained on, plus as many clutter photos (50 % outliers)", TEST_FRACTION * 100.0),
-                    "test_fraction": TEST_FRACTION,
-                    "positives": result.n_test_positives,
-                    "outliers": result.n_test_outliers,
-                    "crbnd": result.crbnd,
-                    "classifier_only": result.classifier_only,
-                    "recon_error": result.recon_error,
-                },
-                "n_train": result.n_train,
-                "n_clf": result.n_clf,
-                "n_val": result.n_val,
-            }),
-        };
-        let _guard = manifest_lock.lock().unwrap();
-        Manifest::upsert_in_dir(&plan.out_dir, entry.clone())?;
-        Ok(entry)
-    }, trained_message);
+    let results = in_parallel(
+        plan.models.clone(),
+        plan.jobs,
+        |c| model_name(c),
+        |classes, bar| {
+            let name = model_name(&classes);
+            let RunOutcome { trained, gallery, result } = train_and_test(&features, &classes, plan.seed, &photo, bar)?;
+            let bytes = photo_detector_to_bytes(&trained.detector, SHIPPED_PRECISION)?;
+            let file = format!("{name}.bpk");
+            write_atomically(&plan.out_dir.join(&file), &bytes)?;
+            let score = chosen_score(&result);
+            let q = photo.recipe.threshold_quantile;
+            let gallery = gallery
+                .iter()
+                .map(|(class, i)| {
+                    let c = features.class(class)?;
+                    let path = c.files[*i].strip_prefix(&features.dir).unwrap_or(&c.files[*i]);
+                    Ok(path.to_string_lossy().replace('\\', "/"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let entry = PhotoEntry {
+                name: name.clone(),
+                file,
+                sha256: sha256_hex(&bytes),
+                bytes: bytes.len() as u64,
+                parameters: trained.detector.num_params(),
+                dataset: "caltech101".into(),
+                positive_classes: classes.clone(),
+                lambda: photo.recipe.lambda,
+                score,
+                threshold: trained.threshold(score, q),
+                threshold_rule: format!("{} of the {} on {} held-out training photos", percentile_words(q), score_words(score), result.n_val),
+                calibration: trained.calibration,
+                config: photo.config.clone(),
+                gallery,
+                backbone: backbone.clone(),
+                recipe: crate::model::recipe::PhotoRecipe { seed: plan.seed, ..photo.recipe.clone() },
+                training_seconds: result.training_seconds,
+                precision: SHIPPED_PRECISION,
+                metrics: json!({
+                    "held_out_test": {
+                        "what": format!("{:.0} % of each positive class's photos, never trained on, plus as many clutter photos (50 % outliers)", TEST_FRACTION * 100.0),
+                        "positives": result.n_test_positives,
+                        "outliers": result.n_test_outliers,
+                        "crbnd": result.crbnd,
+                        "classifier_only": result.classifier_only,
+                        "recon_error": result.recon_error,
+                        "neighbours": result.neighbours,
+                    },
+                    "n_train": result.n_train,
+                    "n_clf": result.n_clf,
+                    "n_val": result.n_val,
+                }),
+            };
+            let _guard = manifest_lock.lock().unwrap();
+            Manifest::upsert_photo_in_dir(&plan.out_dir, entry.clone())?;
+            Ok(entry)
+        },
+        |e: &PhotoEntry| {
+            let m = &e.metrics["held_out_test"];
+            format!("{}: AUROC {:.4} (CRBND {:.4}, neighbours {:.4}), {:.1} s", e.name, m[score_key(e.score)]["auroc"].as_f64().unwrap_or(f64::NAN), m["crbnd"]["auroc"].as_f64().unwrap_or(f64::NAN), m["neighbours"]["auroc"].as_f64().unwrap_or(f64::NAN), e.training_seconds)
+        },
+    );
     results.into_iter().collect()
+}
+
+fn score_key(score: PhotoScore) -> &'static str {
+    match score {
+        PhotoScore::Combined => "crbnd",
+        PhotoScore::Classifier => "classifier_only",
+        PhotoScore::Neighbours => "neighbours",
+    }
+}
+
+/// For threshold rules.
+pub fn score_words(score: PhotoScore) -> &'static str {
+    match score {
+        PhotoScore::Combined => "CRBND score (f(φ) and A's error, eq. 6′)",
+        PhotoScore::Classifier => "f(φ) (eq. 6)",
+        PhotoScore::Neighbours => "nearest-neighbour similarity",
+    }
 }

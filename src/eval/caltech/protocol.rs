@@ -1,5 +1,5 @@
 //! The paper's Caltech protocol: for each n, R seeded runs of `train_and_test` on n random
-//! object classes, cached per run so that a rerun resumes. It trains the shipped photo recipe
+//! object classes, each result cached so that a rerun resumes. It trains the shipped photo recipe
 //! (`PhotoPlan::new`); the experiments that varied it are in docs/experiments.md.
 
 use std::path::PathBuf;
@@ -8,19 +8,17 @@ use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 
 use super::report::{report, report_classes};
-use super::{PHOTO_SIZE, PhotoPlan, PhotoResult, RunOutcome, TEST_FRACTION, load_folder, object_classes, train_and_test};
+use super::{BackboneFiles, PhotoPlan, PhotoResult, RunOutcome, TEST_FRACTION, load_features, object_classes, train_and_test};
 use crate::model::io::write_atomically;
 use crate::error::{Error, Result};
 use crate::eval::docs::write_blocks;
-use crate::model::detector::DetectorConfig;
-use crate::model::recipe::Recipe;
-use crate::train::checkpoint::Checkpointer;
 use crate::train::jobs::in_parallel;
 
 pub struct ProtocolOptions {
     pub data_dir: PathBuf,
     /// Where per-run checkpoints and results go (a rerun skips finished runs).
     pub work_dir: PathBuf,
+    pub backbone: BackboneFiles,
     pub sizes: Vec<usize>,
     pub repeats: usize,
     /// Instead of random draws: n = 1 with every object class once as the positive class (the
@@ -76,12 +74,9 @@ fn draw_classes(objects: &[String], n: usize, seed: u64) -> Vec<String> {
 }
 
 pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
-    let mut plan = PhotoPlan::new(PHOTO_SIZE, opts.quick);
-    if opts.quick {
-        plan.recipe.max_train = Some(64);
-    }
-    let folder = load_folder(&opts.data_dir, plan.size, &[])?;
-    let objects = object_classes(&folder, &opts.classes)?;
+    let plan = PhotoPlan::new(opts.quick);
+    let features = load_features(&opts.data_dir, plan.config.side, &[], &opts.backbone)?;
+    let objects = object_classes(&features, &opts.classes)?;
     if !opts.every_class
         && let Some(&n) = opts.sizes.iter().find(|&&n| n == 0 || n > objects.len())
     {
@@ -106,8 +101,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
                 return Ok((n, result));
             }
             bar.set_message(classes.join(", "));
-            let ckpt = Checkpointer::new(opts.work_dir.join(&name))?;
-            let RunOutcome { result, .. } = train_and_test(&folder, &classes, seed, &plan, &ckpt, false, bar)?;
+            let RunOutcome { result, .. } = train_and_test(&features, &classes, seed, &plan, bar)?;
             write_atomically(&path, serde_json::to_string_pretty(&(&recipe_key, &result)).unwrap().as_bytes())?;
             Ok((n, result))
         },
@@ -115,10 +109,10 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     );
     let results: Vec<(usize, PhotoResult)> = results.into_iter().collect::<Result<_>>()?;
     let (md, json, svg, block) = if opts.every_class {
-        let (md, json, svg) = report_classes(&results.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(), &folder);
+        let (md, json, svg) = report_classes(&results.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(), &plan);
         (md, json, svg, "caltech-classes")
     } else {
-        let (md, json, svg) = report(&results, &opts.sizes, &folder);
+        let (md, json, svg) = report(&results, &opts.sizes, &plan);
         (md, json, svg, "caltech")
     };
     println!("{md}");
@@ -133,53 +127,23 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
 }
 
 /// Everything a run's result depends on besides its seed and classes: a cached result counts
-/// only under the same key. Written as a JSON array (its fields in this order), as before it had
-/// names, so that results cached by older builds still match.
+/// only under the same key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(from = "RunKeyFields", into = "RunKeyFields")]
 struct RunKey {
-    recipe: Recipe,
-    config: DetectorConfig,
-    ae_images: usize,
-    clf_images: usize,
-    epoch_images: usize,
-    clf_fraction: f64,
+    plan: PhotoPlan,
     test_fraction: f64,
-}
-
-type RunKeyFields = (Recipe, DetectorConfig, usize, usize, usize, f64, f64);
-
-impl From<RunKeyFields> for RunKey {
-    fn from((recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test_fraction): RunKeyFields) -> Self {
-        Self { recipe, config, ae_images, clf_images, epoch_images, clf_fraction, test_fraction }
-    }
-}
-
-impl From<RunKey> for RunKeyFields {
-    fn from(k: RunKey) -> Self {
-        (k.recipe, k.config, k.ae_images, k.clf_images, k.epoch_images, k.clf_fraction, k.test_fraction)
-    }
 }
 
 impl RunKey {
     fn of(plan: &PhotoPlan) -> Self {
-        Self {
-            recipe: plan.recipe.clone(),
-            config: plan.config.clone(),
-            ae_images: plan.ae_images,
-            clf_images: plan.clf_images,
-            epoch_images: plan.epoch_images,
-            clf_fraction: plan.clf_fraction,
-            test_fraction: TEST_FRACTION,
-        }
+        Self { plan: plan.clone(), test_fraction: TEST_FRACTION }
     }
 
     fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap()
     }
 
-    /// A cached key, read as values: one written before a recipe field existed reads that
-    /// field's default and still matches (`None`: unreadable).
+    /// A cached key, read as values (`None`: unreadable).
     fn from_json(text: &str) -> Option<Self> {
         serde_json::from_str(text).ok()
     }
@@ -190,21 +154,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn run_keys_keep_their_cached_form_and_compare_as_values() {
-        let plan = PhotoPlan::new(PHOTO_SIZE, false);
+    fn run_keys_compare_as_values() {
+        let plan = PhotoPlan::new(false);
         let key = RunKey::of(&plan);
-        // The form results were cached under before the key had names: a JSON array.
-        let tuple = serde_json::to_string(&(&plan.recipe, &plan.config, plan.ae_images, plan.clf_images, plan.epoch_images, plan.clf_fraction, TEST_FRACTION)).unwrap();
-        assert_eq!(key.to_json(), tuple);
-        assert_eq!(serde_json::from_str::<RunKey>(&tuple).unwrap(), key);
-        // A key cached before a recipe field existed (here `drawn_threshold_quantile`) still
-        // matches: keys are compared as values, the missing field read as its default.
-        let older = key.to_json().replace(r#""drawn_threshold_quantile":0.05,"#, "");
-        assert_ne!(older, key.to_json(), "the field is written");
-        assert_eq!(RunKey::from_json(&older), Some(key.clone()));
-        let mut changed = plan.recipe.clone();
-        changed.drawn_threshold_quantile = 0.1;
-        assert_ne!(RunKey::from_json(&serde_json::to_string(&RunKey { recipe: changed, ..key.clone() }).unwrap()), Some(key.clone()));
+        assert_eq!(RunKey::from_json(&key.to_json()), Some(key.clone()));
+        let mut changed = plan.clone();
+        changed.recipe.clf_steps += 1;
+        assert_ne!(RunKey::from_json(&RunKey::of(&changed).to_json()), Some(key));
         assert_eq!(RunKey::from_json("not a key"), None);
     }
 }

@@ -118,6 +118,13 @@ struct TrainArgs {
     /// Where models and manifest.json go.
     #[arg(long, default_value = "models")]
     out: PathBuf,
+    /// Photos: the converted ImageNet backbone (`connective backbone`).
+    #[arg(long, default_value = ".tools/efficientnet-lite0.bpk")]
+    backbone: PathBuf,
+    /// Photos: where the backbone's features of each photo are cached (by the photo's SHA-256).
+    #[arg(long, default_value = "checkpoints/features")]
+    features_cache: PathBuf,
+
     /// Where per-epoch checkpoints go.
     #[arg(long, default_value = "checkpoints")]
     checkpoints: PathBuf,
@@ -236,6 +243,12 @@ struct EvalArgs {
     /// Caltech: where runs keep checkpoints and results; a rerun skips finished runs.
     #[arg(long, default_value = "checkpoints/caltech")]
     work: PathBuf,
+    /// Caltech: the converted ImageNet backbone (`connective backbone`).
+    #[arg(long, default_value = ".tools/efficientnet-lite0.bpk")]
+    backbone: PathBuf,
+    /// Caltech: where the backbone's features of each photo are cached (by the photo's SHA-256).
+    #[arg(long, default_value = "checkpoints/features")]
+    features_cache: PathBuf,
     /// Caltech: detectors trained at once (about one core each).
     #[arg(long, default_value_t = 2)]
     jobs: usize,
@@ -269,6 +282,9 @@ struct ScoreArgs {
     /// Score only the first N images of an IDX file.
     #[arg(long)]
     limit: Option<usize>,
+    /// Photo detectors: the converted ImageNet backbone (`connective backbone`).
+    #[arg(long, default_value = ".tools/efficientnet-lite0.bpk")]
+    backbone: PathBuf,
 }
 
 #[derive(Args)]
@@ -340,8 +356,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if a.classes.is_empty() {
                 anyhow::bail!("--dataset caltech needs --classes (e.g. --classes airplanes)");
             }
-            if a.reconstructors_from.is_some() {
-                anyhow::bail!("--reconstructors-from is for digit detectors (photo detectors keep their reconstructor with --retrain-classifier alone)");
+            if a.reconstructors_from.is_some() || a.retrain_classifier || a.resume || a.classifiers.is_some() {
+                anyhow::bail!("--reconstructors-from, --retrain-classifier, --resume and --classifiers are for digit detectors (a photo detector trains in seconds on cached features)");
             }
             if a.ae_widths.is_some() || a.clf_widths.is_some() || a.latent.is_some() {
                 anyhow::bail!("--ae-widths, --clf-widths and --latent shape digit detectors; photo detectors have the shipped photo networks");
@@ -349,26 +365,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let plan = ship::ShipPlan {
                 data_dir: a.data.clone(),
                 out_dir: a.out.clone(),
-                checkpoint_dir: a.checkpoints.clone(),
+                backbone: caltech::BackboneFiles { backbone: a.backbone.clone(), cache: a.features_cache.clone() },
                 models: a.classes.iter().map(|c| c.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).collect(),
                 seed: a.seed.unwrap_or(7),
                 jobs: a.jobs,
                 quick: a.quick,
-                retrain_classifier: a.retrain_classifier,
-                classifiers: a.classifiers.map(usize::from),
             };
             for e in ship::train_shipped(&plan)? {
                 let m = &e.metrics["held_out_test"];
                 println!(
-                    "{}: {} ({} bytes, {} parameters), threshold {:.4}, {:.0} s, held-out AUROC {:.4} F1 {:.4} (recon error {:.4})",
+                    "{}: {} ({} bytes, {} parameters), judged by {:?} at {:.4}, {:.1} s; held-out AUROC / F1: CRBND {:.4} / {:.4}, nearest neighbours {:.4} / {:.4}, recon error {:.4}",
                     e.name,
                     plan.out_dir.join(&e.file).display(),
                     e.bytes,
                     e.parameters,
+                    e.score,
                     e.threshold,
                     e.training_seconds,
                     m["crbnd"]["auroc"].as_f64().unwrap_or(f64::NAN),
                     m["crbnd"]["f1"].as_f64().unwrap_or(f64::NAN),
+                    m["neighbours"]["auroc"].as_f64().unwrap_or(f64::NAN),
+                    m["neighbours"]["f1"].as_f64().unwrap_or(f64::NAN),
                     m["recon_error"]["auroc"].as_f64().unwrap_or(f64::NAN),
                 );
             }
@@ -410,6 +427,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = caltech::ProtocolOptions {
                 data_dir: a.data,
                 work_dir: a.work,
+                backbone: caltech::BackboneFiles { backbone: a.backbone, cache: a.features_cache },
                 sizes: a.sizes,
                 repeats: a.repeats.max(1),
                 every_class: a.every_class,
@@ -446,7 +464,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let bytes = convert_backbone(&a.wheel, &a.out, precision)?;
             println!("{}: {} bytes, {}, SHA-256 {}", a.out.display(), bytes.len(), a.precision, sha256_hex(&bytes));
         }
-        Command::Score(a) => score::run(&a.model, &a.images, a.labels.as_deref(), a.lambda, a.limit)?,
+        Command::Score(a) => score::run(&a.model, &a.backbone, &a.images, a.labels.as_deref(), a.lambda, a.limit)?,
         Command::Bench(a) => {
             let mut config = DetectorConfig::mnist();
             if let Some(w) = &a.ae_widths {

@@ -8,7 +8,10 @@ use connective::data::idx;
 use connective::data::photo::photo_from_rgba;
 use connective::data::preprocess::{MNIST_SIDE, grey_to_unit, mnist_from_rgba};
 use connective::error::{Error, Result};
-use connective::model::io::{InputKind, load_model};
+use connective::eval::caltech::open_backbone;
+use connective::model::io::{InputKind, Manifest, PhotoEntry, load_model, load_photo_entry};
+use connective::model::photo_detector::nearest;
+use connective::train::features::{FeatureExtractor, photo_input};
 use connective::model::scoring::score_batches;
 
 /// What one input file holds: a stack of MNIST images, or one picture already preprocessed.
@@ -49,9 +52,75 @@ fn read_input(path: &Path, shape: [usize; 3]) -> Result<Input> {
     Ok(Input::Picture(pixels.map_err(|e| Error::data(&name, e.to_string()))?))
 }
 
+/// Scores photos with a photo detector (on the backbone): one JSON line each with the verdict,
+/// its score and threshold, the three scores (f(φ), A's error, the neighbours' similarity) and
+/// the three nearest training photos.
+fn run_photos(entry: &PhotoEntry, dir: &Path, backbone: &Path, inputs: &[std::path::PathBuf], lambda: f32) -> Result<()> {
+    let device = Device::flex();
+    let bytes = std::fs::read(dir.join(&entry.file)).map_err(|e| Error::data(dir.join(&entry.file).display().to_string(), e.to_string()))?;
+    let detector = load_photo_entry(entry, &bytes, &device)?;
+    let (net, sha) = open_backbone(backbone)?;
+    if sha != entry.backbone.sha256 {
+        return Err(Error::model(&entry.name, format!("expects the backbone {} (SHA-256 {}), {} has {sha}", entry.backbone.file, entry.backbone.sha256, backbone.display())));
+    }
+    let extractor = FeatureExtractor { backbone: &net, backbone_sha256: &sha, side: entry.config.side, cache_dir: Path::new(""), device: device.clone() };
+    let shape = extractor.shape();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = 0;
+    for path in inputs {
+        let name = path.display().to_string();
+        let scored = std::fs::read(path)
+            .map_err(|e| Error::data(&name, format!("cannot read: {e}")))
+            .and_then(|b| photo_input(&b, entry.config.side, &name))
+            .and_then(|x| extractor.maps(&x, 1))
+            .and_then(|map| Ok((detector.score_maps(&map, shape, lambda, &entry.config, &device)?, detector.similarities(&map, shape, &device)?)));
+        match scored {
+            Ok((s, sims)) => {
+                let score = entry.verdict_scores(&s)[0];
+                let nearest: Vec<_> = nearest(&sims, 3).into_iter().map(|i| serde_json::json!({"photo": entry.gallery[i], "similarity": sims[i]})).collect();
+                let v = serde_json::json!({
+                    "file": name,
+                    "score": score,
+                    "judged_by": entry.score,
+                    "threshold": entry.threshold,
+                    "verdict": if score >= entry.threshold { "inlier" } else { "novel" },
+                    "logit": s.logits[0],
+                    "recon_error": s.errors[0],
+                    "neighbours": s.neighbours[0],
+                    "nearest": nearest,
+                });
+                writeln!(out, "{v}").ok();
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Error::Input(format!("{failed} of {} inputs could not be scored", inputs.len())));
+    }
+    Ok(())
+}
+
 /// Scores every image; a file that cannot be read is reported and skipped, and makes the
 /// command fail at the end, after the others are scored.
-pub fn run(model: &Path, inputs: &[std::path::PathBuf], labels: Option<&Path>, lambda: Option<f32>, limit: Option<usize>) -> Result<()> {
+pub fn run(model: &Path, backbone: &Path, inputs: &[std::path::PathBuf], labels: Option<&Path>, lambda: Option<f32>, limit: Option<usize>) -> Result<()> {
+    let dir = model.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file = model.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+    if let Ok(manifest) = Manifest::read_in_dir(dir)
+        && let Ok(entry) = manifest.find_photo(file)
+    {
+        let lambda = lambda.unwrap_or(entry.lambda);
+        if !(0.0..=1.0).contains(&lambda) {
+            return Err(Error::Config(format!("λ must lie in [0, 1], got {lambda}")));
+        }
+        if labels.is_some() || limit.is_some() {
+            return Err(Error::Config("--labels and --limit are for IDX files and digit models".into()));
+        }
+        return run_photos(entry, dir, backbone, inputs, lambda);
+    }
     let (entry, detector) = load_model(model)?;
     let lambda = lambda.unwrap_or(entry.lambda);
     if !(0.0..=1.0).contains(&lambda) {

@@ -1,0 +1,218 @@
+//! Training a photo detector on backbone maps (`model::photo_detector`): A on corrupted maps
+//! (eqs. 1–3 on features), then C on connective positives and negatives (eqs. 4, 5) pooled over
+//! space, then the calibration (eq. 6′) and the thresholds from the validation positives.
+//! Seconds, not minutes: no checkpoints (a killed run starts over).
+
+use std::time::Instant;
+
+use burn::module::Param;
+use burn::nn::loss::BinaryCrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use indicatif::ProgressBar;
+use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
+use rand_distr::{Distribution, Normal};
+
+use crate::error::{Error, Result};
+use crate::model::calibration::{Calibration, positive_quantile};
+
+use crate::model::photo_detector::{PhotoDetector, PhotoDetectorConfig, PhotoScore, PhotoScores, pool, unit_rows};
+use crate::model::recipe::PhotoRecipe;
+
+/// Maps of one detector's positives, `[c, h, w]` each, flattened.
+pub struct PhotoTrainData<'a> {
+    pub shape: [usize; 3],
+    /// What A learns from.
+    pub ae: &'a [f32],
+    /// What only C learns from (empty: C learns from A's photos).
+    pub clf: &'a [f32],
+    /// Validation positives: calibration and thresholds.
+    pub val: &'a [f32],
+}
+
+pub struct TrainedPhoto {
+    pub detector: PhotoDetector,
+    pub calibration: Calibration,
+    /// The validation positives' scores.
+    pub val: PhotoScores,
+    /// Which training photos (indices into A's then C's) the gallery holds, in its order.
+    pub gallery_rows: Vec<usize>,
+    pub seconds: f64,
+}
+
+impl TrainedPhoto {
+    /// The threshold of `rule`: the recipe's quantile of the validation positives' scores.
+    pub fn threshold(&self, rule: PhotoScore, q: f64) -> f32 {
+        positive_quantile(&self.val.by(rule, Some(&self.calibration)), q).unwrap_or(f32::NEG_INFINITY)
+    }
+}
+
+fn tensor2(v: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(v, [rows, cols]), device)
+}
+
+fn tensor4(v: &[f32], n: usize, shape: [usize; 3], device: &Device) -> Tensor<4> {
+    Tensor::from_data(TensorData::new(v.to_vec(), [n, shape[0], shape[1], shape[2]]), device)
+}
+
+fn to_host(t: Tensor<2>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 tensor")
+}
+
+fn std_of(v: &[f32]) -> f32 {
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n;
+    (v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n).sqrt().max(1e-6) as f32
+}
+
+/// Positions of `maps` as rows `[n·h·w, c]`.
+fn rows_of(maps: &[f32], shape: [usize; 3]) -> Vec<f32> {
+    let [c, h, w] = shape;
+    let n = maps.len() / (c * h * w);
+    let mut out = vec![0.0; maps.len()];
+    for i in 0..n {
+        for ch in 0..c {
+            for p in 0..h * w {
+                out[(i * h * w + p) * c + ch] = maps[(i * c + ch) * h * w + p];
+            }
+        }
+    }
+    out
+}
+
+pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, data: &PhotoTrainData, device: &Device, bar: &ProgressBar) -> Result<TrainedPhoto> {
+    let start = Instant::now();
+    let shape = data.shape;
+    let [c, h, w] = shape;
+    let len = c * h * w;
+    let (n_ae, n_val) = (data.ae.len() / len, data.val.len() / len);
+    if n_ae == 0 || n_val < 2 {
+        return Err(Error::Config(format!("a photo detector needs training photos and at least 2 validation photos (has {n_ae} and {n_val})")));
+    }
+    let clf_maps = if data.clf.is_empty() { data.ae } else { data.clf };
+    let n_clf = clf_maps.len() / len;
+    let mut rng = StdRng::seed_from_u64(recipe.seed);
+    let ad = device.clone().autodiff();
+    ad.seed(recipe.seed);
+    bar.set_length((recipe.ae_steps + recipe.clf_steps) as u64);
+
+    // A: denoising at every position (eqs. 1–3).
+    // Spatial: every position of every map is a row; pooled: every map's mean is.
+    let rows = if config.spatial { rows_of(data.ae, shape) } else { to_host(pool(tensor4(data.ae, n_ae, shape, device))) };
+    let n_rows = if config.spatial { n_ae * h * w } else { n_ae };
+    let sigma = std_of(&rows) * recipe.noise_std;
+    let noise = Normal::new(0.0f32, sigma.max(1e-6)).unwrap();
+    let mut ae = config.init_autoencoder(&ad);
+    let mut optim: ModuleOptimizer = AdamConfig::new().init();
+    for step in 0..recipe.ae_steps {
+        let b = recipe.ae_batch.min(n_rows);
+        let mut clean = Vec::with_capacity(b * c);
+        for _ in 0..b {
+            let r = rng.random_range(0..n_rows);
+            clean.extend_from_slice(&rows[r * c..(r + 1) * c]);
+        }
+        let noisy: Vec<f32> = clean
+            .iter()
+            .map(|&v| if rng.random::<f32>() < recipe.dropout_p { 0.0 } else { v + noise.sample(&mut rng) })
+            .collect();
+        let clean = tensor2(clean, b, c, &ad);
+        let out = ae.forward(tensor2(noisy, b, c, &ad));
+        let d = out - clean;
+        let loss = (d.clone() * d + recipe.charbonnier_eps * recipe.charbonnier_eps).sqrt().mean();
+        let grads = GradientsParams::from_grads(loss.backward(), &ae);
+        ae = optim.step(recipe.ae_lr, ae, grads);
+        bar.inc(1);
+        if step % 50 == 0 {
+            bar.set_message(format!("A step {}/{}", step + 1, recipe.ae_steps));
+        }
+    }
+    let ae = ae.valid();
+
+    // Connective samples, pooled (eqs. 4, 5). Positives: λφ + (1−λ)A(φ). Negatives: λφ + (1−λ)d(A(φ))
+    // with d = noise or channel dropout, and synthetic outliers φ' (φ with its channels shuffled:
+    // the class's statistics, none of its meaning) with λφ' + (1−λ)A(φ').
+    let pooled = |maps: &[f32], n: usize| -> (Vec<f32>, Vec<f32>) {
+        let x = tensor4(maps, n, shape, device);
+        if config.spatial {
+            let rebuilt = ae.forward_map(x.clone());
+            (to_host(pool(x)), to_host(pool(rebuilt)))
+        } else {
+            let p = pool(x);
+            let rebuilt = ae.forward(p.clone());
+            (to_host(p), to_host(rebuilt))
+        }
+    };
+    let (p_pos, q_pos) = pooled(clf_maps, n_clf);
+    let mut shuffled = Vec::with_capacity(clf_maps.len());
+    for i in 0..n_clf {
+        let mut perm: Vec<usize> = (0..c).collect();
+        perm.shuffle(&mut rng);
+        let m = &clf_maps[i * len..(i + 1) * len];
+        for &ch in &perm {
+            shuffled.extend_from_slice(&m[ch * h * w..(ch + 1) * h * w]);
+        }
+    }
+    let (p_syn, q_syn) = pooled(&shuffled, n_clf);
+    let spread = std_of(&q_pos);
+    let lam = recipe.lambda;
+    let mix = |p: &[f32], q: &[f32]| -> Vec<f32> { p.iter().zip(q).map(|(&a, &b)| lam * a + (1.0 - lam) * b).collect() };
+    let mut clf = config.init_classifier(&ad);
+    let mut optim: ModuleOptimizer = AdamConfig::new().init();
+    let bce = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&ad);
+    let half = (recipe.clf_batch / 2).max(1);
+    for step in 0..recipe.clf_steps {
+        let mut x = Vec::with_capacity(2 * half * c);
+        for _ in 0..half {
+            let i = rng.random_range(0..n_clf);
+            x.extend(mix(&p_pos[i * c..(i + 1) * c], &q_pos[i * c..(i + 1) * c]));
+        }
+        for _ in 0..half {
+            let i = rng.random_range(0..n_clf);
+            let (p, q) = (&p_pos[i * c..(i + 1) * c], &q_pos[i * c..(i + 1) * c]);
+            let neg = match rng.random_range(0..3) {
+                0 => {
+                    let s = rng.random_range(recipe.negative_noise[0]..=recipe.negative_noise[1]) * spread;
+                    let n = Normal::new(0.0f32, s).unwrap();
+                    let d: Vec<f32> = q.iter().map(|&v| v + n.sample(&mut rng)).collect();
+                    mix(p, &d)
+                }
+                1 => {
+                    let keep = rng.random_range(0.25f32..0.75);
+                    let d: Vec<f32> = q.iter().map(|&v| if rng.random::<f32>() < keep { v / keep } else { 0.0 }).collect();
+                    mix(p, &d)
+                }
+                _ => mix(&p_syn[i * c..(i + 1) * c], &q_syn[i * c..(i + 1) * c]),
+            };
+            x.extend(neg);
+        }
+        let labels: Vec<i64> = (0..2 * half).map(|j| (j < half) as i64).collect();
+        let logits = clf.forward(tensor2(x, 2 * half, c, &ad));
+        let target = Tensor::<2, Int>::from_data(TensorData::new(labels, [2 * half, 1]), &ad);
+        let loss = bce.forward(logits, target);
+        let grads = GradientsParams::from_grads(loss.backward(), &clf);
+        clf = optim.step(recipe.clf_lr, clf, grads);
+        bar.inc(1);
+        if step % 50 == 0 {
+            bar.set_message(format!("C step {}/{}", step + 1, recipe.clf_steps));
+        }
+    }
+
+    // The gallery: every training photo (A's and C's), pooled and unit length.
+    let mut all = data.ae.to_vec();
+    all.extend_from_slice(data.clf);
+    let n_all = all.len() / len;
+    let mut keep: Vec<usize> = (0..n_all).collect();
+    if n_all > config.gallery {
+        keep.shuffle(&mut rng);
+        keep.truncate(config.gallery);
+        keep.sort();
+    }
+    let chosen: Vec<f32> = keep.iter().flat_map(|&i| all[i * len..(i + 1) * len].iter().copied()).collect();
+    let gallery = unit_rows(pool(tensor4(&chosen, keep.len(), shape, device)));
+    let detector = PhotoDetector { autoencoder: ae, classifier: clf.valid(), gallery: Param::from_tensor(gallery) };
+    let val = detector.score_maps(data.val, shape, lam, config, device)?;
+    let calibration = Calibration::fit(&val.logits, &val.errors)
+        .ok_or_else(|| Error::Config("the validation positives' scores have no spread to calibrate on".into()))?;
+
+    Ok(TrainedPhoto { detector, calibration, val, gallery_rows: keep, seconds: start.elapsed().as_secs_f64() })
+}
