@@ -1,12 +1,13 @@
 //! The photo detector: CRBND on the frozen backbone's features (issue 25).
 //!
-//! φ is the backbone's last map before pooling (`EfficientNetLite0::forward_map`: 1280 channels,
-//! 7×7 for a 224 px photo, values in [0, 6] after ReLU6). A is a denoising autoencoder applied at
-//! every position of the map (a stack of 1×1 layers, so its reconstruction error is a map too:
-//! the page's heat map of where A fails); C judges the connective map λφ + (1−λ)A(φ) (eq. 4)
-//! pooled over space. f(φ) = C(pool(λφ + (1−λ)A(φ))) (eq. 6). The module also carries its
-//! `gallery`: the pooled, unit-length features of its training photos, for the nearest-neighbour
-//! score (the baseline it is compared with) and the page's "nearest training photos".
+//! φ is the backbone's feature vector: its last map (`EfficientNetLite0::forward_map`: 1280
+//! channels, 7×7 for a 224 px photo) pooled over space and brought to unit length (`normalise`).
+//! A is a denoising bottleneck autoencoder on φ; C judges the connective sample λφ + (1−λ)A(φ)
+//! (eq. 4), so f(φ) = C(λφ + (1−λ)A(φ)) (eq. 6). The same A applied to each position's features
+//! gives a map of where the photo is unlike the class: the page's heat map. The module also
+//! carries its `gallery`: the unit-length features of its training photos, for the
+//! nearest-neighbour score (the baseline it is compared with) and the page's "nearest training
+//! photos".
 //!
 //! Which layer, pooled or spatial A, and why: docs/experiments.md ("Photos on the backbone").
 
@@ -17,7 +18,6 @@ use burn::tensor::activation::relu;
 use serde::{Deserialize, Serialize};
 
 use super::backbone::FEATURES;
-use super::connective::connect;
 
 /// The photo detector's networks and inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,19 +35,16 @@ pub struct PhotoDetectorConfig {
     pub gallery: usize,
     /// Neighbours averaged by the nearest-neighbour score.
     pub neighbours: usize,
-    /// Where A works: at every position of the map (`true`), or on the map pooled over space
-    /// (`false`; A's error at each position then only draws the heat map).
-    pub spatial: bool,
 }
 
 impl Default for PhotoDetectorConfig {
     fn default() -> Self {
-        Self { side: 224, features: FEATURES, hidden: 256, bottleneck: 32, clf_hidden: 64, gallery: 1024, neighbours: 2, spatial: false }
+        Self { side: 224, features: FEATURES, hidden: 256, bottleneck: 32, clf_hidden: 64, gallery: 1024, neighbours: 2 }
     }
 }
 
-/// A: a bottleneck MLP over channels, the same at every position of the map (no skip from input
-/// to output: what A has not learned to rebuild, it cannot copy).
+/// A: a bottleneck MLP on feature vectors (no skip from input to output: what A has not learned
+/// to rebuild, it cannot copy).
 #[derive(Module, Debug)]
 pub struct FeatureAutoencoder {
     enc: Linear,
@@ -65,12 +62,6 @@ impl FeatureAutoencoder {
         relu(self.dec.forward(h))
     }
 
-    /// A at every position of `[n, c, h, w]`.
-    pub fn forward_map(&self, map: Tensor<4>) -> Tensor<4> {
-        let [n, c, h, w] = map.dims();
-        let rows = map.permute([0, 2, 3, 1]).reshape([n * h * w, c]);
-        self.forward(rows).reshape([n, h, w, c]).permute([0, 3, 1, 2])
-    }
 }
 
 /// C on pooled connective features.
@@ -128,6 +119,14 @@ pub fn pool(map: Tensor<4>) -> Tensor<2> {
     map.mean_dims(&[2, 3]).reshape([n, c])
 }
 
+/// A's input: a feature vector at unit length, times √c so that its numbers are about 1 each.
+/// At unit length the backbone's classes separate by angle (cosine similarity), the geometry the
+/// nearest-neighbour baseline uses; A and C on raw pooled features did worse (docs/experiments.md).
+pub fn normalise(x: Tensor<2>) -> Tensor<2> {
+    let c = x.dims()[1];
+    unit_rows(x) * (c as f32).sqrt()
+}
+
 /// Rows scaled to unit length (cosine similarity is then a dot product).
 pub fn unit_rows(x: Tensor<2>) -> Tensor<2> {
     let norm = (x.clone() * x.clone()).sum_dim(1).sqrt() + 1e-6;
@@ -138,9 +137,9 @@ pub fn unit_rows(x: Tensor<2>) -> Tensor<2> {
 pub struct PhotoDetection {
     /// f(φ), eq. 6: `[n]`, high = like the positives.
     pub logits: Tensor<1>,
-    /// Mean squared error of A at each position: `[n, h, w]` (the heat map).
+    /// A's mean squared error on each position's features: `[n, h, w]` (the heat map).
     pub error_map: Tensor<3>,
-    /// Its mean over the map: `[n]`, the reconstruction-error score (lower = like the positives).
+    /// A's mean squared error on φ: `[n]`, the reconstruction-error score (lower = like the positives).
     pub errors: Tensor<1>,
     /// Cosine similarity to each gallery photo: `[n, k]`.
     pub similarities: Tensor<2>,
@@ -148,24 +147,20 @@ pub struct PhotoDetection {
 
 impl PhotoDetector {
     /// The detector on backbone maps `[n, c, h, w]` (eq. 6 and the two baselines' scores).
-    pub fn detect(&self, map: Tensor<4>, lambda: f32, spatial: bool) -> PhotoDetection {
+    pub fn detect(&self, map: Tensor<4>, lambda: f32) -> PhotoDetection {
         let [n, c, h, w] = map.dims();
-        let rebuilt = self.autoencoder.forward_map(map.clone());
-        let d = rebuilt.clone() - map.clone();
-        let error_map = (d.clone() * d).mean_dim(1).reshape([n, h, w]);
         let pooled = pool(map.clone());
-        let (logits, errors) = if spatial {
-            let errors = error_map.clone().mean_dims(&[1, 2]).reshape([n]);
-            (self.classifier.forward(pool(connect(map, rebuilt, lambda))), errors)
-        } else {
-            let x = pooled.clone().reshape([n, c, 1, 1]);
-            let rebuilt = self.autoencoder.forward_map(x.clone());
-            let d = rebuilt.clone() - x.clone();
-            let errors = (d.clone() * d).mean_dim(1).reshape([n]);
-            (self.classifier.forward(pool(connect(x, rebuilt, lambda))), errors)
-        };
+        let x = normalise(pooled.clone());
+        let rebuilt = self.autoencoder.forward(x.clone());
+        let d = rebuilt.clone() - x.clone();
+        let errors = (d.clone() * d).mean_dim(1).reshape([n]);
+        let logits = self.classifier.forward(x * lambda + rebuilt * (1.0 - lambda)).reshape([n]);
+        // The heat map: A's error on each position's features, normalised the same way.
+        let rows = normalise(map.permute([0, 2, 3, 1]).reshape([n * h * w, c]));
+        let d = self.autoencoder.forward(rows.clone()) - rows;
+        let error_map = (d.clone() * d).mean_dim(1).reshape([n, h, w]);
         let similarities = unit_rows(pooled).matmul(self.gallery.val().transpose());
-        PhotoDetection { logits: logits.reshape([n]), error_map, errors, similarities }
+        PhotoDetection { logits, error_map, errors, similarities }
     }
 }
 
@@ -259,7 +254,7 @@ impl PhotoDetector {
         for start in (0..n).step_by(64) {
             let end = (start + 64).min(n);
             let x = Tensor::<4>::from_data(TensorData::new(maps[start * len..end * len].to_vec(), [end - start, shape[0], shape[1], shape[2]]), device);
-            let d = self.detect(x, lambda, config.spatial);
+            let d = self.detect(x, lambda);
             out.extend(PhotoScores {
                 logits: host(d.logits.into_data())?,
                 errors: host(d.errors.into_data())?,

@@ -162,14 +162,14 @@ pub struct PhotoRecipe {
     /// reconstructions as imperfect as those of new positives).
     pub clf_fraction: f64,
     pub lambda: f32,
-    /// A: steps of `ae_batch` map positions, Adam at `ae_lr`, eq. 3's ε.
+    /// A: steps of `ae_batch` feature vectors, Adam at `ae_lr`, eq. 3's ε.
     pub ae_steps: usize,
     pub ae_batch: usize,
     pub ae_lr: f64,
     pub charbonnier_eps: f32,
     /// Eq. 1 on features: Gaussian noise of this σ, relative to φ's standard deviation.
     pub noise_std: f32,
-    /// Eq. 2 on features: this share of channels zeroed at each position (coarse dropout).
+    /// Eq. 2 on features: this share of channels zeroed (coarse dropout).
     pub dropout_p: f32,
     /// C: steps of `clf_batch` connective samples (half positives), Adam at `clf_lr`.
     pub clf_steps: usize,
@@ -177,6 +177,8 @@ pub struct PhotoRecipe {
     pub clf_lr: f64,
     /// d of eq. 5 as noise: σ drawn in this range, relative to the pooled features' spread.
     pub negative_noise: [f32; 2],
+    /// Synthetic outliers: the weight of the channel-shuffled features in the mix, drawn in this range.
+    pub synthetic_mix: [f32; 2],
     /// The threshold accepts all but this share of the validation positives.
     pub threshold_quantile: f64,
 }
@@ -197,7 +199,8 @@ impl Default for PhotoRecipe {
             clf_steps: 400,
             clf_batch: 128,
             clf_lr: 1e-3,
-            negative_noise: [0.5, 2.0],
+            negative_noise: [0.05, 0.5],
+            synthetic_mix: [0.2, 0.8],
             threshold_quantile: 0.05,
         }
     }

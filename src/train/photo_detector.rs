@@ -1,6 +1,6 @@
-//! Training a photo detector on backbone maps (`model::photo_detector`): A on corrupted maps
-//! (eqs. 1–3 on features), then C on connective positives and negatives (eqs. 4, 5) pooled over
-//! space, then the calibration (eq. 6′) and the thresholds from the validation positives.
+//! Training a photo detector on backbone features (`model::photo_detector`): A on corrupted
+//! feature vectors (eqs. 1–3), then C on connective positives and negatives (eqs. 4, 5), then the
+//! calibration (eq. 6′) and the thresholds from the validation positives.
 //! Seconds, not minutes: no checkpoints (a killed run starts over).
 
 use std::time::Instant;
@@ -16,7 +16,7 @@ use rand_distr::{Distribution, Normal};
 use crate::error::{Error, Result};
 use crate::model::calibration::{Calibration, positive_quantile};
 
-use crate::model::photo_detector::{PhotoDetector, PhotoDetectorConfig, PhotoScore, PhotoScores, pool, unit_rows};
+use crate::model::photo_detector::{PhotoDetector, PhotoDetectorConfig, PhotoScore, PhotoScores, normalise, pool, unit_rows};
 use crate::model::recipe::PhotoRecipe;
 
 /// Maps of one detector's positives, `[c, h, w]` each, flattened.
@@ -65,21 +65,6 @@ fn std_of(v: &[f32]) -> f32 {
     (v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n).sqrt().max(1e-6) as f32
 }
 
-/// Positions of `maps` as rows `[n·h·w, c]`.
-fn rows_of(maps: &[f32], shape: [usize; 3]) -> Vec<f32> {
-    let [c, h, w] = shape;
-    let n = maps.len() / (c * h * w);
-    let mut out = vec![0.0; maps.len()];
-    for i in 0..n {
-        for ch in 0..c {
-            for p in 0..h * w {
-                out[(i * h * w + p) * c + ch] = maps[(i * c + ch) * h * w + p];
-            }
-        }
-    }
-    out
-}
-
 pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, data: &PhotoTrainData, device: &Device, bar: &ProgressBar) -> Result<TrainedPhoto> {
     let start = Instant::now();
     let shape = data.shape;
@@ -97,9 +82,8 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
     bar.set_length((recipe.ae_steps + recipe.clf_steps) as u64);
 
     // A: denoising at every position (eqs. 1–3).
-    // Spatial: every position of every map is a row; pooled: every map's mean is.
-    let rows = if config.spatial { rows_of(data.ae, shape) } else { to_host(pool(tensor4(data.ae, n_ae, shape, device))) };
-    let n_rows = if config.spatial { n_ae * h * w } else { n_ae };
+    let rows = to_host(normalise(pool(tensor4(data.ae, n_ae, shape, device))));
+    let n_rows = n_ae;
     let sigma = std_of(&rows) * recipe.noise_std;
     let noise = Normal::new(0.0f32, sigma.max(1e-6)).unwrap();
     let mut ae = config.init_autoencoder(&ad);
@@ -128,31 +112,19 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
     }
     let ae = ae.valid();
 
-    // Connective samples, pooled (eqs. 4, 5). Positives: λφ + (1−λ)A(φ). Negatives: λφ + (1−λ)d(A(φ))
-    // with d = noise or channel dropout, and synthetic outliers φ' (φ with its channels shuffled:
-    // the class's statistics, none of its meaning) with λφ' + (1−λ)A(φ').
-    let pooled = |maps: &[f32], n: usize| -> (Vec<f32>, Vec<f32>) {
-        let x = tensor4(maps, n, shape, device);
-        if config.spatial {
-            let rebuilt = ae.forward_map(x.clone());
-            (to_host(pool(x)), to_host(pool(rebuilt)))
-        } else {
-            let p = pool(x);
-            let rebuilt = ae.forward(p.clone());
-            (to_host(p), to_host(rebuilt))
-        }
-    };
-    let (p_pos, q_pos) = pooled(clf_maps, n_clf);
-    let mut shuffled = Vec::with_capacity(clf_maps.len());
+    // Connective samples (eqs. 4, 5). Positives: λφ + (1−λ)A(φ). Negatives: λφ + (1−λ)d(A(φ)), d
+    // a little noise or channel dropout (hard: close to the class), and synthetic outliers
+    // φ″ = a mix of φ and φ' (φ with its channels shuffled: the class's statistics, none of its
+    // meaning), judged as λφ″ + (1−λ)A(φ″).
+    let pooled = |maps: &[f32], n: usize| -> Vec<f32> { to_host(normalise(pool(tensor4(maps, n, shape, device)))) };
+    let p_pos = pooled(clf_maps, n_clf);
+    let q_pos = to_host(ae.forward(tensor2(p_pos.clone(), n_clf, c, device)));
+    let mut p_syn = Vec::with_capacity(p_pos.len());
     for i in 0..n_clf {
         let mut perm: Vec<usize> = (0..c).collect();
         perm.shuffle(&mut rng);
-        let m = &clf_maps[i * len..(i + 1) * len];
-        for &ch in &perm {
-            shuffled.extend_from_slice(&m[ch * h * w..(ch + 1) * h * w]);
-        }
+        p_syn.extend(perm.iter().map(|&ch| p_pos[i * c + ch]));
     }
-    let (p_syn, q_syn) = pooled(&shuffled, n_clf);
     let spread = std_of(&q_pos);
     let lam = recipe.lambda;
     let mix = |p: &[f32], q: &[f32]| -> Vec<f32> { p.iter().zip(q).map(|(&a, &b)| lam * a + (1.0 - lam) * b).collect() };
@@ -166,24 +138,33 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
             let i = rng.random_range(0..n_clf);
             x.extend(mix(&p_pos[i * c..(i + 1) * c], &q_pos[i * c..(i + 1) * c]));
         }
+        let mut synthetic = Vec::new();
         for _ in 0..half {
             let i = rng.random_range(0..n_clf);
             let (p, q) = (&p_pos[i * c..(i + 1) * c], &q_pos[i * c..(i + 1) * c]);
-            let neg = match rng.random_range(0..3) {
+            match rng.random_range(0..3) {
                 0 => {
                     let s = rng.random_range(recipe.negative_noise[0]..=recipe.negative_noise[1]) * spread;
                     let n = Normal::new(0.0f32, s).unwrap();
                     let d: Vec<f32> = q.iter().map(|&v| v + n.sample(&mut rng)).collect();
-                    mix(p, &d)
+                    x.extend(mix(p, &d));
                 }
                 1 => {
-                    let keep = rng.random_range(0.25f32..0.75);
+                    let keep = rng.random_range(0.5f32..0.9);
                     let d: Vec<f32> = q.iter().map(|&v| if rng.random::<f32>() < keep { v / keep } else { 0.0 }).collect();
-                    mix(p, &d)
+                    x.extend(mix(p, &d));
                 }
-                _ => mix(&p_syn[i * c..(i + 1) * c], &q_syn[i * c..(i + 1) * c]),
-            };
-            x.extend(neg);
+                _ => {
+                    let a = rng.random_range(recipe.synthetic_mix[0]..=recipe.synthetic_mix[1]);
+                    synthetic.extend(p.iter().zip(&p_syn[i * c..(i + 1) * c]).map(|(&u, &v)| (1.0 - a) * u + a * v));
+                }
+            }
+        }
+        if !synthetic.is_empty() {
+            let k = synthetic.len() / c;
+            let s = normalise(tensor2(synthetic, k, c, device));
+            let rebuilt = ae.forward(s.clone());
+            x.extend(to_host(s * lam + rebuilt * (1.0 - lam)));
         }
         let labels: Vec<i64> = (0..2 * half).map(|j| (j < half) as i64).collect();
         let logits = clf.forward(tensor2(x, 2 * half, c, &ad));
