@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use rand_distr::{Distribution, Normal};
 
 use crate::error::{Error, Result};
-use crate::model::calibration::{Calibration, positive_quantile};
+use crate::model::calibration::Calibration;
 
 use crate::model::photo_detector::{PhotoDetector, PhotoDetectorConfig, PhotoScore, PhotoScores, normalise, pool, unit_rows};
 use crate::model::recipe::PhotoRecipe;
@@ -41,9 +41,9 @@ pub struct TrainedPhoto {
 }
 
 impl TrainedPhoto {
-    /// The threshold of `rule`: the recipe's quantile of the validation positives' scores.
-    pub fn threshold(&self, rule: PhotoScore, q: f64) -> f32 {
-        positive_quantile(&self.val.by(rule, Some(&self.calibration)), q).unwrap_or(f32::NEG_INFINITY)
+    /// The threshold of `rule`, by the recipe's rule on the validation positives' scores.
+    pub fn threshold(&self, rule: PhotoScore, recipe: &PhotoRecipe) -> f32 {
+        recipe.threshold(&self.val.by(rule, Some(&self.calibration)))
     }
 }
 

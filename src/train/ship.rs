@@ -66,7 +66,6 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<PhotoEntry>> {
             let file = format!("{name}.bpk");
             write_atomically(&plan.out_dir.join(&file), &bytes)?;
             let score = chosen_score(&result);
-            let q = photo.recipe.threshold_quantile;
             let gallery = gallery
                 .iter()
                 .map(|(class, i)| {
@@ -85,8 +84,8 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<PhotoEntry>> {
                 positive_classes: classes.clone(),
                 lambda: photo.recipe.lambda,
                 score,
-                threshold: trained.threshold(score, q),
-                threshold_rule: format!("{} of the {} on {} held-out training photos", percentile_words(q), score_words(score), result.n_val),
+                threshold: trained.threshold(score, &photo.recipe),
+                threshold_rule: threshold_words(&photo.recipe, score, result.n_val),
                 calibration: trained.calibration,
                 config: photo.config.clone(),
                 gallery,
@@ -126,6 +125,15 @@ fn score_key(score: PhotoScore) -> &'static str {
         PhotoScore::Combined => "crbnd",
         PhotoScore::Classifier => "classifier_only",
         PhotoScore::Neighbours => "neighbours",
+    }
+}
+
+/// How the manifest states a photo detector's threshold rule.
+pub fn threshold_words(recipe: &crate::model::recipe::PhotoRecipe, score: PhotoScore, n_val: usize) -> String {
+    if recipe.threshold_sigmas > 0.0 {
+        format!("{} standard deviations below the mean {} of {n_val} held-out training photos", recipe.threshold_sigmas, score_words(score))
+    } else {
+        format!("{} of the {} on {n_val} held-out training photos", percentile_words(recipe.threshold_quantile), score_words(score))
     }
 }
 

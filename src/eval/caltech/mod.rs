@@ -223,12 +223,11 @@ pub fn train_and_test(features: &PhotoFeatures, classes: &[String], seed: u64, p
     let trained = train_photo_detector(&plan.config, &recipe, &data, &device, bar)?;
     let scored = trained.detector.score_maps(&run.test, features.shape, recipe.lambda, &plan.config, &device)?;
     let labels = &run.labels;
-    let q = recipe.threshold_quantile;
     let pair = |rule: PhotoScore| {
         let s = scored.by(rule, Some(&trained.calibration));
-        Pair { auroc: auroc(&s, labels).unwrap_or(f64::NAN), f1: f1_at(&s, labels, trained.threshold(rule, q)) }
+        Pair { auroc: auroc(&s, labels).unwrap_or(f64::NAN), f1: f1_at(&s, labels, trained.threshold(rule, &recipe)) }
     };
-    let recon_threshold = crate::model::calibration::positive_quantile(&trained.val.recon(), q).unwrap_or(f32::NEG_INFINITY);
+    let recon_threshold = recipe.threshold(&trained.val.recon());
     let recon = scored.recon();
     let n_each = labels.len() / 2;
     let result = PhotoResult {
@@ -243,7 +242,7 @@ pub fn train_and_test(features: &PhotoFeatures, classes: &[String], seed: u64, p
         classifier_only: pair(PhotoScore::Classifier),
         recon_error: Pair { auroc: auroc(&recon, labels).unwrap_or(f64::NAN), f1: f1_at(&recon, labels, recon_threshold) },
         neighbours: pair(PhotoScore::Neighbours),
-        threshold: trained.threshold(PhotoScore::Combined, q),
+        threshold: trained.threshold(PhotoScore::Combined, &recipe),
         training_seconds: trained.seconds,
     };
     let gallery = trained.gallery_rows.iter().map(|&i| run.train_files[i].clone()).collect();
