@@ -179,26 +179,13 @@ pub struct PhotoRecipe {
     pub negative_noise: [f32; 2],
     /// Synthetic outliers: the weight of the channel-shuffled features in the mix, drawn in this range.
     pub synthetic_mix: [f32; 2],
-    /// The threshold accepts all but this share of the validation positives (when
-    /// `threshold_sigmas` is 0).
+    /// The threshold accepts all but this share of the validation positives.
     pub threshold_quantile: f64,
-    /// Otherwise the threshold lies this many standard deviations below the validation
-    /// positives' mean score.
-    #[serde(default)]
-    pub threshold_sigmas: f64,
 }
 
 impl PhotoRecipe {
     /// The threshold on a score, from the validation positives' scores alone.
     pub fn threshold(&self, val_scores: &[f32]) -> f32 {
-        if self.threshold_sigmas > 0.0 {
-            let v: Vec<f64> = val_scores.iter().filter(|x| x.is_finite()).map(|&x| x as f64).collect();
-            if v.len() >= 2 {
-                let mean = v.iter().sum::<f64>() / v.len() as f64;
-                let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt();
-                return (mean - self.threshold_sigmas * sd) as f32;
-            }
-        }
         crate::model::calibration::positive_quantile(val_scores, self.threshold_quantile).unwrap_or(f32::NEG_INFINITY)
     }
 }
@@ -222,7 +209,6 @@ impl Default for PhotoRecipe {
             negative_noise: [0.05, 0.5],
             synthetic_mix: [0.2, 0.8],
             threshold_quantile: 0.05,
-            threshold_sigmas: 3.0,
         }
     }
 }

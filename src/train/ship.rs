@@ -31,13 +31,6 @@ pub struct ShipPlan {
     pub quick: bool,
 }
 
-/// What a shipped photo detector judges by: CRBND (eq. 6′), unless the nearest neighbours did
-/// better on its held-out photos (issue 25: ship whichever judges photos better, and say so).
-pub fn chosen_score(result: &crate::eval::caltech::PhotoResult) -> PhotoScore {
-    let (c, n) = (result.crbnd, result.neighbours);
-    if (n.auroc, n.f1) > (c.auroc, c.f1) && n.auroc > c.auroc { PhotoScore::Neighbours } else { PhotoScore::Combined }
-}
-
 /// Trains the photo detectors of `plan` and writes each model and its manifest entry (with the
 /// metrics on its held-out test photos plus clutter) as soon as it is done.
 pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<PhotoEntry>> {
@@ -65,7 +58,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<PhotoEntry>> {
             let bytes = photo_detector_to_bytes(&trained.detector, SHIPPED_PRECISION)?;
             let file = format!("{name}.bpk");
             write_atomically(&plan.out_dir.join(&file), &bytes)?;
-            let score = chosen_score(&result);
+            let score = photo.score;
             let gallery = gallery
                 .iter()
                 .map(|(class, i)| {
@@ -130,11 +123,7 @@ fn score_key(score: PhotoScore) -> &'static str {
 
 /// How the manifest states a photo detector's threshold rule.
 pub fn threshold_words(recipe: &crate::model::recipe::PhotoRecipe, score: PhotoScore, n_val: usize) -> String {
-    if recipe.threshold_sigmas > 0.0 {
-        format!("{} standard deviations below the mean {} of {n_val} held-out training photos", recipe.threshold_sigmas, score_words(score))
-    } else {
-        format!("{} of the {} on {n_val} held-out training photos", percentile_words(recipe.threshold_quantile), score_words(score))
-    }
+    format!("{} of the {} on {n_val} held-out training photos", percentile_words(recipe.threshold_quantile), score_words(score))
 }
 
 /// For threshold rules.

@@ -98,11 +98,16 @@ impl PhotoResult {
 pub struct PhotoPlan {
     pub config: PhotoDetectorConfig,
     pub recipe: PhotoRecipe,
+    /// What shipped detectors judge by. The nearest neighbours: on the protocol, CRBND's
+    /// classifier adds nothing to the backbone's features and its combined score (eq. 6′) ranks
+    /// photos a little worse than the neighbours or A's error alone (docs/experiments.md, "Photos
+    /// on the backbone"). Every score is still measured and reported.
+    pub score: PhotoScore,
 }
 
 impl PhotoPlan {
     pub fn new(quick: bool) -> Self {
-        let mut plan = Self { config: PhotoDetectorConfig::default(), recipe: PhotoRecipe::default() };
+        let mut plan = Self { config: PhotoDetectorConfig::default(), recipe: PhotoRecipe::default(), score: PhotoScore::Neighbours };
         if quick {
             // The fixture folder: 10 photos a class at 64 px still leave 2 validation photos.
             plan.config.side = 64;

@@ -19,7 +19,7 @@ fn io(path: &Path, e: impl std::fmt::Display) -> Error {
 
 /// Photos per class of a shipped model, per other class, and of clutter.
 const PER_MODEL_CLASS: usize = 3;
-const OTHER_CLASSES: [&str; 3] = ["Leopards", "sunflower", "watch"];
+const OTHER_CLASSES: [&str; 3] = ["bonsai", "helicopter", "ketch"];
 const PER_OTHER: usize = 1;
 const PER_CLUTTER: usize = 3;
 /// Gallery sprites: side of a thumbnail and thumbnails per row.
