@@ -158,10 +158,15 @@ impl EfficientNetLite0 {
         h
     }
 
-    /// Pooled features `[N, 1280]`: head conv → BN → ReLU6 → mean over space.
-    pub fn forward_features(&self, x: Tensor<4>) -> Tensor<2> {
+    /// The head's map before pooling, `[N, 1280, H/32, W/32]` (rounded up): head conv → BN → ReLU6.
+    pub fn forward_map(&self, x: Tensor<4>) -> Tensor<4> {
         let h = self.forward_until(x, self.blocks.len() - 1);
-        let h = relu6(self.bn1.forward(self.conv_head.forward(h)));
+        relu6(self.bn1.forward(self.conv_head.forward(h)))
+    }
+
+    /// Pooled features `[N, 1280]`: `forward_map` → mean over space.
+    pub fn forward_features(&self, x: Tensor<4>) -> Tensor<2> {
+        let h = self.forward_map(x);
         let [n, c, _, _] = h.dims();
         h.mean_dims(&[2, 3]).reshape([n, c])
     }
