@@ -1,5 +1,6 @@
 //! Browser bindings (wasm-bindgen). The page creates one `Connective`, loads a model's bytes with
-//! its manifest entry, and scores 28×28 images on WebGPU or the CPU backend. Every failure is a
+//! its manifest entry, and scores 28×28 images on WebGPU or the CPU backend. In photos mode it also
+//! loads the frozen ImageNet backbone (`Backbone`) and takes its features of a photo. Every failure is a
 //! JavaScript `Error` with a message; the panic hook turns any remaining bug into a console
 //! message instead of a silent dead module.
 
@@ -11,9 +12,10 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::data::preprocess::{check_unit, grey_to_unit, mnist_from_rgba};
+use crate::model::backbone::{EfficientNetLite0, rgb_to_tensor};
 use crate::model::calibration::{Calibration, ScoreRule, verdict_scores};
 use crate::model::detector::Detector;
-use crate::model::io::{InputKind, ModelEntry, load_entry};
+use crate::model::io::{InputKind, ModelEntry, backbone_from_bytes, load_entry};
 use crate::model::scoring::{batch_tensor, detect_async};
 
 #[wasm_bindgen(start)]
@@ -386,6 +388,74 @@ pub fn preprocess_rgba(rgba: Vec<u8>, width: usize, height: usize) -> Result<Vec
 pub fn preprocess_photo(rgba: Vec<u8>, width: usize, height: usize, size: usize) -> Result<js_sys::Float32Array, JsValue> {
     let x = crate::data::photo::photo_from_rgba(&rgba, width, height, size).map_err(err)?;
     Ok(js_sys::Float32Array::from(x.as_slice()))
+}
+
+/// RGBA pixels of a photo of any size to the backbone's input: the `side × side` centre crop as
+/// interleaved RGB bytes (HWC), with the same code as `preprocessPhoto` and the CLI.
+#[wasm_bindgen(js_name = preprocessPhotoRgb)]
+pub fn preprocess_photo_rgb(rgba: Vec<u8>, width: usize, height: usize, side: usize) -> Result<Vec<u8>, JsValue> {
+    crate::data::photo::photo_rgb_from_rgba(&rgba, width, height, side).map_err(err)
+}
+
+/// The frozen ImageNet backbone (EfficientNet-Lite0, `model::backbone`) on one backend.
+#[wasm_bindgen]
+pub struct Backbone {
+    model: EfficientNetLite0,
+    device: Device,
+    backend: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FeaturesResult {
+    /// `[1280, h, w]` of `map`.
+    map_shape: [usize; 3],
+    side: usize,
+    /// Time of the forward pass and the read-back, in ms.
+    ms: f64,
+    backend: &'static str,
+}
+
+#[wasm_bindgen]
+impl Backbone {
+    /// Loads the backbone's burnpack bytes (`connective backbone`, f16 or f32) on the backend
+    /// `prefer` chooses, as `Connective.create` does: pass the session's `backend` to share its
+    /// device (WebGPU is initialised once per module and shared).
+    pub async fn load(bytes: Vec<u8>, prefer: String) -> Result<Backbone, JsValue> {
+        let (device, backend, _) = choose(&prefer).await?;
+        let model = backbone_from_bytes(&bytes, &device).map_err(err)?;
+        Ok(Backbone { model, device, backend })
+    }
+
+    /// "webgpu" or "cpu".
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.into()
+    }
+
+    /// Features of one photo of `side × side` RGB bytes (HWC, 0–255; `preprocessPhotoRgb`).
+    /// Resolves to `pooled` (1280 floats, the mean over space of the map), `map` (the head's map
+    /// before pooling, `mapShape` = [1280, h, w], channel-major, Float32Array), ms, backend.
+    pub fn features(&self, rgb: Vec<u8>, side: usize) -> js_sys::Promise {
+        let (model, device, backend) = (self.model.clone(), self.device.clone(), self.backend);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let x = rgb_to_tensor(&rgb, 1, side, &device).map_err(err)?;
+            let t0 = now_ms();
+            let map = model.forward_map(x);
+            let [_, c, h, w] = map.dims();
+            let pooled = map.clone().mean_dims(&[2, 3]);
+            let pooled = read_floats(pooled).await?;
+            let map = read_floats(map).await?;
+            let obj = to_js(&FeaturesResult { map_shape: [c, h, w], side, ms: now_ms() - t0, backend })?;
+            with_floats(obj, &[("pooled", &pooled), ("map", &map)])
+        })
+    }
+}
+
+/// A tensor's values on the host (awaited: a synchronous read panics on WebGPU in wasm).
+async fn read_floats<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, JsValue> {
+    let data = t.into_data_async().await.map_err(|e| err(format!("reading the backbone's output: {e:?}")))?;
+    data.try_into_vec::<f32>().map_err(|e| err(format!("reading the backbone's output: {e:?}")))
 }
 
 /// Checks model bytes against a manifest entry without loading them.

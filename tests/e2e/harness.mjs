@@ -33,8 +33,11 @@ export function finish(name) {
   process.exit(failed ? 1 : 0);
 }
 
-/** Serves www/ on a free-ish port and starts Chromium; `open` loads the page and waits until it is ready. */
-export async function start() {
+/**
+ * Serves www/ on a free-ish port and starts Chromium (with `extraArgs`, e.g. a fake camera); `open`
+ * loads the page and waits until it is ready, and records every URL the page requested.
+ */
+export async function start(extraArgs = []) {
   const port = 8000 + (process.pid % 1000);
   const base = `http://127.0.0.1:${port}/`;
   const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', path.join(root, 'www')], { stdio: 'ignore' });
@@ -42,23 +45,26 @@ export async function start() {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync', ...extraArgs],
   });
-  async function open(query, viewport = { width: 1280, height: 900 }) {
+  async function open(query, viewport = { width: 1280, height: 900 }, { initScript } = {}) {
     const context = await browser.newContext({ viewport, deviceScaleFactor: viewport.width < 500 ? 2 : 1 });
     const page = await context.newPage();
     const errors = [];
+    const requests = [];
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('request', (r) => requests.push(r.url()));
+    if (initScript) await page.addInitScript(initScript);
     await page.goto(base + query);
     await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 120_000 });
-    return { page, errors, context };
+    return { page, errors, context, requests };
   }
   const stop = async () => {
     await browser.close();
     server.kill();
   };
-  return { browser, open, stop };
+  return { browser, open, stop, base };
 }
 
 const text = (f) => readFileSync(path.join(root, f), 'utf8');

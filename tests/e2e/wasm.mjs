@@ -1,8 +1,16 @@
 // The Rust bindings (src/web.rs) in a real browser, through the built www/pkg-cpu and www/pkg the
 // page loads: every shipped model with native scores loads from its bytes and scores the fixtures
 // as the native CLI did (within 1e-4) on the CPU build and on WebGPU (SwiftShader in headless
-// Chromium), and bad inputs are JavaScript errors, not panics. Run after `bash www/build.sh`.
-import { assert, check, digitCount, entry, finish, fixture, native, photo, photoCount, scoredModels, start } from './harness.mjs';
+// Chromium), and bad inputs are JavaScript errors, not panics. The ImageNet backbone (`Backbone`,
+// the file www/build.sh converts) gives the native pooled features of the two fixture photos
+// (tests/fixtures/backbone/native-f16.json, written by tests/model/backbone.rs) within 1e-3.
+// Run after `bash www/build.sh`.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { assert, check, digitCount, entry, finish, fixture, native, photo, photoCount, root, scoredModels, start } from './harness.mjs';
+
+const backboneFixtures = path.join(root, 'tests/fixtures/backbone');
+const backboneNative = JSON.parse(readFileSync(path.join(backboneFixtures, 'native-f16.json'), 'utf8'));
 
 const { open, stop } = await start();
 
@@ -52,6 +60,69 @@ try {
       const worst = worstDifference(result);
       assert(worst <= 1e-4, `max difference ${worst}`);
       return `${scoredModels.length} models, max |Δ| = ${worst.toExponential(2)}`;
+    });
+  }
+
+  for (const [build, backend] of [['pkg-cpu', 'cpu'], ['pkg', 'webgpu']]) {
+    await check(`the backbone's pooled features of the fixture photos are the native ones, within 1e-3 (${build}, ${backend})`, async () => {
+      const { page, context } = await open(`?digit=3&backend=${backend}`);
+      const pngs = backboneNative.photos.map((p) => readFileSync(path.join(backboneFixtures, p.png224)).toString('base64'));
+      const r = await page.evaluate(async ({ build, backend, pngs }) => {
+        const wasm = await import(`./${build}/connective.js`);
+        await wasm.default();
+        const rejects = async (f) => {
+          try {
+            await f();
+          } catch (e) {
+            return e instanceof Error ? e.message : `not an Error: ${e}`;
+          }
+          return 'no error';
+        };
+        const bytes = new Uint8Array(await (await fetch('models/efficientnet-lite0.bpk')).arrayBuffer());
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+        const bb = await wasm.Backbone.load(bytes, backend);
+        const out = { backend: bb.backend, sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''), photos: [] };
+        for (const b64 of pngs) {
+          const png = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+          const bmp = await createImageBitmap(new Blob([png], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+          const ctx = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d');
+          ctx.drawImage(bmp, 0, 0);
+          // Already 224×224: the page's preprocessing only drops the (opaque) alpha.
+          const rgb = wasm.preprocessPhotoRgb(ctx.getImageData(0, 0, bmp.width, bmp.height).data, bmp.width, bmp.height, 224);
+          const f = await bb.features(rgb, 224);
+          // The map is channel-major: each channel's mean is its pooled value.
+          const [c, h, w] = f.mapShape;
+          let poolGap = 0;
+          for (let k = 0; k < c; k++) {
+            let s = 0;
+            for (let i = 0; i < h * w; i++) s += f.map[k * h * w + i];
+            poolGap = Math.max(poolGap, Math.abs(s / (h * w) - f.pooled[k]));
+          }
+          out.photos.push({ rgbSum: rgb.reduce((a, v) => a + v, 0), pooled: Array.from(f.pooled), mapShape: f.mapShape, mapLength: f.map.length, poolGap, ms: f.ms });
+        }
+        out.short = await rejects(() => bb.features(new Uint8Array(100), 224));
+        out.truncated = await rejects(() => wasm.Backbone.load(bytes.slice(0, 1000), backend));
+        out.wrongFile = await rejects(async () => wasm.Backbone.load(new Uint8Array(await (await fetch('models/mnist-3.bpk')).arrayBuffer()), backend));
+        out.stillWorks = (await bb.features(new Uint8Array(160 * 160 * 3).fill(128), 160)).mapShape;
+        bb.free();
+        return out;
+      }, { build, backend, pngs });
+      await context.close();
+      assert(r.backend === backend, `backbone runs on ${r.backend}`);
+      assert(r.sha256 === backboneNative.bpk_sha256, `www/models/efficientnet-lite0.bpk has SHA-256 ${r.sha256}, the native fixture was made from ${backboneNative.bpk_sha256}`);
+      let worst = 0;
+      backboneNative.photos.forEach((want, i) => {
+        const got = r.photos[i];
+        assert(got.rgbSum === want.rgb_sum, `${want.png224}: the browser decoded other pixels (sum ${got.rgbSum}, native ${want.rgb_sum})`);
+        assert(JSON.stringify(got.mapShape) === JSON.stringify(want.map_shape) && got.mapLength === 1280 * 49, `${want.png224}: map ${got.mapShape}`);
+        assert(got.poolGap <= 1e-5, `${want.png224}: pooled is not the map's mean (${got.poolGap})`);
+        want.features.forEach((v, k) => (worst = Math.max(worst, Math.abs(got.pooled[k] - v))));
+      });
+      assert(worst <= 1e-3, `max |wasm − native| = ${worst}`);
+      assert(/bytes are not 1 RGB images? of 224×224/.test(r.short), `short: ${r.short}`);
+      assert(r.truncated !== 'no error' && r.wrongFile !== 'no error', `truncated: ${r.truncated}; a detector's file: ${r.wrongFile}`);
+      assert(JSON.stringify(r.stillWorks) === '[1280,5,5]', `after the errors: map ${r.stillWorks}`);
+      return `max |Δ| = ${worst.toExponential(2)}, ${r.photos.map((p) => `${p.ms.toFixed(0)} ms`).join(', ')} at 224 px`;
     });
   }
 

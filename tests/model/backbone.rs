@@ -157,3 +157,50 @@ fn conversion_is_reproducible_atomic_and_strict() {
     assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("missing.whl"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// What the browser's `Backbone.features` is compared against (tests/e2e/wasm.mjs, within 1e-3):
+/// the native pooled features of the f16 file the page loads, on the two 224-px fixture photos, in
+/// `tests/fixtures/backbone/native-f16.json`. This keeps that file what the code computes today;
+/// `CONNECTIVE_REGENERATE=1 cargo test --release --test model native_f16` rewrites it.
+#[test]
+fn native_f16_features_fixture_is_current() {
+    let device = Device::flex();
+    let bytes = backbone_to_bytes(&backbone_from_pytorch(&wheel(), &device).unwrap(), Precision::F16).unwrap();
+    let model = backbone_from_bytes(&bytes, &device).unwrap();
+    let mut photos = Vec::new();
+    for p in &reference().photos {
+        let pixels = rgb(&p.png224, 224);
+        let x = rgb_to_tensor(&pixels, 1, 224, &device).unwrap();
+        let map = model.forward_map(x.clone());
+        let shape = map.dims();
+        assert_eq!(shape, [1, FEATURES, 7, 7], "{}: the head's map at 224 px", p.name);
+        let pooled = to_vec(map.mean_dims(&[2, 3]));
+        // forward_features is forward_map pooled.
+        assert!(max_abs_diff(&pooled, &to_vec(model.forward_features(x))) == 0.0, "{}", p.name);
+        photos.push(serde_json::json!({
+            "png224": p.png224,
+            // The browser decodes the PNG itself: this sum says it read the same bytes.
+            "rgb_sum": pixels.iter().map(|&b| b as u64).sum::<u64>(),
+            "map_shape": &shape[1..],
+            "features": pooled,
+        }));
+    }
+    let want = serde_json::json!({
+        "about": "native pooled features (forward_map, mean over space) of the f16 backbone file (`connective backbone`) on the 224-px PNGs; written by tests/model/backbone.rs, read by tests/e2e/wasm.mjs",
+        "bpk_sha256": sha256_hex(&bytes),
+        "bpk_bytes": bytes.len(),
+        "photos": photos,
+    });
+    let path = format!("{FIXTURES}/native-f16.json");
+    if std::env::var_os("CONNECTIVE_REGENERATE").is_some() {
+        std::fs::write(&path, serde_json::to_string(&want).unwrap() + "\n").unwrap();
+    }
+    let have: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("native-f16.json: run with CONNECTIVE_REGENERATE=1")).unwrap();
+    assert_eq!(have["bpk_sha256"], want["bpk_sha256"], "the f16 file changed: regenerate {path}");
+    for (h, w) in have["photos"].as_array().unwrap().iter().zip(want["photos"].as_array().unwrap()) {
+        assert_eq!(h["rgb_sum"], w["rgb_sum"]);
+        let f = |v: &serde_json::Value| v["features"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect::<Vec<_>>();
+        let d = max_abs_diff(&f(h), &f(w));
+        assert!(d <= 1e-5, "{}: stored features differ from today's by {d}: regenerate {path}", w["png224"]);
+    }
+}

@@ -1,5 +1,7 @@
 // models.js: the digit picker, loading a model into the session (digit or photo), and switching
 // the page between digits and photos.
+import { fetchBackbone } from './backbone.js';
+import { stopCamera } from './camera.js';
 import { cancelEval } from './evaluate.js';
 import { showFacts } from './facts.js';
 import { updateGallery } from './gallery.js';
@@ -147,6 +149,9 @@ export async function enterMode(mode, load = true) {
       ? 'Score a photo (PNG, JPEG or WebP; you can also drop it on the picture area):'
       : 'Or score a photo of a digit (PNG, JPEG or WebP; you can also drop it on the drawing area):';
   if (mode === 'photos') loadPhotoSamples().catch((e) => ($('photo-gallery-note').textContent = `Sample photos unavailable: ${message(e)}`));
+  // The backbone (~9.6 MB) only ever downloads here: digits never need it.
+  if (mode === 'photos') fetchBackbone().catch(() => {}); // its bar says what went wrong
+  else stopCamera();
   if (!load) return;
   if (mode === 'photos') return setPhotoModel(state.lastPhotoModel && state.photoEntries.has(state.lastPhotoModel) ? state.lastPhotoModel : [...state.photoEntries.keys()][0]);
   return setModel(state.entries.has(state.lastDigit) ? state.lastDigit : [...state.entries.keys()].sort()[0]);

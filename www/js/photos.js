@@ -1,5 +1,6 @@
 // photos.js: photos mode: the photo detector picker, the sample photo gallery, and scoring a
-// decoded photo (a gallery pick or an upload).
+// decoded photo (a gallery pick, an upload or a camera frame).
+import { photoFeatures } from './backbone.js';
 import { galleryPhotoShown, showUnderGallery } from './kept.js';
 import { enterMode, loadEntry } from './models.js';
 import { updateGallery } from './gallery.js';
@@ -41,8 +42,11 @@ export async function setPhotoModel(name) {
   return p;
 }
 
-/** Shows a decoded picture on the pad and scores it with the photo model. */
-export function showPhoto(source, width, height, name, fromGallery = false) {
+/**
+ * Shows a decoded picture on the pad and scores it with the photo model, then runs the ImageNet
+ * backbone on it (`kind`: 'upload', 'gallery' or 'camera').
+ */
+export function showPhoto(source, width, height, name, fromGallery = false, kind = fromGallery ? 'gallery' : 'upload') {
   if (!state.photoModel) return say('The photo model is still loading: try again in a moment.', 'error');
   update({ photoFromGallery: fromGallery });
   const size = shapeOf(state.entry)[1];
@@ -53,11 +57,13 @@ export function showPhoto(source, width, height, name, fromGallery = false) {
   const [cv, ctx] = canvas2d(w, h);
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(source, 0, 0, w, h);
-  const x = state.wasm.preprocessPhoto(ctx.getImageData(0, 0, w, h).data, w, h, size);
+  const rgba = ctx.getImageData(0, 0, w, h).data;
+  const x = state.wasm.preprocessPhoto(rgba, w, h, size);
   pad.setBase(cv, w, h, x);
   updateButtons();
   say(`${name}: ${width}×${height}, scored as ${size}×${size} colour.`);
   requestScore();
+  photoFeatures(rgba, w, h, kind).catch(() => {}); // it shows its own errors
 }
 
 export async function loadPhotoSamples() {
