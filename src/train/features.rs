@@ -11,7 +11,7 @@ use burn::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::data::folders::{class_names, picture_files};
-use crate::data::photo::photo_from_rgba;
+use crate::data::photo::photo_rgb_from_rgba;
 use crate::error::{Error, Result};
 use crate::model::backbone::EfficientNetLite0;
 use crate::model::io::{sha256_hex, write_atomically};
@@ -78,8 +78,16 @@ pub struct FeatureExtractor<'a> {
 pub fn photo_input(bytes: &[u8], side: usize, name: &str) -> Result<Vec<f32>> {
     let picture = image::load_from_memory(bytes).map_err(|e| Error::data(name, format!("not a readable picture: {e}")))?.to_rgba8();
     let (w, h) = picture.dimensions();
-    let x = photo_from_rgba(picture.as_raw(), w as usize, h as usize, side).map_err(|e| Error::data(name, e.to_string()))?;
-    Ok(x.into_iter().map(|v| v * 255.0).collect())
+    let rgb = photo_rgb_from_rgba(picture.as_raw(), w as usize, h as usize, side).map_err(|e| Error::data(name, e.to_string()))?;
+    // HWC bytes to CHW floats, as `backbone::rgb_to_tensor` does in the page.
+    let plane = side * side;
+    let mut x = vec![0.0; 3 * plane];
+    for (p, px) in rgb.chunks_exact(3).enumerate() {
+        for c in 0..3 {
+            x[c * plane + p] = px[c] as f32;
+        }
+    }
+    Ok(x)
 }
 
 impl FeatureExtractor<'_> {

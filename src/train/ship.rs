@@ -24,6 +24,8 @@ pub struct ShipPlan {
     pub data_dir: PathBuf,
     pub out_dir: PathBuf,
     pub backbone: BackboneFiles,
+    /// The backbone's input side (default: `PhotoPlan`'s).
+    pub side: Option<usize>,
     /// One detector per entry, each with its positive classes.
     pub models: Vec<Vec<String>>,
     pub seed: u64,
@@ -34,7 +36,10 @@ pub struct ShipPlan {
 /// Trains the photo detectors of `plan` and writes each model and its manifest entry (with the
 /// metrics on its held-out test photos plus clutter) as soon as it is done.
 pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<PhotoEntry>> {
-    let photo = PhotoPlan::new(plan.quick);
+    let mut photo = PhotoPlan::new(plan.quick);
+    if let Some(side) = plan.side {
+        photo.config.side = side;
+    }
     let mut needed: Vec<String> = plan.models.iter().flatten().cloned().collect();
     needed.push(CLUTTER.into());
     needed.sort();

@@ -19,6 +19,8 @@ pub struct ProtocolOptions {
     /// Where per-run checkpoints and results go (a rerun skips finished runs).
     pub work_dir: PathBuf,
     pub backbone: BackboneFiles,
+    /// The backbone's input side (default: `PhotoPlan`'s).
+    pub side: Option<usize>,
     pub sizes: Vec<usize>,
     pub repeats: usize,
     /// Instead of random draws: n = 1 with every object class once as the positive class (the
@@ -74,7 +76,10 @@ fn draw_classes(objects: &[String], n: usize, seed: u64) -> Vec<String> {
 }
 
 pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
-    let plan = PhotoPlan::new(opts.quick);
+    let mut plan = PhotoPlan::new(opts.quick);
+    if let Some(side) = opts.side {
+        plan.config.side = side;
+    }
     let features = load_features(&opts.data_dir, plan.config.side, &[], &opts.backbone)?;
     let objects = object_classes(&features, &opts.classes)?;
     if !opts.every_class

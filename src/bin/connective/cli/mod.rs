@@ -124,6 +124,9 @@ struct TrainArgs {
     /// Photos: where the backbone's features of each photo are cached (by the photo's SHA-256).
     #[arg(long, default_value = "checkpoints/features")]
     features_cache: PathBuf,
+    /// Photos: side of the square photo the backbone sees, in pixels (default: the shipped detectors').
+    #[arg(long, value_parser = clap::value_parser!(u16).range(32..=512))]
+    side: Option<u16>,
 
     /// Where per-epoch checkpoints go.
     #[arg(long, default_value = "checkpoints")]
@@ -249,6 +252,9 @@ struct EvalArgs {
     /// Caltech: where the backbone's features of each photo are cached (by the photo's SHA-256).
     #[arg(long, default_value = "checkpoints/features")]
     features_cache: PathBuf,
+    /// Caltech: side of the square photo the backbone sees, in pixels (default: the shipped detectors').
+    #[arg(long, value_parser = clap::value_parser!(u16).range(32..=512))]
+    side: Option<u16>,
     /// Caltech: detectors trained at once (about one core each).
     #[arg(long, default_value_t = 2)]
     jobs: usize,
@@ -366,6 +372,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 data_dir: a.data.clone(),
                 out_dir: a.out.clone(),
                 backbone: caltech::BackboneFiles { backbone: a.backbone.clone(), cache: a.features_cache.clone() },
+                side: a.side.map(usize::from),
                 models: a.classes.iter().map(|c| c.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).collect(),
                 seed: a.seed.unwrap_or(7),
                 jobs: a.jobs,
@@ -428,6 +435,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 data_dir: a.data,
                 work_dir: a.work,
                 backbone: caltech::BackboneFiles { backbone: a.backbone, cache: a.features_cache },
+                side: a.side.map(usize::from),
                 sizes: a.sizes,
                 repeats: a.repeats.max(1),
                 every_class: a.every_class,
