@@ -36,7 +36,7 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--ae-widths", "8,16"], "--ae-widths takes 3 values");
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--clf-widths", "16,0,32"], "0 is not in 1..=1024");
     fails_with(&["train", "--dataset", "caltech", "--data", "/tmp", "--classes", "airplanes", "--ae-widths", "8,16,32"], "shape digit detectors");
-    fails_with(&["train", "--dataset", "caltech", "--data", "/tmp", "--classes", "airplanes", "--reconstructors-from", "models", "--retrain-classifier"], "--reconstructors-from is for digit detectors");
+    fails_with(&["train", "--dataset", "caltech", "--data", "/tmp", "--classes", "airplanes", "--reconstructors-from", "models", "--retrain-classifier"], "--reconstructors-from, --retrain-classifier, --resume and --classifiers are for digit detectors");
     fails_with(&["train", "--data", "/tmp", "--classes", "airplanes"], "--classes trains photo detectors: add --dataset caltech");
     fails_with(&["train", "--data", "/tmp", "--positive", "3", "--synthetic", "shuffle"], "invalid value 'shuffle'");
     let tmp = std::env::temp_dir().join(format!("connective-cli-{}", std::process::id()));
