@@ -11,10 +11,11 @@
 //!         x, d(A(x))   (augment::hard_negative) ─▶ x_CN                    (eq. 5)  label 0
 //!                                                   │
 //!                                         classifier C ── BCE on logits
-//!                                         (photos: 3 C's, each trained alone with its own seed)
+//!                                         (or several C's, each trained alone with its own seed)
 //! model:  f(x) = C(λx + (1−λ)A(x))   (detector::Detector::detect, eq. 6; with several C's,
-//!         the mean of their logits); photos: ½·z(f(x)) − ½·z(‖x − A(x)‖²), z on validation
-//!         positives (calibration, eq. 6′) ─▶ verdict at the manifest's threshold
+//!         the mean of their logits) ─▶ verdict at the manifest's threshold
+//!         photos: the same on a frozen ImageNet backbone's features (photo_detector), with
+//!         ½·z(f(φ)) − ½·z(‖φ − A(φ)‖²), z on validation positives (calibration, eq. 6′)
 //! eval:   the verdict scores of test sets ─▶ metrics (AUROC, F1) ─▶ tables, charts, docs
 //! ```
 //!

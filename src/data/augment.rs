@@ -41,8 +41,9 @@ pub struct AugmentConfig {
     /// How synthetic outliers are made from positives.
     #[serde(default)]
     pub synthetic: SyntheticKind,
-    /// Mirror training images left-right at random (photos: a mirrored airplane is an airplane;
-    /// digits: off, a mirrored 3 is not a 3).
+    /// Mirror training images left-right at random (off for digits: a mirrored 3 is not a 3).
+    /// Every shipped digit recipe stores it (`false`), and a recipe's JSON keys its checkpoints
+    /// and cached protocol runs.
     #[serde(default)]
     pub hflip: bool,
     /// Fraction of hard negatives whose reconstruction is partly (30–100 %) another positive's
@@ -58,22 +59,16 @@ fn is_zero(v: &f32) -> bool {
     *v == 0.0
 }
 
-/// How a synthetic outlier is made from positives (see [`synthetic_outlier`] and [`shuffle_tiles`]).
+/// How a synthetic outlier is made from positives (see [`synthetic_outlier`] and [`synthetic_mixed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyntheticKind {
     /// Digits: a positive plus another positive turned and shifted (strokes where none belong).
     #[default]
     Overlay,
-    /// Photos: a positive cut into tiles put back in a random order and turned by a multiple of
-    /// 90° (the colours and textures of the class, but not its shape: what clutter looks like).
-    Shuffle,
     /// Digits: a mix of ways a digit stops being the class (see [`synthetic_mixed`]): overlays,
     /// large turns, parts cut away, pen strokes added, and pen strokes alone.
     Mixed,
-    /// Photos: shuffled tiles, patchworks of tiles from several photos, and close-ups (see
-    /// [`synthetic_photo_mixed`]).
-    PhotoMixed,
 }
 
 fn default_warp() -> (f32, f32, f32) {
@@ -283,56 +278,6 @@ pub fn random_hflip(xs: Vec<Tensor<4>>, rng: &mut StdRng) -> Vec<Tensor<4>> {
     xs.into_iter().map(|x| x.clone().flip([3]) * m.clone() + x * (m.clone().neg() + 1.0)).collect()
 }
 
-/// A 2×2 or 4×4 grid of tiles, at random: (tiles per side, tile height, tile width).
-fn random_tile_grid(h: usize, w: usize, rng: &mut StdRng) -> (usize, usize, usize) {
-    let grid = if rng.random::<bool>() { 2 } else { 4 };
-    (grid, h / grid, w / grid)
-}
-
-/// Where pixel (y, x) of a square image of side `side` turned by `turns` quarter turns clockwise
-/// comes from.
-fn turn_source(y: usize, x: usize, turns: usize, side: usize) -> (usize, usize) {
-    let (mut sy, mut sx) = (y, x);
-    for _ in 0..turns {
-        (sy, sx) = (side - 1 - sx, sy);
-    }
-    (sy, sx)
-}
-
-/// Synthetic outliers for photos, on host images (`n` of `shape`, channel-major): each image is
-/// cut into a 2×2 or 4×4 grid of tiles that are put back in a random order (never the original
-/// one) and the result is turned by 0, 90, 180 or 270° (the image must be square).
-pub fn shuffle_tiles(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -> Vec<f32> {
-    use rand::seq::SliceRandom;
-    let [c, h, w] = shape;
-    let len = c * h * w;
-    let mut out = vec![0.0f32; n * len];
-    for i in 0..n {
-        let (grid, th, tw) = random_tile_grid(h, w, rng);
-        let mut perm: Vec<usize> = (0..grid * grid).collect();
-        while perm.iter().enumerate().all(|(a, &b)| a == b) {
-            perm.shuffle(rng);
-        }
-        let turns = rng.random_range(0..4);
-        let src = &x[i * len..(i + 1) * len];
-        let dst = &mut out[i * len..(i + 1) * len];
-        for y in 0..h {
-            for xx in 0..w {
-                // Where (y, xx) of the output comes from: undo the turn, then the tile move.
-                let (sy, sx) = turn_source(y, xx, turns, w);
-                let (ty, tx) = ((sy / th).min(grid - 1), (sx / tw).min(grid - 1));
-                let from = perm[ty * grid + tx];
-                let (fy, fx) = (from / grid * th + sy - ty * th, from % grid * tw + sx - tx * tw);
-                let (fy, fx) = (fy.min(h - 1), fx.min(w - 1));
-                for ch in 0..c {
-                    dst[ch * h * w + y * w + xx] = src[ch * h * w + fy * w + fx];
-                }
-            }
-        }
-    }
-    out
-}
-
 /// Random pen strokes on an empty canvas, on the host (`n` images of `shape`, every channel the
 /// same): one to three quadratic Bézier curves about as wide as MNIST's pen, values in [0, 1].
 /// Inputs nobody trained A on, and what a visitor's scribble looks like (a single line fooled C).
@@ -429,54 +374,4 @@ fn mix_by_shares(kinds: Vec<Tensor<4>>, shares: &[f32], rng: &mut StdRng) -> Ten
         .map(|(t, p)| t * Tensor::<4>::from_data(TensorData::new(p, [b, 1, 1, 1]), &device))
         .reduce(|a, t| a + t)
         .unwrap()
-}
-
-/// A patchwork per image, on the host: a 2×2 or 4×4 grid whose every tile is a random tile of a
-/// random image of the batch (the class's colours and textures, no object anywhere).
-pub fn patchwork_tiles(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng) -> Vec<f32> {
-    let [c, h, w] = shape;
-    let len = c * h * w;
-    let mut out = vec![0.0f32; n * len];
-    for i in 0..n {
-        let (grid, th, tw) = random_tile_grid(h, w, rng);
-        for ty in 0..grid {
-            for tx in 0..grid {
-                let (src, fy, fx) = (rng.random_range(0..n), rng.random_range(0..grid), rng.random_range(0..grid));
-                for y in 0..th {
-                    for xx in 0..tw {
-                        for ch in 0..c {
-                            out[i * len + ch * h * w + (ty * th + y) * w + tx * tw + xx] =
-                                x[src * len + ch * h * w + (fy * th + y) * w + fx * tw + xx];
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// A close-up per image: a random window of a quarter to a third of the side, enlarged to the
-/// whole image (a texture or a part, never the whole object).
-pub fn close_up(x: Tensor<4>, rng: &mut StdRng) -> Tensor<4> {
-    let [b, _, h, w] = x.dims();
-    let mut grid = Vec::with_capacity(b * h * w * 2);
-    for _ in 0..b {
-        let zoom = rng.random_range(3.0f32..4.0);
-        let room = 1.0 - 1.0 / zoom;
-        let (tx, ty) = ((rng.random::<f32>() * 2.0 - 1.0) * room, (rng.random::<f32>() * 2.0 - 1.0) * room);
-        push_affine_grid(&mut grid, h, w, 0.0, zoom, (tx, ty));
-    }
-    sample_grid(x, grid)
-}
-
-/// Synthetic outliers for photos from host images: 40 % shuffled tiles ([`shuffle_tiles`]), 30 %
-/// patchworks ([`patchwork_tiles`]), 30 % close-ups ([`close_up`]).
-pub fn synthetic_photo_mixed(x: &[f32], n: usize, shape: [usize; 3], rng: &mut StdRng, device: &Device) -> Tensor<4> {
-    let dims = [n, shape[0], shape[1], shape[2]];
-    let t = |v: Vec<f32>| Tensor::<4>::from_data(TensorData::new(v, dims), device);
-    let shuffled = t(shuffle_tiles(x, n, shape, rng));
-    let patch = t(patchwork_tiles(x, n, shape, rng));
-    let close = close_up(t(x.to_vec()), rng);
-    mix_by_shares(vec![shuffled, patch, close], &[0.4, 0.3, 0.3], rng)
 }

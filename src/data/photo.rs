@@ -52,9 +52,3 @@ pub fn hwc_to_chw(rgb: &[u8], h: usize, w: usize) -> Vec<f32> {
     }
     out
 }
-
-/// Channel-major floats in [0, 1] back to interleaved RGB bytes (fixtures, thumbnails).
-pub fn chw_to_hwc(x: &[f32], h: usize, w: usize) -> Vec<u8> {
-    let n = h * w;
-    (0..n * 3).map(|j| (x[(j % 3) * n + j / 3].clamp(0.0, 1.0) * 255.0).round() as u8).collect()
-}

@@ -8,9 +8,6 @@ use super::calibration::ScoreRule;
 use super::classifier::{Classifier, ClassifierConfig};
 use super::connective::connect;
 
-/// Classifiers averaged by the photo detector.
-pub const PHOTO_CLASSIFIERS: usize = 3;
-
 /// Both networks of one detector (one positive class, or a set of positive classes).
 ///
 /// Plain serde rather than `#[derive(Config)]`, whose deserialiser has no per-field defaults:
@@ -21,12 +18,12 @@ pub struct DetectorConfig {
     pub classifier: ClassifierConfig,
     /// How many classifiers of `classifier`'s shape judge the connective image; f(x) is the mean
     /// of their logits. 1 is the paper's detector. Each C is trained alone, with its own seed, on
-    /// the same A: on small photo classes one C's verdict depends on its draw of initial weights
-    /// and batches, and the mean of a few draws is steadier than any one of them.
+    /// the same A: one C's verdict depends on its draw of initial weights and batches, and the
+    /// mean of a few draws is steadier than any one of them.
     #[serde(default = "one")]
     pub classifiers: usize,
-    /// What the verdict is taken on: f(x) (the paper's, and the digits') or f(x) combined with
-    /// the reconstruction error (eq. 6′, the photos'; see `calibration`). Configs without the
+    /// What the verdict is taken on: f(x) (the paper's, and every shipped digit model's) or f(x)
+    /// combined with the reconstruction error (eq. 6′; see `calibration`). Configs without the
     /// field read as f(x).
     #[serde(default, skip_serializing_if = "ScoreRule::is_classifier")]
     pub score: ScoreRule,
@@ -54,20 +51,6 @@ impl DetectorConfig {
     /// The digit detector: 1 channel, 28×28.
     pub fn mnist() -> Self {
         Self::new(AutoencoderConfig::new(), ClassifierConfig::new())
-    }
-
-    /// The photo detector: RGB, `size × size`, wider networks and a wider bottleneck than for
-    /// digits (a photo carries far more than a stroke), three C's averaged (a photo class gives C
-    /// only 18–90 photos of its own, and one C's draw moved a run's AUROC by up to 0.2), and the
-    /// verdict on f(x) combined with the reconstruction error (eq. 6′: in AUROC it beat both alone in all
-    /// 15 Caltech protocol runs).
-    pub fn photos(size: usize) -> Self {
-        Self::new(
-            AutoencoderConfig::new().with_channels(3).with_size(size).with_widths([16, 32, 64]).with_latent(64),
-            ClassifierConfig::new().with_channels(3).with_size(size).with_widths([16, 32, 64]),
-        )
-        .with_classifiers(PHOTO_CLASSIFIERS)
-        .with_score(ScoreRule::Combined)
     }
 
     pub fn init(&self, device: &Device) -> Detector {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::augment::{AugmentConfig, SyntheticKind};
+use crate::data::augment::AugmentConfig;
 use crate::model::connective::DEFAULT_LAMBDA;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,57 +96,6 @@ impl Recipe {
     /// A small recipe for tests and smoke runs: a subset and few epochs.
     pub fn quick() -> Self {
         Self { max_train: Some(1024), ae_epochs: 4, clf_epochs: 3, ..Self::default() }
-    }
-}
-
-/// Photos: images seen per phase, whatever the size of the training set (a class has 50 to 500
-/// training photos), so every detector costs about the same time.
-pub const PHOTO_AE_IMAGES: usize = 18_000;
-pub const PHOTO_CLF_IMAGES: usize = 12_000;
-
-impl Recipe {
-    /// The photo recipe (Caltech). Epochs are set per training set by [`Recipe::with_photo_budget`].
-    pub fn photos() -> Self {
-        Self {
-            seed: 7,
-            val_fraction: 0.15,
-            max_train: None,
-            ae_epochs: 0,
-            ae_batch: 64,
-            ae_lr: 2e-3,
-            charbonnier_eps: 1e-3,
-            clf_epochs: 0,
-            clf_batch: 128,
-            clf_lr: 1e-3,
-            clf_cosine: false,
-            lambda: DEFAULT_LAMBDA,
-            threshold_quantile: 0.05,
-            drawn_threshold_quantile: five_percent(),
-            augment: AugmentConfig {
-                noise_std: 0.1,
-                dropout_p: 0.3,
-                dropout_grid: 8,
-                blur_max_len: 7,
-                neg_noise_std: (0.05, 0.2),
-                blur_fraction: 0.25,
-                warp_fraction: 0.25,
-                warp: (30.0, 0.25, 0.2),
-                erase_fraction: 0.25,
-                erase_p: 0.5,
-                synthetic_fraction: 0.4,
-                synthetic: SyntheticKind::Shuffle,
-                hflip: true,
-                swap_fraction: 0.0,
-            },
-        }
-    }
-
-    /// Epochs so that A sees about `ae_images` and C about `clf_images` positives, at least 4 each.
-    pub fn with_photo_budget(mut self, n_train: usize, ae_images: usize, clf_images: usize) -> Self {
-        let n = n_train.max(1);
-        self.ae_epochs = ae_images.div_ceil(n).max(4);
-        self.clf_epochs = clf_images.div_ceil(n).max(4);
-        self
     }
 }
 

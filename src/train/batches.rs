@@ -62,8 +62,6 @@ impl<'a> ConnectiveSamples<'a> {
             let outlier = match recipe.augment.synthetic {
                 SyntheticKind::Overlay => augment::synthetic_outlier(batch_tensor(originals, n_syn, shape, device), rng),
                 SyntheticKind::Mixed => augment::synthetic_mixed(batch_tensor(originals, n_syn, shape, device), rng),
-                SyntheticKind::Shuffle => batch_tensor(&augment::shuffle_tiles(originals, n_syn, shape, rng), n_syn, shape, device),
-                SyntheticKind::PhotoMixed => augment::synthetic_photo_mixed(originals, n_syn, shape, rng, device),
             };
             let syn = connect(outlier.clone(), ae.forward(outlier), recipe.lambda);
             parts.push(Tensor::from_data(syn.into_data(), dev));

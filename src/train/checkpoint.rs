@@ -216,7 +216,7 @@ mod tests {
     fn a_recipe_stored_before_a_field_existed_is_the_same_recipe() {
         use crate::model::recipe::Recipe;
         use crate::train::detector::same_recipe;
-        let recipe = Recipe::photos();
+        let recipe = Recipe::default();
         let now = serde_json::to_string(&recipe).unwrap();
         assert!(same_recipe(&now, &recipe));
         // As checkpoints made before the field stored it: without `drawn_threshold_quantile`.

@@ -27,12 +27,8 @@ use crate::model::scoring::{HostScores, batch_tensor, score_batches};
 /// Positives for one detector: flattened images in [0, 1].
 pub struct TrainData<'a> {
     pub shape: [usize; 3],
-    /// What A learns from (and, unless `clf_train` is given, C too).
+    /// What A and C learn from.
     pub train: &'a [f32],
-    /// Positives A never sees, for C's connective samples: then C learns from reconstructions as
-    /// poor as A makes them for unseen positives (on a small class, A nearly memorises its own
-    /// training images, and a C trained on those reconstructions calls every new positive novel).
-    pub clf_train: Option<&'a [f32]>,
     pub val: &'a [f32],
 }
 
@@ -149,7 +145,7 @@ fn starting_state(recipe: &Recipe, classifiers: usize, ckpt: &Checkpointer, resu
 /// Whether a checkpoint's recipe (as stored) is `recipe`. Compared as values, not as text: a
 /// recipe stored before a field existed reads that field's default, so a checkpoint of the
 /// same recipe still resumes after the field is added (adding `drawn_threshold_quantile` had
-/// turned every older photo checkpoint into "another recipe").
+/// turned every older checkpoint into "another recipe").
 pub fn same_recipe(stored: &str, recipe: &Recipe) -> bool {
     serde_json::from_str::<Recipe>(stored).is_ok_and(|old| old == *recipe)
 }
@@ -168,13 +164,11 @@ pub fn train_detector(
     let state = starting_state(recipe, config.classifiers.max(1), ckpt, resume, retrain_classifier)?;
     let mut progress = Progress { ckpt, base_seconds: state.seconds, state, started };
     let (n_train, n_val) = (data.len_of(data.train), data.len_of(data.val));
-    let clf_train = data.clf_train.unwrap_or(data.train);
-    let n_clf = data.len_of(clf_train);
-    if n_train == 0 || n_val == 0 || n_clf == 0 {
+    if n_train == 0 || n_val == 0 {
         return Err(Error::Config(format!("need training and validation positives, have {n_train} and {n_val}")));
     }
     let ae_steps = n_train.div_ceil(recipe.ae_batch);
-    let clf_steps = n_clf.div_ceil(half_batch(recipe));
+    let clf_steps = n_train.div_ceil(half_batch(recipe));
     let n_classifiers = config.classifiers.max(1);
     let clf_done: usize = (0..n_classifiers).map(|k| progress.state.classifier(k).epochs_done).sum();
     bar.set_length((ae_steps * recipe.ae_epochs + clf_steps * recipe.clf_epochs * n_classifiers) as u64);
@@ -184,7 +178,7 @@ pub fn train_detector(
     let ad = device.clone().autodiff();
     ad.seed(recipe.seed);
     let autoencoder = train_reconstructor(config, recipe, data, &mut progress, &ad, &device, bar)?;
-    let samples = ConnectiveSamples::new(recipe, data.shape, &autoencoder, clf_train, data.val, &device)?;
+    let samples = ConnectiveSamples::new(recipe, data.shape, &autoencoder, data.train, data.val, &device)?;
     let mut classifiers = Vec::with_capacity(n_classifiers);
     for k in 0..n_classifiers {
         classifiers.push(train_classifier(k, n_classifiers, config, recipe, &samples, &mut progress, &ad, &device, bar)?);

@@ -105,8 +105,7 @@ fn train_one_digit(
     let split = recipe_split(&mnist.train_labels, &[digit], r);
     let train = to_unit(&mnist.train_images, &split.train);
     let val = to_unit(&mnist.train_images, &split.val);
-    // A and C learn from the same positives (photos keep a share for C alone, `eval::caltech`).
-    let data = TrainData { shape: plan.config.image_shape(), train: &train, clf_train: None, val: &val };
+    let data = TrainData { shape: plan.config.image_shape(), train: &train, val: &val };
     let name = format!("mnist-{digit}");
     let ckpt = Checkpointer::new(plan.checkpoint_dir.join(&name))?;
     if let Some(dir) = &plan.reconstructors_from

@@ -1,5 +1,5 @@
-//! Data: IDX files and MNIST, the page's preprocessing of drawings and photos, photo folders and
-//! splits, and the augmentations (eqs. 1, 2, 5 and the synthetic outliers).
+//! Data: IDX files and MNIST, the page's preprocessing of drawings and photos, photo splits, and
+//! the augmentations (eqs. 1, 2, 5 and the synthetic outliers).
 #![cfg(not(target_arch = "wasm32"))]
 
 #[path = "../common/mod.rs"]

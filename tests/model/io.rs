@@ -175,13 +175,10 @@ fn manifest_json_round_trip_and_lookup() {
 fn recipes_written_before_a_knob_existed_keep_their_meaning_and_identity() {
     use connective::data::augment::SyntheticKind;
     use connective::model::recipe::Recipe;
-    // The digit recipe anneals C's rate and mixes its synthetic outliers; the photo recipe does
-    // neither, and its JSON (the key of finished protocol runs) has no trace of the new knobs.
+    // The digit recipe anneals C's rate and mixes its synthetic outliers.
     let digits = Recipe::default();
     assert!(digits.clf_cosine);
     assert_eq!(digits.augment.synthetic, SyntheticKind::Mixed);
-    let photos = serde_json::to_string(&Recipe::photos()).unwrap();
-    assert!(!photos.contains("clf_cosine") && !photos.contains("clf_views"), "{photos}");
     // A recipe saved without the field reads back as a constant rate.
     let mut old = serde_json::to_value(Recipe::default()).unwrap();
     old.as_object_mut().unwrap().remove("clf_cosine");
@@ -232,7 +229,6 @@ fn configs_written_before_several_classifiers_read_as_one() {
     old.as_object_mut().unwrap().remove("classifiers");
     let back: DetectorConfig = serde_json::from_value(old).unwrap();
     assert_eq!(back, DetectorConfig::mnist());
-    assert_eq!(DetectorConfig::photos(32).classifiers, connective::model::detector::PHOTO_CLASSIFIERS);
 }
 
 #[test]
@@ -240,10 +236,10 @@ fn configs_written_before_the_combined_score_judge_by_f_of_x() {
     // The digits' config does not even write the field, so its JSON (and checkpoints keyed by it) is unchanged.
     let digits = serde_json::to_value(DetectorConfig::mnist()).unwrap();
     assert!(digits.get("score").is_none(), "{digits}");
-    let mut photos = serde_json::to_value(DetectorConfig::photos(32)).unwrap();
-    assert_eq!(photos["score"], "combined");
-    photos.as_object_mut().unwrap().remove("score");
-    let back: DetectorConfig = serde_json::from_value(photos).unwrap();
+    let mut combined = serde_json::to_value(DetectorConfig::mnist().with_score(ScoreRule::Combined)).unwrap();
+    assert_eq!(combined["score"], "combined");
+    combined.as_object_mut().unwrap().remove("score");
+    let back: DetectorConfig = serde_json::from_value(combined).unwrap();
     assert_eq!(back.score, ScoreRule::Classifier);
 }
 
@@ -277,7 +273,7 @@ fn the_shipped_manifest_loads_and_writes_back_as_it_is() {
     // keys checkpoints and cached protocol runs), with the experiment knobs that are gone.
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/models/manifest.json")).unwrap();
     let manifest = Manifest::from_json(&text).unwrap();
-    assert_eq!(manifest.models.len(), 14);
+    assert_eq!(manifest.models.len(), 10);
     // As `train` and `eval --update-manifest` write it: the same keys and values as the file
     // (`metrics` is free JSON, kept as read).
     let mut raw: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -313,11 +309,10 @@ fn the_threshold_depends_on_where_the_image_comes_from() {
     assert_ne!(drawn, digit.threshold);
     assert_eq!(digit.threshold_for(InputKind::Drawn), drawn);
     assert_eq!(digit.threshold_for(InputKind::Dataset), digit.threshold);
-    // A photo model has one threshold for both.
-    let photo = manifest.find("caltech-airplanes").unwrap();
-    assert!(photo.drawn_threshold.is_none());
-    assert_eq!(photo.threshold_for(InputKind::Drawn), photo.threshold);
-    assert_eq!(photo.threshold_for(InputKind::Dataset), photo.threshold);
+    // A model without a drawn threshold has one threshold for both.
+    let plain = ModelEntry { drawn_threshold: None, ..digit.clone() };
+    assert_eq!(plain.threshold_for(InputKind::Drawn), plain.threshold);
+    assert_eq!(plain.threshold_for(InputKind::Dataset), plain.threshold);
 }
 
 /// Weights and the manifest are replaced, never rewritten in place: the new bytes appear whole,

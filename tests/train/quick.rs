@@ -22,7 +22,7 @@ fn quick_training_learns_and_separates_an_easy_split() {
     let dir = std::env::temp_dir().join(format!("connective-quick-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let ckpt = Checkpointer::new(dir.clone()).unwrap();
-    let data = TrainData { shape: [1, 28, 28], train: &train, clf_train: None, val: &val };
+    let data = TrainData { shape: [1, 28, 28], train: &train, val: &val };
     let trained = train_detector(&config, &recipe, &data, &ckpt, false, false, &indicatif::ProgressBar::hidden()).unwrap();
 
     let ae = &trained.state.ae_history;

@@ -74,7 +74,7 @@ struct SamplesArgs {
     #[arg(long, required_unless_present = "photos")]
     data: Option<PathBuf>,
     /// Instead: the photo folder; writes held-out sample photos of the shipped photo models
-    /// (and, with --fixtures, tests/fixtures/photos-idx4-ubyte and a tiny photo folder).
+    /// (and, with --fixtures, a tiny photo folder in tests/fixtures/photos).
     #[arg(long, conflicts_with = "data")]
     photos: Option<PathBuf>,
     /// Folder with manifest.json (photo samples are held out from its photo models).
@@ -173,10 +173,9 @@ struct TrainArgs {
     /// Override the share of synthetic-outlier negatives for C.
     #[arg(long)]
     synthetic_fraction: Option<f32>,
-    /// Override how synthetic outliers are made: overlay (a positive over another, turned),
-    /// mixed (overlays, large turns, parts cut away, pen strokes), shuffle (photo tiles),
-    /// photo_mixed (shuffled tiles, patchworks, close-ups).
-    #[arg(long, value_parser = ["overlay", "mixed", "shuffle", "photo_mixed"])]
+    /// Override how synthetic outliers are made: overlay (a positive over another, turned) or
+    /// mixed (overlays, large turns, parts cut away, pen strokes).
+    #[arg(long, value_parser = ["overlay", "mixed"])]
     synthetic: Option<String>,
     /// Override the width of A's dense bottleneck (digits; default 16).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=4096))]
@@ -197,8 +196,7 @@ struct TrainArgs {
     /// Share of hard negatives whose reconstruction is partly another positive's (default 0).
     #[arg(long, value_parser = probability)]
     swap_fraction: Option<f32>,
-    /// Classifiers averaged per detector, f(x) = their mean logit (default: 1 for digits, 3 for
-    /// photos). With --resume, a finished detector keeps its C's and trains only the new ones.
+    /// Classifiers averaged per digit detector, f(x) = their mean logit (default: 1). With --resume, a finished detector keeps its C's and trains only the new ones.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
     classifiers: Option<u8>,
 }

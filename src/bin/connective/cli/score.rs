@@ -5,7 +5,6 @@ use std::path::Path;
 
 use burn::prelude::*;
 use connective::data::idx;
-use connective::data::photo::photo_from_rgba;
 use connective::data::preprocess::{MNIST_SIDE, grey_to_unit, mnist_from_rgba};
 use connective::error::{Error, Result};
 use connective::eval::caltech::open_backbone;
@@ -22,7 +21,7 @@ enum Input {
 }
 
 /// Reads an IDX stack (its images must already have the detector's shape) or a picture, which
-/// is preprocessed as a digit (1 channel) or a photo (3 channels).
+/// is preprocessed as a digit (photos go to a photo detector, `run_photos`).
 fn read_input(path: &Path, shape: [usize; 3]) -> Result<Input> {
     let name = path.display().to_string();
     let bytes = idx::read_maybe_gz(path)?;
@@ -42,9 +41,7 @@ fn read_input(path: &Path, shape: [usize; 3]) -> Result<Input> {
         .map_err(|e| Error::data(&name, format!("cannot decode the {format:?} picture: {e}")))?
         .to_rgba8();
     let (w, h) = (picture.width() as usize, picture.height() as usize);
-    let pixels = if shape[0] == 3 {
-        photo_from_rgba(picture.as_raw(), w, h, shape[1])
-    } else if shape[1] == MNIST_SIDE {
+    let pixels = if shape == [1, MNIST_SIDE, MNIST_SIDE] {
         mnist_from_rgba(picture.as_raw(), w, h).and_then(|g| grey_to_unit(&g, MNIST_SIDE * MNIST_SIDE))
     } else {
         Err(Error::Input(format!("no preprocessing for a {}×{}×{} detector", shape[0], shape[1], shape[2])))
