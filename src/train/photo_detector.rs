@@ -78,7 +78,14 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
     let n_clf = clf_maps.len() / len;
     let mut rng = StdRng::seed_from_u64(recipe.seed);
     let ad = device.clone().autodiff();
-    ad.seed(recipe.seed);
+    // Initial weights come from the device's random stream, which detectors trained at once
+    // share: seeding and drawing both networks under one lock makes them the seed's alone.
+    let (mut ae, clf) = {
+        static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = INIT.lock().unwrap_or_else(|e| e.into_inner());
+        ad.seed(recipe.seed);
+        (config.init_autoencoder(&ad), config.init_classifier(&ad))
+    };
     bar.set_length((recipe.ae_steps + recipe.clf_steps) as u64);
 
     // A: denoising at every position (eqs. 1–3).
@@ -86,7 +93,6 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
     let n_rows = n_ae;
     let sigma = std_of(&rows) * recipe.noise_std;
     let noise = Normal::new(0.0f32, sigma.max(1e-6)).unwrap();
-    let mut ae = config.init_autoencoder(&ad);
     let mut optim: ModuleOptimizer = AdamConfig::new().init();
     for step in 0..recipe.ae_steps {
         let b = recipe.ae_batch.min(n_rows);
@@ -128,7 +134,7 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
     let spread = std_of(&q_pos);
     let lam = recipe.lambda;
     let mix = |p: &[f32], q: &[f32]| -> Vec<f32> { p.iter().zip(q).map(|(&a, &b)| lam * a + (1.0 - lam) * b).collect() };
-    let mut clf = config.init_classifier(&ad);
+    let mut clf = clf;
     let mut optim: ModuleOptimizer = AdamConfig::new().init();
     let bce = BinaryCrossEntropyLossConfig::new().with_logits(true).init(&ad);
     let half = (recipe.clf_batch / 2).max(1);
