@@ -315,10 +315,15 @@ pub fn photo_detector_to_bytes(detector: &PhotoDetector, precision: Precision) -
     module_to_bytes(detector, precision, "photo detector")
 }
 
+/// A photo detector with a gallery of `gallery` rows from burnpack bytes (strictly).
+pub fn photo_detector_from_bytes(name: &str, config: &PhotoDetectorConfig, gallery: usize, bytes: &[u8], device: &Device) -> Result<PhotoDetector> {
+    load_strict(config.init(gallery, device), bytes, name)
+}
+
 /// Verifies and loads a photo entry's weights.
 pub fn load_photo_entry(entry: &PhotoEntry, bytes: &[u8], device: &Device) -> Result<PhotoDetector> {
     check_file(&entry.name, &entry.file, entry.bytes, &entry.sha256, bytes)?;
-    load_strict(entry.config.init(entry.gallery.len(), device), bytes, &entry.name)
+    photo_detector_from_bytes(&entry.name, &entry.config, entry.gallery.len(), bytes, device)
 }
 
 /// Verifies and loads one manifest entry's weights.

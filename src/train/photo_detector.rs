@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::model::calibration::Calibration;
 
 use crate::model::photo_detector::{PhotoDetector, PhotoDetectorConfig, PhotoScore, PhotoScores, normalise, pool, unit_rows};
+use crate::model::io::{SHIPPED_PRECISION, photo_detector_from_bytes, photo_detector_to_bytes};
 use crate::model::recipe::PhotoRecipe;
 
 /// Maps of one detector's positives, `[c, h, w]` each, flattened.
@@ -32,6 +33,8 @@ pub struct PhotoTrainData<'a> {
 
 pub struct TrainedPhoto {
     pub detector: PhotoDetector,
+    /// The detector as shipped (`model::io::SHIPPED_PRECISION`; the gallery stays f32).
+    pub bytes: Vec<u8>,
     pub calibration: Calibration,
     /// The validation positives' scores.
     pub val: PhotoScores,
@@ -197,9 +200,12 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
     let chosen: Vec<f32> = keep.iter().flat_map(|&i| all[i * len..(i + 1) * len].iter().copied()).collect();
     let gallery = unit_rows(pool(tensor4(&chosen, keep.len(), shape, device)));
     let detector = PhotoDetector { autoencoder: ae, classifier: clf.valid(), gallery: Param::from_tensor(gallery) };
+    // As shipped: the calibration, thresholds and metrics belong to these bytes.
+    let bytes = photo_detector_to_bytes(&detector, SHIPPED_PRECISION)?;
+    let detector = photo_detector_from_bytes("photo detector", config, keep.len(), &bytes, device)?;
     let val = detector.score_maps(data.val, shape, lam, config, device)?;
     let calibration = Calibration::fit(&val.logits, &val.errors)
         .ok_or_else(|| Error::Config("the validation positives' scores have no spread to calibrate on".into()))?;
 
-    Ok(TrainedPhoto { detector, calibration, val, gallery_rows: keep, seconds: start.elapsed().as_secs_f64() })
+    Ok(TrainedPhoto { detector, bytes, calibration, val, gallery_rows: keep, seconds: start.elapsed().as_secs_f64() })
 }

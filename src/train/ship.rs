@@ -11,7 +11,7 @@ use serde_json::json;
 use super::jobs::in_parallel;
 use crate::error::{Error, Result};
 use crate::eval::caltech::{BackboneFiles, CLUTTER, PhotoPlan, RunOutcome, TEST_FRACTION, load_features, train_and_test};
-use crate::model::io::{BackboneRef, Manifest, PhotoEntry, SHIPPED_PRECISION, photo_detector_to_bytes, sha256_hex, write_atomically};
+use crate::model::io::{BackboneRef, Manifest, PhotoEntry, SHIPPED_PRECISION, sha256_hex, write_atomically};
 use crate::model::photo_detector::PhotoScore;
 use crate::model::recipe::percentile_words;
 
@@ -60,7 +60,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<PhotoEntry>> {
         |classes, bar| {
             let name = model_name(&classes);
             let RunOutcome { trained, gallery, result } = train_and_test(&features, &classes, plan.seed, &photo, bar)?;
-            let bytes = photo_detector_to_bytes(&trained.detector, SHIPPED_PRECISION)?;
+            let bytes = trained.bytes.clone();
             let file = format!("{name}.bpk");
             write_atomically(&plan.out_dir.join(&file), &bytes)?;
             let score = photo.score;
