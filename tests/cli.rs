@@ -20,7 +20,14 @@ fn fails_with(args: &[&str], needle: &str) {
 
 #[test]
 fn bad_input_is_a_clear_error() {
-    fails_with(&["train", "--data", "/no/such/dir", "--positive", "3"], "no such directory");
+    fails_with(&["train", "--data", "/no/such/dir", "--positive", "3"], "no such folder: point --data at the folder");
+    // Messages in a user's words: a file given as the data folder, a negative digit, a digit
+    // past 9, a folder given as the model.
+    fails_with(&["train", "--data", "Cargo.toml", "--positive", "3"], "Cargo.toml: is a file: point --data at the folder");
+    fails_with(&["train", "--data", "/tmp", "--positive", "-1"], "-1 is not in 0..=9");
+    fails_with(&["eval", "--data", "/tmp", "--digits", "12"], "12 is not in 0..=9");
+    fails_with(&["score", "--model", "models", "x.png"], "models: is a folder: give --model one model file");
+    fails_with(&["train", "--dataset", "caltech", "--data", "Cargo.toml", "--classes", "airplanes"], "is a file: point --data at the photo folder");
     fails_with(&["train", "--data", "/tmp", "--positive", "12"], "12 is not in 0..=9");
     fails_with(&["eval", "--data", "/tmp", "--models", "/tmp"], "missing: neither train-images-idx3-ubyte nor train-images-idx3-ubyte.gz");
     fails_with(&["score", "--model", "/no/model.bpk", "x.png"], "cannot read the manifest");

@@ -10,6 +10,10 @@ use crate::error::{Error, Result};
 
 /// Class folder names under `dir`, sorted.
 pub fn class_names(dir: &Path) -> Result<Vec<String>> {
+    if !dir.is_dir() {
+        let what = if dir.is_file() { "is a file" } else { "no such folder" };
+        return Err(Error::data(dir.display().to_string(), format!("{what}: point --data at the photo folder (one sub-folder of photos per class)")));
+    }
     let entries = std::fs::read_dir(dir).map_err(|e| Error::data(dir.display().to_string(), format!("cannot list the photo folder: {e}")))?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())

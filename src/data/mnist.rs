@@ -57,8 +57,11 @@ fn load_pair(dir: &Path, images: &str, labels: &str) -> Result<(IdxImages, Vec<u
 
 impl Mnist {
     pub fn load(dir: &Path) -> Result<Self> {
+        if dir.is_file() {
+            return Err(Error::data(dir.display().to_string(), "is a file: point --data at the folder that holds the four MNIST IDX files"));
+        }
         if !dir.is_dir() {
-            return Err(Error::data(dir.display().to_string(), "no such directory"));
+            return Err(Error::data(dir.display().to_string(), "no such folder: point --data at the folder that holds the four MNIST IDX files"));
         }
         let (train_images, train_labels) = load_pair(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte")?;
         let (test_images, test_labels) = load_pair(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")?;

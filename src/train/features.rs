@@ -111,7 +111,8 @@ impl FeatureExtractor<'_> {
     /// them; the rest are computed (a progress bar counts photos) and cached.
     pub fn folder(&self, dir: &Path, only: &[String]) -> Result<PhotoFeatures> {
         if !dir.is_dir() {
-            return Err(Error::data(dir.display().to_string(), "no such directory (point --data at the photo folder)"));
+            let what = if dir.is_file() { "is a file" } else { "no such folder" };
+            return Err(Error::data(dir.display().to_string(), format!("{what}: point --data at the photo folder (one sub-folder of photos per class)")));
         }
         let all = class_names(dir)?;
         if let Some(missing) = only.iter().find(|c| !all.contains(c)) {

@@ -293,6 +293,8 @@ pub fn open_backbone(path: &Path) -> Result<(EfficientNetLite0, String)> {
 /// The backbone maps of the photo folder's classes `only` (all when empty), cached; warns about
 /// every file that could not be decoded.
 pub fn load_features(dir: &Path, side: usize, only: &[String], files: &BackboneFiles) -> Result<PhotoFeatures> {
+    // The folder first: a wrong --data is named before the backbone is even read.
+    crate::data::folders::class_names(dir)?;
     let (backbone, sha) = open_backbone(&files.backbone)?;
     let extractor = FeatureExtractor { backbone: &backbone, backbone_sha256: &sha, side, cache_dir: &files.cache, device: Device::flex() };
     let features = extractor.folder(dir, only)?;

@@ -106,7 +106,7 @@ struct TrainArgs {
     #[arg(long, value_enum, default_value = "mnist")]
     dataset: Dataset,
     /// The positive digit (0–9).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=9), required_unless_present_any = ["all", "classes"])]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=9), allow_hyphen_values = true, required_unless_present_any = ["all", "classes"])]
     positive: Option<u8>,
     /// Train all ten digits.
     #[arg(long, conflicts_with = "positive")]
@@ -214,7 +214,7 @@ struct EvalArgs {
     #[arg(long, value_enum, default_value = "one-class")]
     protocol: eval::Protocol,
     /// Only these digits (default: every MNIST model in the manifest).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(0..=9), allow_hyphen_values = true)]
     digits: Vec<u8>,
     /// Random test sets per outlier ratio and digit (paper protocol).
     #[arg(long, default_value_t = 5)]

@@ -104,6 +104,9 @@ fn run_photos(entry: &PhotoEntry, dir: &Path, backbone: &Path, inputs: &[std::pa
 /// Scores every image; a file that cannot be read is reported and skipped, and makes the
 /// command fail at the end, after the others are scored.
 pub fn run(model: &Path, backbone: &Path, inputs: &[std::path::PathBuf], labels: Option<&Path>, lambda: Option<f32>, limit: Option<usize>) -> Result<()> {
+    if model.is_dir() {
+        return Err(Error::data(model.display().to_string(), "is a folder: give --model one model file from it, e.g. models/mnist-3.bpk or models/photo-airplanes.bpk"));
+    }
     let dir = model.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file = model.file_name().and_then(|f| f.to_str()).unwrap_or_default();
     if let Ok(manifest) = Manifest::read_in_dir(dir)
