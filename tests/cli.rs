@@ -103,6 +103,23 @@ fn a_killed_training_resumes_and_its_reconstructor_takes_new_classifiers() {
     assert_eq!(after["ae_history"].as_array().unwrap()[..done], before["ae_history"].as_array().unwrap()[..done]);
     assert_eq!(after["ae_history"].as_array().unwrap().len(), 4);
     assert!(models.join("mnist-7.bpk").exists() && models.join("manifest.json").exists());
+    // Bit for bit what an unbroken run trains: the same weights, the same threshold.
+    let unbroken = tmp.join("unbroken");
+    let out = connective()
+        .args(["train", "--quick", "--positive", "7", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(unbroken.join("models"))
+        .arg("--checkpoints")
+        .arg(unbroken.join("ckpt"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read(models.join("mnist-7.bpk")).unwrap() == std::fs::read(unbroken.join("models/mnist-7.bpk")).unwrap(), "the resumed run trained other weights");
+    let threshold = |dir: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()["models"][0]["threshold"].clone()
+    };
+    assert_eq!(threshold(&models), threshold(&unbroken.join("models")));
     // Training ships the threshold for drawn input; the penned protocol measures the same one.
     let drawn = || -> f64 {
         let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(models.join("manifest.json")).unwrap()).unwrap();

@@ -279,11 +279,10 @@ fn train_classifier(
     let prefix = classifier_prefix(k);
     let mut mine = progress.state.classifier(k);
     let clf_seed = recipe.classifier_seed(k);
-    // The first C continues the device's random stream after A, as every shipped single-C
-    // model did.
-    if k > 0 {
-        ad.seed(clf_seed);
-    }
+    // Every C draws its initial weights from its own seed: a run resumed after A finished (which
+    // never initialises A again) draws the same C as an unbroken one. (The shipped digit models'
+    // first C continued the device's stream after A instead; retraining them gives other C's.)
+    ad.seed(clf_seed);
     let mut clf: Classifier = config.classifier.init(ad);
     let mut optim: ModuleOptimizer = AdamConfig::new().init();
     if mine.epochs_done > 0 {
