@@ -86,7 +86,9 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     let cache = tmp.join("features");
     let on_fixtures = |args: &[&str]| on_fixture_photos(args, &cache);
     let run = || {
-        on_fixtures(&["eval", "--protocol", "caltech", "--quick", "--sizes", "1,2", "--repeats", "1"])
+        // One job: two detectors trained at once share the CPU backend's threads, which may sum
+        // in another order (1e-6), and two validation photos make eq. 6′'s threshold flip on that.
+        on_fixtures(&["eval", "--protocol", "caltech", "--quick", "--sizes", "1,2", "--repeats", "1", "--jobs", "1"])
             .arg("--work")
             .arg(tmp.join("work"))
             .arg("--json")
@@ -131,14 +133,8 @@ fn a_quick_caltech_run_trains_tests_and_resumes() {
     assert!(run().status.success());
     let read = |text: &str| serde_json::from_str::<(String, serde_json::Value)>(text).unwrap().1;
     let (a, b) = (read(&result), read(&std::fs::read_to_string(tmp.join("work/results/n1-r0.json")).unwrap()));
-    for key in ["classes", "n_train", "n_clf", "n_val", "n_test_positives"] {
-        assert_eq!(a[key], b[key], "{key}");
-    }
-    // To rounding: the CPU backend's threads may sum in another order.
-    let close = |x: &serde_json::Value, y: &serde_json::Value| (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1e-3;
-    assert!(close(&a["threshold"], &b["threshold"]), "{a} vs {b}");
-    for part in ["crbnd", "classifier_only", "recon_error", "neighbours"] {
-        assert!(close(&a[part]["auroc"], &b[part]["auroc"]) && close(&a[part]["f1"], &b[part]["f1"]), "{part}: {a} vs {b}");
+    for key in ["classes", "n_train", "n_clf", "n_val", "n_test_positives", "threshold", "crbnd", "classifier_only", "recon_error", "neighbours"] {
+        assert_eq!(a[key], b[key], "{key}: a retrained run differs");
     }
 
     // `--readme` twice: the table goes into the `caltech` block of both files, and the text
