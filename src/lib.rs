@@ -14,8 +14,9 @@
 //!                                         (or several C's, each trained alone with its own seed)
 //! model:  f(x) = C(λx + (1−λ)A(x))   (detector::Detector::detect, eq. 6; with several C's,
 //!         the mean of their logits) ─▶ verdict at the manifest's threshold
-//!         photos: the same on a frozen ImageNet backbone's features (photo_detector), with
-//!         ½·z(f(φ)) − ½·z(‖φ − A(φ)‖²), z on validation positives (calibration, eq. 6′)
+//! photos: photo (192 px crop) ─▶ backbone (frozen EfficientNet-Lite0) ─▶ φ, cached per photo
+//!         (train::features) ─▶ the same eqs. 1–6 on φ (photo_detector), beside eq. 6′
+//!         (calibration) and the nearest training photos' similarity, which the verdict takes
 //! eval:   the verdict scores of test sets ─▶ metrics (AUROC, F1) ─▶ tables, charts, docs
 //! ```
 //!

@@ -62,6 +62,19 @@ fn header(bytes: &[u8], name: &str, magic: u32, dims: usize) -> Result<Vec<usize
         .collect()
 }
 
+/// The most data bytes an IDX file may hold, and the most a gzipped one may inflate to (MNIST's
+/// training images are 47 MB).
+pub const MAX_IDX_BYTES: usize = 1 << 30;
+
+/// The product of the header's dimensions, checked: an error past `MAX_IDX_BYTES` (or past
+/// usize) instead of an overflow.
+fn data_len(dims: &[usize], name: &str) -> Result<usize> {
+    dims.iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| n <= MAX_IDX_BYTES)
+        .ok_or_else(|| Error::data(name, format!("the header's dimensions {dims:?} promise more than {} MB of data", MAX_IDX_BYTES >> 20)))
+}
+
 fn body<'a>(bytes: &'a [u8], name: &str, offset: usize, expected: usize) -> Result<&'a [u8]> {
     let have = bytes.len().saturating_sub(offset);
     if have < expected {
@@ -78,19 +91,19 @@ pub fn parse_images(bytes: &[u8], name: &str) -> Result<IdxImages> {
     if be_u32(bytes, 0) == Some(MAGIC_COLOUR) {
         let dims = header(bytes, name, MAGIC_COLOUR, 4)?;
         let (count, rows, cols, channels) = (dims[0], dims[1], dims[2], dims[3]);
-        let data = body(bytes, name, 20, count * rows * cols * channels)?;
+        let data = body(bytes, name, 20, data_len(&dims, name)?)?;
         return Ok(IdxImages { count, rows, cols, channels, pixels: data.to_vec() });
     }
     let dims = header(bytes, name, MAGIC_IMAGES, 3)?;
     let (count, rows, cols) = (dims[0], dims[1], dims[2]);
-    let data = body(bytes, name, 16, count * rows * cols)?;
+    let data = body(bytes, name, 16, data_len(&dims, name)?)?;
     Ok(IdxImages { count, rows, cols, channels: 1, pixels: data.to_vec() })
 }
 
 /// Parses an IDX1 label file (already decompressed).
 pub fn parse_labels(bytes: &[u8], name: &str) -> Result<Vec<u8>> {
     let dims = header(bytes, name, MAGIC_LABELS, 1)?;
-    Ok(body(bytes, name, 8, dims[0])?.to_vec())
+    Ok(body(bytes, name, 8, data_len(&dims, name)?)?.to_vec())
 }
 
 /// Encodes images as IDX bytes (fixtures, exports): IDX3 for greyscale, 4 dimensions for colour.
@@ -122,23 +135,39 @@ pub fn encode_labels(labels: &[u8]) -> Vec<u8> {
 mod files {
     use std::path::Path;
 
-    use super::{IdxImages, parse_images, parse_labels};
+    use super::{IdxImages, MAX_IDX_BYTES, parse_images, parse_labels};
     use crate::error::{Error, Result};
 
-    /// Reads a whole file, gunzipping it when it starts with the gzip magic bytes.
+    /// Reads a whole file, gunzipping it when it starts with the gzip magic bytes; neither the
+    /// file nor what it inflates to may exceed `MAX_IDX_BYTES`.
     pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
+        read_capped(path, MAX_IDX_BYTES)
+    }
+
+    /// `read_maybe_gz` with a cap of `cap` bytes, read and inflated (an error past it: a gzip bomb
+    /// stops there, not when memory runs out).
+    pub fn read_capped(path: &Path, cap: usize) -> Result<Vec<u8>> {
         use std::io::Read;
         let name = path.display().to_string();
-        let raw = std::fs::read(path).map_err(|e| Error::data(&name, format!("cannot read: {e}")))?;
-        if raw.starts_with(&[0x1f, 0x8b]) {
-            let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&raw[..])
-                .read_to_end(&mut out)
-                .map_err(|e| Error::data(&name, format!("corrupt gzip stream: {e}")))?;
-            Ok(out)
-        } else {
-            Ok(raw)
+        let file = std::fs::File::open(path).map_err(|e| Error::data(&name, format!("cannot read: {e}")))?;
+        let too_big = || Error::data(&name, format!("larger than {} MB (inflated): not an input this program reads", cap >> 20));
+        let mut raw = Vec::new();
+        file.take(cap as u64 + 1).read_to_end(&mut raw).map_err(|e| Error::data(&name, format!("cannot read: {e}")))?;
+        if raw.len() > cap {
+            return Err(too_big());
         }
+        if !raw.starts_with(&[0x1f, 0x8b]) {
+            return Ok(raw);
+        }
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .take(cap as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| Error::data(&name, format!("corrupt gzip stream: {e}")))?;
+        if out.len() > cap {
+            return Err(too_big());
+        }
+        Ok(out)
     }
 
     /// Reads an IDX image file, gzipped or raw.
@@ -153,4 +182,4 @@ mod files {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use files::{read_images, read_labels, read_maybe_gz};
+pub use files::{read_capped, read_images, read_labels, read_maybe_gz};

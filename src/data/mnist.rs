@@ -7,7 +7,7 @@ use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use crate::error::{Error, Result};
 
 use super::idx::{self, IdxImages};
-use super::preprocess::unit;
+use super::preprocess::{MNIST_SIDE, unit};
 
 /// The four MNIST files.
 pub struct Mnist {
@@ -36,6 +36,12 @@ fn load_pair(dir: &Path, images: &str, labels: &str) -> Result<(IdxImages, Vec<u
     let labs = idx::read_labels(&lp)?;
     if imgs.channels != 1 {
         return Err(Error::data(ip.display().to_string(), "colour images: MNIST files are greyscale IDX3"));
+    }
+    if (imgs.rows, imgs.cols) != (MNIST_SIDE, MNIST_SIDE) {
+        return Err(Error::data(ip.display().to_string(), format!("images are {}×{}, MNIST's are {MNIST_SIDE}×{MNIST_SIDE}", imgs.rows, imgs.cols)));
+    }
+    if imgs.count == 0 {
+        return Err(Error::data(ip.display().to_string(), "holds no images"));
     }
     if imgs.count != labs.len() {
         return Err(Error::data(

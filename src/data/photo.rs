@@ -52,3 +52,35 @@ pub fn hwc_to_chw(rgb: &[u8], h: usize, w: usize) -> Vec<f32> {
     }
     out
 }
+
+/// The largest picture the CLI decodes: sides up to this many pixels (a 50-megapixel phone photo
+/// is 8,160 px wide) …
+pub const MAX_PICTURE_SIDE: u32 = 10_000;
+/// … and at most this many bytes allocated by the decoder (a 10,000² RGBA picture is 400 MB).
+pub const MAX_PICTURE_ALLOC: u64 = 512 << 20;
+
+/// Decodes a picture file's bytes (PNG, JPEG, WebP) to RGBA, refusing one whose header promises
+/// more than `MAX_PICTURE_SIDE` or `MAX_PICTURE_ALLOC` *before* any pixel is decoded (native;
+/// the page lets the browser decode and shrinks large pictures itself).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn decode_picture(bytes: &[u8], name: &str) -> Result<image::RgbaImage> {
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::data(name, format!("cannot read: {e}")))?;
+    if reader.format().is_none() {
+        return Err(Error::data(name, "not a PNG, JPEG or WebP picture"));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_PICTURE_SIDE);
+    limits.max_image_height = Some(MAX_PICTURE_SIDE);
+    limits.max_alloc = Some(MAX_PICTURE_ALLOC);
+    reader.limits(limits);
+    let picture = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => Error::data(
+            name,
+            format!("too large to decode: pictures up to {MAX_PICTURE_SIDE}×{MAX_PICTURE_SIDE} pixels and {} MB of pixels are accepted", MAX_PICTURE_ALLOC >> 20),
+        ),
+        e => Error::data(name, format!("not a readable picture: {e}")),
+    })?;
+    Ok(picture.to_rgba8())
+}

@@ -80,6 +80,24 @@ pub struct BackboneRef {
 }
 
 impl PhotoEntry {
+    /// The manifest's numbers for this entry, in range (see `in_range`).
+    pub fn check_ranges(&self) -> Result<()> {
+        let (n, c) = (&self.name, &self.config);
+        in_range(n, "config.side", c.side, 32..=1024)?;
+        in_range(n, "config.features", c.features, super::backbone::FEATURES..=super::backbone::FEATURES)?;
+        in_range(n, "config.hidden", c.hidden, 1..=4096)?;
+        in_range(n, "config.bottleneck", c.bottleneck, 1..=4096)?;
+        in_range(n, "config.clf_hidden", c.clf_hidden, 1..=4096)?;
+        in_range(n, "config.neighbours", c.neighbours, 1..=64)?;
+        in_range(n, "config.gallery", c.gallery, 1..=100_000)?;
+        in_range(n, "gallery (photos listed)", self.gallery.len(), 1..=c.gallery)?;
+        finite(n, "threshold", self.threshold)?;
+        if !(0.0..=1.0).contains(&self.lambda) {
+            return Err(Error::model(n, format!("manifest field lambda = {} is outside [0, 1]", self.lambda)));
+        }
+        Ok(())
+    }
+
     /// The verdict scores of `scores` by this entry's rule.
     pub fn verdict_scores(&self, scores: &super::photo_detector::PhotoScores) -> Vec<f32> {
         scores.by(self.score, Some(&self.calibration))
@@ -135,7 +153,42 @@ pub enum InputKind {
     Dataset,
 }
 
+/// Every number a manifest entry sizes networks or allocations by must lie in a range the
+/// project uses (with room to spare), so that an altered manifest is an error, not gigabytes of
+/// networks built before the weights are even read.
+fn in_range(name: &str, field: &str, value: usize, range: std::ops::RangeInclusive<usize>) -> Result<()> {
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::model(name, format!("manifest field {field} = {value} is outside {}..={}", range.start(), range.end())))
+    }
+}
+
+fn finite(name: &str, field: &str, value: f32) -> Result<()> {
+    if value.is_finite() { Ok(()) } else { Err(Error::model(name, format!("manifest field {field} is not a finite number"))) }
+}
+
 impl ModelEntry {
+    /// The manifest's numbers for this entry, in range (see `in_range`).
+    pub fn check_ranges(&self) -> Result<()> {
+        let (n, a, c) = (&self.name, &self.config.autoencoder, &self.config.classifier);
+        in_range(n, "config.classifiers", self.config.classifiers, 1..=16)?;
+        in_range(n, "config.autoencoder.channels", a.channels, 1..=4)?;
+        in_range(n, "config.autoencoder.size", a.size, 4..=128)?;
+        in_range(n, "config.autoencoder.latent", a.latent, 1..=4096)?;
+        in_range(n, "config.classifier.channels", c.channels, 1..=4)?;
+        in_range(n, "config.classifier.size", c.size, 4..=128)?;
+        in_range(n, "config.classifier.hidden", c.hidden, 1..=4096)?;
+        for (k, w) in a.widths.iter().chain(&c.widths).enumerate() {
+            in_range(n, &format!("config widths[{k}]"), *w, 1..=512)?;
+        }
+        finite(n, "threshold", self.threshold)?;
+        if !(0.0..=1.0).contains(&self.lambda) {
+            return Err(Error::model(n, format!("manifest field lambda = {} is outside [0, 1]", self.lambda)));
+        }
+        Ok(())
+    }
+
     /// The scores this model's verdicts are taken on, from f(x) and the reconstruction errors.
     pub fn verdict_scores(&self, logits: &[f32], errors: &[f32]) -> Vec<f32> {
         verdict_scores(self.calibration.as_ref(), logits, errors)
@@ -175,6 +228,12 @@ impl Manifest {
             .map_err(|e| Error::data("manifest.json", format!("not a valid manifest: {e}")))?;
         if m.format != MANIFEST_FORMAT {
             return Err(Error::data("manifest.json", format!("format {:?}, expected {MANIFEST_FORMAT:?}", m.format)));
+        }
+        for e in &m.models {
+            e.check_ranges()?;
+        }
+        for e in &m.photos {
+            e.check_ranges()?;
         }
         Ok(m)
     }

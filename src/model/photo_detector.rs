@@ -1,7 +1,7 @@
 //! The photo detector: CRBND on the frozen backbone's features (issue 25).
 //!
 //! φ is the backbone's feature vector: its last map (`EfficientNetLite0::forward_map`: 1280
-//! channels, 7×7 for a 224 px photo) pooled over space and brought to unit length (`normalise`).
+//! channels, 6×6 for the shipped 192 px photo, 7×7 at 224 px) pooled over space and brought to unit length (`normalise`).
 //! A is a denoising bottleneck autoencoder on φ; C judges the connective sample λφ + (1−λ)A(φ)
 //! (eq. 4), so f(φ) = C(λφ + (1−λ)A(φ)) (eq. 6). The same A applied to each position's features
 //! gives a map of where the photo is unlike the class: the page's heat map. The module also
@@ -39,7 +39,7 @@ pub struct PhotoDetectorConfig {
 
 impl Default for PhotoDetectorConfig {
     fn default() -> Self {
-        Self { side: 224, features: FEATURES, hidden: 256, bottleneck: 32, clf_hidden: 64, gallery: 1024, neighbours: 2 }
+        Self { side: 192, features: FEATURES, hidden: 256, bottleneck: 32, clf_hidden: 64, gallery: 1024, neighbours: 2 }
     }
 }
 

@@ -11,7 +11,7 @@ use burn::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::data::folders::{class_names, picture_files};
-use crate::data::photo::photo_rgb_from_rgba;
+use crate::data::photo::{decode_picture, photo_rgb_from_rgba};
 use crate::error::{Error, Result};
 use crate::model::backbone::EfficientNetLite0;
 use crate::model::io::{sha256_hex, write_atomically};
@@ -76,7 +76,7 @@ pub struct FeatureExtractor<'a> {
 /// A photo file's bytes to the backbone's input: `[3, side, side]` in 0…255, by the same
 /// preprocessing as the page (`data::photo`).
 pub fn photo_input(bytes: &[u8], side: usize, name: &str) -> Result<Vec<f32>> {
-    let picture = image::load_from_memory(bytes).map_err(|e| Error::data(name, format!("not a readable picture: {e}")))?.to_rgba8();
+    let picture = decode_picture(bytes, name)?;
     let (w, h) = picture.dimensions();
     let rgb = photo_rgb_from_rgba(picture.as_raw(), w as usize, h as usize, side).map_err(|e| Error::data(name, e.to_string()))?;
     // HWC bytes to CHW floats, as `backbone::rgb_to_tensor` does in the page.

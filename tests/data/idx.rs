@@ -55,15 +55,29 @@ fn dataset_errors_name_the_file_and_the_problem() {
     let e = Mnist::load(&dir).err().unwrap().to_string();
     assert!(e.contains("train-images-idx3-ubyte") && e.contains("missing"), "{e}");
 
-    write(&dir, "train-images-idx3-ubyte", &encode_images(&images()));
+    let digits = IdxImages { count: 2, rows: 28, cols: 28, channels: 1, pixels: vec![7; 2 * 784] };
+    write(&dir, "train-images-idx3-ubyte", &encode_images(&digits));
     write(&dir, "train-labels-idx1-ubyte", &encode_labels(&[1, 2, 3]));
-    write(&dir, "t10k-images-idx3-ubyte", &encode_images(&images()));
+    write(&dir, "t10k-images-idx3-ubyte", &encode_images(&digits));
     write(&dir, "t10k-labels-idx1-ubyte", &encode_labels(&[1, 2]));
     let e = Mnist::load(&dir).err().unwrap().to_string();
     assert!(e.contains("train-labels-idx1-ubyte") && e.contains("3 labels for 2 images"), "{e}");
 
+    write(&dir, "train-labels-idx1-ubyte", &encode_labels(&[1, 12]));
+    let e = Mnist::load(&dir).err().unwrap().to_string();
+    assert!(e.contains("label 12 is not a digit"), "{e}");
     write(&dir, "train-labels-idx1-ubyte", &encode_labels(&[1, 2]));
     assert!(Mnist::load(&dir).is_ok());
+    // Images of another size (once read as MNIST rows and trained on) and an empty file are errors.
+    write(&dir, "t10k-images-idx3-ubyte", &encode_images(&IdxImages { count: 2, rows: 32, cols: 32, channels: 1, pixels: vec![0; 2048] }));
+    let e = Mnist::load(&dir).err().unwrap().to_string();
+    assert!(e.contains("t10k-images-idx3-ubyte") && e.contains("32×32"), "{e}");
+    write(&dir, "t10k-images-idx3-ubyte", &encode_images(&IdxImages { count: 0, rows: 28, cols: 28, channels: 1, pixels: vec![] }));
+    write(&dir, "t10k-labels-idx1-ubyte", &encode_labels(&[]));
+    let e = Mnist::load(&dir).err().unwrap().to_string();
+    assert!(e.contains("holds no images"), "{e}");
+    write(&dir, "t10k-images-idx3-ubyte", &encode_images(&digits));
+    write(&dir, "t10k-labels-idx1-ubyte", &encode_labels(&[1, 2]));
     // A gzip header followed by garbage.
     write(&dir, "t10k-images-idx3-ubyte.gz", &[0x1f, 0x8b, 8, 0, 1, 2, 3]);
     let e = Mnist::load(&dir).err().unwrap().to_string();
@@ -92,4 +106,41 @@ fn positive_split_holds_out_positives_only() {
     assert_eq!(positive_split(&labels, &[3], 0.1, 1, Some(20)).train.len(), 20);
     // A random draw spreads over the file (not the last positives in file order).
     assert!(s.val.iter().any(|&i| i < 900));
+}
+
+#[test]
+fn header_dimensions_that_overflow_are_errors_not_panics() {
+    // 2³² − 1 in every dimension: the product overflows usize on 32-bit and passes any sane size.
+    let mut bytes = vec![0, 0, 8, 3];
+    for _ in 0..3 {
+        bytes.extend_from_slice(&u32::MAX.to_be_bytes());
+    }
+    let e = parse_images(&bytes, "huge").unwrap_err().to_string();
+    assert!(e.contains("huge") && e.contains("promise more than"), "{e}");
+    let mut colour = vec![0, 0, 8, 4];
+    for _ in 0..4 {
+        colour.extend_from_slice(&0x0100_0000u32.to_be_bytes());
+    }
+    assert!(parse_images(&colour, "c").unwrap_err().to_string().contains("promise more than"));
+    let labels = [&[0u8, 0, 8, 1][..], &u32::MAX.to_be_bytes()].concat();
+    assert!(parse_labels(&labels, "l").is_err());
+}
+
+#[test]
+fn a_gzip_bomb_stops_at_the_cap() {
+    let dir = std::env::temp_dir().join(format!("connective-bomb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // 8 MB of zeros gzip to about 8 kB; with a 1 MB cap reading stops after 1 MB inflated.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![0u8; 8 << 20]).unwrap();
+    let bomb = gz.finish().unwrap();
+    assert!(bomb.len() < 64 << 10);
+    write(&dir, "bomb.gz", &bomb);
+    let e = read_capped(&dir.join("bomb.gz"), 1 << 20).unwrap_err().to_string();
+    assert!(e.contains("bomb.gz") && e.contains("larger than 1 MB"), "{e}");
+    // Under the cap it reads; a raw file over the cap is refused the same way.
+    assert_eq!(read_capped(&dir.join("bomb.gz"), 16 << 20).unwrap().len(), 8 << 20);
+    write(&dir, "raw", &vec![1u8; (1 << 20) + 1]);
+    assert!(read_capped(&dir.join("raw"), 1 << 20).unwrap_err().to_string().contains("larger than"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

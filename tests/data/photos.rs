@@ -64,3 +64,32 @@ fn flips_keep_image_and_reconstruction_aligned() {
     let flipped = (0..4).filter(|i| p[i * 4] != x[i * 4]).count();
     assert!(flipped > 0 && flipped < 4, "{flipped} of 4 flipped");
 }
+
+/// A real PNG whose header is rewritten to claim `w × h` pixels (with a valid CRC).
+fn png_claiming(w: u32, h: u32) -> Vec<u8> {
+    let mut png = Vec::new();
+    image::RgbImage::new(4, 4).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    // Signature (8), IHDR length (4), "IHDR" (4), width, height, …; the CRC covers type + data.
+    png[16..20].copy_from_slice(&w.to_be_bytes());
+    png[20..24].copy_from_slice(&h.to_be_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+    png
+}
+
+#[test]
+fn a_picture_too_large_is_refused_before_decoding() {
+    use connective::data::photo::{MAX_PICTURE_SIDE, decode_picture};
+    // 23,000² pixels would take 2.1 GB as RGBA: the header alone decides.
+    let e = decode_picture(&png_claiming(23_000, 23_000), "huge.png").unwrap_err().to_string();
+    assert!(e.contains("huge.png") && e.contains("too large to decode"), "{e}");
+    let e = decode_picture(&png_claiming(MAX_PICTURE_SIDE + 1, 8), "wide.png").unwrap_err().to_string();
+    assert!(e.contains("too large"), "{e}");
+    // The same file at its real size decodes, and a non-picture is named as such.
+    assert_eq!(decode_picture(&png_claiming(4, 4), "ok.png").unwrap().dimensions(), (4, 4));
+    let e = decode_picture(b"GIF89a not really", "x.gif").unwrap_err().to_string();
+    assert!(e.contains("x.gif"), "{e}");
+    let e = decode_picture(b"plain text", "notes.txt").unwrap_err().to_string();
+    assert!(e.contains("not a PNG, JPEG or WebP"), "{e}");
+}

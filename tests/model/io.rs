@@ -370,3 +370,30 @@ fn a_reader_never_sees_half_a_file() {
     assert!(reader.join().unwrap() > 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn manifest_numbers_out_of_range_are_errors_before_anything_is_built() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/models/manifest.json")).unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(Manifest::from_json(&text).unwrap().photos.len(), 7);
+    let altered = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut m = raw.clone();
+        edit(&mut m);
+        Manifest::from_json(&m.to_string()).err().map(|e| e.to_string())
+    };
+    // 100,000 classifiers would be built (3.9 GB) before the weights are read.
+    let e = altered(&|m| m["models"][0]["config"]["classifiers"] = 100_000.into()).expect("refused");
+    assert!(e.contains("mnist-0") && e.contains("config.classifiers = 100000"), "{e}");
+    let e = altered(&|m| m["models"][3]["config"]["autoencoder"]["latent"] = 1_000_000.into()).expect("refused");
+    assert!(e.contains("latent"), "{e}");
+    let e = altered(&|m| m["models"][1]["lambda"] = 2.5.into()).expect("refused");
+    assert!(e.contains("lambda"), "{e}");
+    let e = altered(&|m| m["photos"][0]["config"]["hidden"] = 10_000_000.into()).expect("refused");
+    assert!(e.contains("photo-airplanes") && e.contains("config.hidden"), "{e}");
+    let e = altered(&|m| m["photos"][2]["config"]["side"] = 100_000.into()).expect("refused");
+    assert!(e.contains("config.side"), "{e}");
+    let e = altered(&|m| m["photos"][1]["gallery"] = serde_json::json!([])).expect("refused");
+    assert!(e.contains("gallery"), "{e}");
+    // Untouched, it loads.
+    assert!(altered(&|_| {}).is_none());
+}

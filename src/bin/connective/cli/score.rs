@@ -5,6 +5,7 @@ use std::path::Path;
 
 use burn::prelude::*;
 use connective::data::idx;
+use connective::data::photo::decode_picture;
 use connective::data::preprocess::{MNIST_SIDE, grey_to_unit, mnist_from_rgba};
 use connective::error::{Error, Result};
 use connective::eval::caltech::open_backbone;
@@ -35,11 +36,10 @@ fn read_input(path: &Path, shape: [usize; 3]) -> Result<Input> {
         }
         return Ok(Input::Idx(images));
     }
-    let format = image::guess_format(&bytes)
-        .map_err(|_| Error::data(&name, "neither an IDX image file nor a PNG, JPEG or WebP picture"))?;
-    let picture = image::load_from_memory_with_format(&bytes, format)
-        .map_err(|e| Error::data(&name, format!("cannot decode the {format:?} picture: {e}")))?
-        .to_rgba8();
+    if image::guess_format(&bytes).is_err() {
+        return Err(Error::data(&name, "neither an IDX image file nor a PNG, JPEG or WebP picture"));
+    }
+    let picture = decode_picture(&bytes, &name)?;
     let (w, h) = (picture.width() as usize, picture.height() as usize);
     let pixels = if shape == [1, MNIST_SIDE, MNIST_SIDE] {
         mnist_from_rgba(picture.as_raw(), w, h).and_then(|g| grey_to_unit(&g, MNIST_SIDE * MNIST_SIDE))
