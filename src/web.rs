@@ -1,6 +1,7 @@
 //! Browser bindings (wasm-bindgen). The page creates one `Connective`, loads a model's bytes with
 //! its manifest entry, and scores 28×28 images on WebGPU or the CPU backend. In photos mode it also
-//! loads the frozen ImageNet backbone (`Backbone`) and takes its features of a photo. Every failure is a
+//! loads the frozen ImageNet backbone (`Backbone`) and a photo detector on its features
+//! (`PhotoDetector`), which judges a photo. Every failure is a
 //! JavaScript `Error` with a message; the panic hook turns any remaining bug into a console
 //! message instead of a silent dead module.
 
@@ -15,7 +16,8 @@ use crate::data::preprocess::{check_unit, grey_to_unit, mnist_from_rgba};
 use crate::model::backbone::{EfficientNetLite0, rgb_to_tensor};
 use crate::model::calibration::{Calibration, ScoreRule, verdict_scores};
 use crate::model::detector::Detector;
-use crate::model::io::{InputKind, ModelEntry, backbone_from_bytes, load_entry};
+use crate::model::io::{InputKind, ModelEntry, PhotoEntry, backbone_from_bytes, load_entry, load_photo_entry};
+use crate::model::photo_detector::{PhotoDetector as PhotoNet, PhotoScore, PhotoScores, nearest, neighbour_scores};
 use crate::model::scoring::{batch_tensor, detect_async};
 
 #[wasm_bindgen(start)]
@@ -279,7 +281,7 @@ impl Connective {
     }
 
     /// Scores one image of the model's shape, channel-major: a digit's 784 grey levels as a
-    /// Uint8Array (0–255), or values in [0, 1] as a Float32Array (a photo's 3×32×32).
+    /// Uint8Array (0–255), or values in [0, 1] as a Float32Array.
     /// Resolves to score, probability, verdict, x, A(x), the connective image, |x − A(x)| (the four
     /// as Float32Array, in [0, 1]), ms, backend.
     pub fn score(&self, pixels: JsValue) -> js_sys::Promise {
@@ -382,16 +384,8 @@ pub fn preprocess_rgba(rgba: Vec<u8>, width: usize, height: usize) -> Result<Vec
     mnist_from_rgba(&rgba, width, height).map_err(err)
 }
 
-/// RGBA pixels of a photo of any size to a photo model's input (`[3, size, size]` floats in
-/// [0, 1], channel-major), with the same code the CLI uses.
-#[wasm_bindgen(js_name = preprocessPhoto)]
-pub fn preprocess_photo(rgba: Vec<u8>, width: usize, height: usize, size: usize) -> Result<js_sys::Float32Array, JsValue> {
-    let x = crate::data::photo::photo_from_rgba(&rgba, width, height, size).map_err(err)?;
-    Ok(js_sys::Float32Array::from(x.as_slice()))
-}
-
 /// RGBA pixels of a photo of any size to the backbone's input: the `side × side` centre crop as
-/// interleaved RGB bytes (HWC), with the same code as `preprocessPhoto` and the CLI.
+/// interleaved RGB bytes (HWC), with the same code as the CLI (`PhotoDetector.judge` does this itself).
 #[wasm_bindgen(js_name = preprocessPhotoRgb)]
 pub fn preprocess_photo_rgb(rgba: Vec<u8>, width: usize, height: usize, side: usize) -> Result<Vec<u8>, JsValue> {
     crate::data::photo::photo_rgb_from_rgba(&rgba, width, height, side).map_err(err)
@@ -448,6 +442,135 @@ impl Backbone {
             let map = read_floats(map).await?;
             let obj = to_js(&FeaturesResult { map_shape: [c, h, w], side, ms: now_ms() - t0, backend })?;
             with_floats(obj, &[("pooled", &pooled), ("map", &map)])
+        })
+    }
+}
+
+/// A photo detector (`model::photo_detector`: A and C on the backbone's features, and the gallery
+/// of its training photos) on the device of the `Backbone` it was loaded with.
+#[wasm_bindgen]
+pub struct PhotoDetector {
+    entry: PhotoEntry,
+    net: PhotoNet,
+    device: Device,
+    backend: &'static str,
+}
+
+/// One of the nearest training photos: its gallery row, its file and its cosine similarity.
+#[derive(Serialize)]
+struct Neighbour {
+    index: usize,
+    photo: String,
+    similarity: f32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Judgement {
+    verdict: &'static str,
+    /// The score the verdict is taken on (`judged_by`'s rule) and its threshold: at or above, an inlier.
+    score: f32,
+    threshold: f32,
+    judged_by: PhotoScore,
+    /// f(φ), eq. 6: C's logit on the connective features.
+    logit: f32,
+    /// A's mean squared error on φ.
+    recon_error: f32,
+    /// Mean cosine similarity to the `neighbours` nearest training photos.
+    neighbours: f32,
+    /// CRBND's eq. 6′ (the entry's calibration), and its two parts [C's, A's] in standard
+    /// deviations of the validation positives.
+    combined: f32,
+    parts: [f32; 2],
+    nearest: Vec<Neighbour>,
+    /// `[h, w]` of `errorMap` (A's error at each position of the backbone's map).
+    map_shape: [usize; 2],
+    /// Side of the centre crop the backbone saw (`crop`: its RGB bytes, HWC).
+    side: usize,
+    /// Backbone, detector and read-back, in ms (preprocessing excluded).
+    ms: f64,
+    backend: &'static str,
+}
+
+#[wasm_bindgen]
+impl PhotoDetector {
+    /// Verifies `bytes` against the manifest's photo entry (`manifest.photos`: size, SHA-256) and
+    /// loads them on the device of `backbone`.
+    pub fn load(entry_json: String, bytes: Vec<u8>, backbone: &Backbone) -> Result<PhotoDetector, JsValue> {
+        let entry: PhotoEntry = serde_json::from_str(&entry_json).map_err(|e| err(format!("bad photo manifest entry: {e}")))?;
+        let net = load_photo_entry(&entry, &bytes, &backbone.device).map_err(err)?;
+        Ok(PhotoDetector { entry, net, device: backbone.device.clone(), backend: backbone.backend })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.entry.name.clone()
+    }
+
+    /// The input side the detector was trained at (`config.side`).
+    #[wasm_bindgen(getter)]
+    pub fn side(&self) -> usize {
+        self.entry.config.side
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.into()
+    }
+
+    /// Judges one photo (RGBA of any size, as the page decodes it): the same preprocessing as
+    /// the CLI (`photo_rgb_from_rgba`, the centre crop at the detector's side), the backbone's map,
+    /// then the detector, with one read-back of what the page shows. Resolves to verdict, score,
+    /// threshold, judgedBy, logit, reconError, neighbours, combined, parts, nearest (3 ×
+    /// {index, photo, similarity}), errorMap (Float32Array, mapShape = [h, w]), crop (the RGB
+    /// bytes the backbone saw), side, ms, backend. `side` other than the detector's is for
+    /// benchmarks only: the thresholds belong to the trained side.
+    pub fn judge(&self, backbone: &Backbone, rgba: Vec<u8>, width: usize, height: usize, side: Option<usize>) -> js_sys::Promise {
+        let (entry, net, device, backend) = (self.entry.clone(), self.net.clone(), self.device.clone(), self.backend);
+        let same_device = backbone.device == device;
+        let model = backbone.model.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            if !same_device {
+                return Err(err("the backbone runs on another device than the photo detector: load the detector with this backbone"));
+            }
+            let side = side.unwrap_or(entry.config.side);
+            let rgb = crate::data::photo::photo_rgb_from_rgba(&rgba, width, height, side).map_err(err)?;
+            let t0 = now_ms();
+            let map = model.forward_map(rgb_to_tensor(&rgb, 1, side, &device).map_err(err)?);
+            let [_, _, h, w] = map.dims();
+            let d = net.detect(map, entry.lambda);
+            let k = net.gallery_len();
+            // One read-back: [logit, error, error map (h·w), similarities (k)].
+            let all = Tensor::cat(vec![d.logits, d.errors, d.error_map.reshape([h * w]), d.similarities.reshape([k])], 0);
+            let all = read_floats(all).await?;
+            let ms = now_ms() - t0;
+            let (logit, error, error_map, sims) = (all[0], all[1], &all[2..2 + h * w], &all[2 + h * w..]);
+            let scores = PhotoScores { logits: vec![logit], errors: vec![error], neighbours: neighbour_scores(sims, k, entry.config.neighbours) };
+            let score = entry.verdict_scores(&scores)[0];
+            let (c, a) = entry.calibration.parts(logit, error);
+            let nearest = nearest(sims, 3)
+                .into_iter()
+                .map(|i| Neighbour { index: i, photo: entry.gallery.get(i).cloned().unwrap_or_default(), similarity: sims[i] })
+                .collect();
+            let obj = to_js(&Judgement {
+                verdict: if score >= entry.threshold { "inlier" } else { "novel" },
+                score,
+                threshold: entry.threshold,
+                judged_by: entry.score,
+                logit,
+                recon_error: error,
+                neighbours: scores.neighbours[0],
+                combined: entry.calibration.combine(logit, error),
+                parts: [c, a],
+                nearest,
+                map_shape: [h, w],
+                side,
+                ms,
+                backend,
+            })?;
+            let obj = with_floats(obj, &[("errorMap", error_map)])?;
+            js_sys::Reflect::set(&obj, &JsValue::from_str("crop"), &js_sys::Uint8Array::from(rgb.as_slice()))?;
+            Ok(obj)
         })
     }
 }

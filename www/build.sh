@@ -42,5 +42,5 @@ size "  of which pkg-cpu/connective_bg.wasm" www/pkg-cpu/connective_bg.wasm
 size "later, with a real WebGPU adapter: pkg/" www/pkg/connective_bg.wasm www/pkg/connective.js
 size "one digit model (mnist-3.bpk)" models/mnist-3.bpk
 size "photos mode: backbone (efficientnet-lite0)" www/models/efficientnet-lite0.bpk
-[ -f models/caltech-airplanes.bpk ] && size "one photo model (caltech-airplanes.bpk)" models/caltech-airplanes.bpk
+[ -f models/photo-airplanes.bpk ] && size "one photo detector (photo-airplanes.bpk)" models/photo-airplanes.bpk
 true

@@ -1,19 +1,50 @@
-// Photos mode and the ImageNet backbone, end to end in headless Chromium with a fake camera
-// (--use-fake-device-for-media-stream: a generated test pattern; --use-fake-ui-for-media-stream:
-// permission granted without asking): the backbone file is not fetched on a digits first load,
-// opening photos mode fetches it once with a progress bar in bytes, an upload and a camera frame
-// each reach the backbone's features call, and a refused or missing camera says so. Run after
-// `bash www/build.sh`.
+// Photos mode end to end in headless Chromium with a fake camera (--use-fake-device-for-media-stream:
+// a generated test pattern; --use-fake-ui-for-media-stream: permission granted without asking): the
+// backbone is not fetched on a digits first load; opening photos mode fetches it once with a
+// progress bar in bytes; the picker lists manifest.photos; an upload, a camera frame and a gallery
+// pick each get a verdict with a heat map of the detector's h×w and three nearest training photos
+// cut from the gallery sprite; uploads of the fixture PNGs are judged as the native CLI judged them
+// (tests/fixtures/photo-detectors/native.json) within 1e-3; another detector judges the photo shown
+// again; a refused or missing camera says so. Run after `bash www/build.sh`.
 import path from 'node:path';
-import { assert, check, finish, out, root, start } from './harness.mjs';
+import { assert, check, finish, judged, judgementGap, manifest, out, photoFixtures, photoNative, start } from './harness.mjs';
 
 const { open, stop } = await start(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
 const BACKBONE = 'models/efficientnet-lite0.bpk';
 const fetched = (requests) => requests.filter((u) => u.endsWith(BACKBONE)).length;
-/** Waits until the backbone has run `runs` times in total; returns #backbone's data attributes. */
-async function backboneRuns(page, runs) {
-  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=backbone]').dataset.runs || 0) >= n || document.querySelector('[data-testid=backbone]').dataset.error, runs, { timeout: 120_000 });
-  return page.evaluate(() => ({ ...document.querySelector('[data-testid=backbone]').dataset }));
+const text = async (page, sel) => (await page.textContent(sel)).trim();
+
+/** What the result card shows: verdict line, its data attributes, the heat map and the nearest thumbnails. */
+async function shown(page, box = '[data-testid=photo-result]') {
+  return page.evaluate((box) => {
+    const el = document.querySelector(box);
+    const heat = el.querySelector('canvas.heatmap');
+    const colours = (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      return new Set(Array.from({ length: d.length / 4 }, (_, i) => d[4 * i] + 256 * d[4 * i + 1] + 65536 * d[4 * i + 2])).size;
+    };
+    const thumbs = [...el.querySelectorAll('.neighbour')];
+    return {
+      verdict: el.querySelector('.verdict').textContent,
+      judgedBy: el.querySelector('.judged-by')?.textContent,
+      data: { ...el.dataset },
+      heat: heat ? { w: heat.width, h: heat.height, colours: colours(heat), visible: heat.getBoundingClientRect().width > 50 } : null,
+      thumbs: thumbs.map((f) => ({ drawn: f.dataset.drawn === 'true', colours: colours(f.querySelector('canvas')), caption: f.querySelector('figcaption').textContent, visible: f.getBoundingClientRect().width > 20 })),
+    };
+  }, box);
+}
+
+/** A judgement as shown: verdict words, heat map of the detector's h×w over the crop, three drawn thumbnails. */
+function assertShown(s, r, entry) {
+  const k = Math.ceil(entry.config.side / 32);
+  assert(r.mapShape.join('x') === `${k}x${k}` && r.errorMap.length === k * k && r.errorMap.every(Number.isFinite), `error map ${r.mapShape} (${r.errorMap.length} values), want ${k}×${k} finite`);
+  assert(s.data.map === `${k}x${k}` && s.data.finite === 'true' && s.data.model === entry.name, `result data ${JSON.stringify(s.data)}`);
+  assert(s.heat && s.heat.w === entry.config.side && s.heat.h === entry.config.side && s.heat.colours > 50 && s.heat.visible, `heat map ${JSON.stringify(s.heat)}`);
+  const words = r.verdict === 'inlier' ? /^✓ inlier — looks like / : /^✗ novel — not /;
+  assert(words.test(s.verdict), `verdict "${s.verdict}" for ${r.verdict}`);
+  assert(/nearest training photos: similarity \d\.\d\d [≥<] threshold \d\.\d\d/.test(s.judgedBy) || r.judgedBy !== 'neighbours', `judged-by "${s.judgedBy}"`);
+  assert(s.thumbs.length === 3 && s.thumbs.every((t) => t.drawn && t.colours > 20 && t.visible), `nearest thumbnails ${JSON.stringify(s.thumbs)}`);
+  s.thumbs.forEach((t, i) => assert(t.caption.startsWith(r.nearest[i].similarity.toFixed(2)), `thumbnail ${i}: "${t.caption}", similarity ${r.nearest[i].similarity}`));
 }
 
 try {
@@ -35,35 +66,85 @@ try {
     return bytes;
   });
 
-  await check('an uploaded photo reaches the backbone: 1280 features, timed', async () => {
+  await check('the picker lists the photo detectors of manifest.photos, one-class first', async () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=photo-model]').dataset.value, null, { timeout: 60_000 });
-    const before = Number((await page.getAttribute('[data-testid=backbone]', 'data-runs')) || 0);
-    const clutter = path.join(root, 'tests/fixtures/photos/clutter');
-    const file = (await import('node:fs')).readdirSync(clutter).find((f) => /\.jpe?g$/i.test(f));
-    await page.setInputFiles('[data-testid=upload]', path.join(clutter, file));
-    const d = await backboneRuns(page, before + 1);
-    assert(!d.error, d.error);
-    assert(d.source === 'upload' && d.features === '1280' && d.finite === 'true' && Number(d.ms) > 0, JSON.stringify(d));
-    return `${d.side} px, map ${d.map}, ${d.ms} ms on ${d.backend}`;
+    const names = await page.$$eval('[data-testid=photo-model] button', (bs) => bs.map((b) => b.dataset.model));
+    const want = manifest.photos.map((p) => p.name);
+    assert(names.length === want.length && want.every((n) => names.includes(n)), `picker ${names}, manifest ${want}`);
+    assert(names.every((n, i) => i === 0 || manifest.photos.find((p) => p.name === names[i - 1]).positive_classes.length <= manifest.photos.find((p) => p.name === n).positive_classes.length), `order ${names}`);
+    const model = await page.evaluate(() => window.connective.model);
+    assert(model === names[0], `loaded ${model}`);
+    return names.join(', ');
   });
 
-  await check('a camera frame reaches the backbone (fake camera), and the detector scores it', async () => {
-    const before = Number((await page.getAttribute('[data-testid=backbone]', 'data-runs')) || 0);
+  // Uploads of the fixture PNGs (lossless: the browser decodes the pixels the CLI decoded).
+  for (const name of ['photo-airplanes', 'photo-motorbikes']) {
+    await check(`uploaded photos are judged as the native CLI judged them, within 1e-3 (${name}), with heat map and nearest photos`, async () => {
+      const want = photoNative.detectors[name];
+      const entry = manifest.photos.find((p) => p.name === name);
+      assert(want && entry && want.sha256 === entry.sha256, `${name}: no native judgements of the shipped detector (regenerate native.json)`);
+      await page.evaluate((n) => window.connective.setPhotoModel(n), name);
+      let worst = 0;
+      const verdicts = [];
+      for (const line of want.lines) {
+        const r = await judged(page, () => page.setInputFiles('[data-testid=upload]', path.join(photoFixtures, line.file)));
+        assert(r.model === name && r.source === 'upload', `judged by ${r.model} from ${r.source}`);
+        worst = Math.max(worst, judgementGap(r, line, `${name} ${line.file}`));
+        assertShown(await shown(page), r, entry);
+        verdicts.push(`${line.file.split('-')[0]} ${r.verdict}`);
+      }
+      assert(worst <= 1e-3, `max |page − native| = ${worst}`);
+      assert(verdicts.some((v) => / inlier$/.test(v)) && verdicts.some((v) => / novel$/.test(v)), `verdicts ${verdicts}`);
+      const status = await text(page, '#status');
+      assert(/judged on its centre square at \d+×\d+\.$/.test(status), `status "${status}"`);
+      return `max |Δ| = ${worst.toExponential(2)}; ${verdicts.join(', ')}`;
+    });
+  }
+
+  await check('a camera frame is judged (fake camera): verdict, heat map and nearest photos', async () => {
+    const entry = manifest.photos.find((p) => p.name === 'photo-airplanes');
+    await page.evaluate(() => window.connective.setPhotoModel('photo-airplanes'));
     await page.click('#camera-start');
     await page.waitForFunction(() => document.getElementById('camera').dataset.state === 'on' && document.getElementById('camera-video').videoWidth > 0, null, { timeout: 30_000 });
-    await page.click('[data-testid=take-photo]');
-    const d = await backboneRuns(page, before + 1);
-    assert(!d.error, d.error);
-    assert(d.source === 'camera' && d.features === '1280' && d.finite === 'true', JSON.stringify(d));
-    const status = (await page.textContent('#status')).trim();
-    assert(/^Camera photo: \d+×\d+, scored as 32×32 colour\.$/.test(status), `status "${status}"`);
-    await page.waitForFunction(() => /inlier|novel/.test(document.querySelector('[data-testid=verdict]').textContent), null, { timeout: 30_000 });
-    const size = await page.evaluate(() => [document.getElementById('camera-video').videoWidth, document.getElementById('camera-video').videoHeight].join('×'));
+    const r = await judged(page, () => page.click('[data-testid=take-photo]'));
+    assert(r.source === 'camera' && r.model === 'photo-airplanes', `judged ${r.source} by ${r.model}`);
+    assertShown(await shown(page), r, entry);
+    const d = await page.evaluate(() => ({ ...document.querySelector('[data-testid=backbone]').dataset }));
+    assert(d.source === 'camera' && d.finite === 'true' && Number(d.ms) > 0, JSON.stringify(d));
+    const status = await text(page, '#status');
+    const side = entry.config.side;
+    assert(new RegExp(`^Camera photo: \\d+×\\d+, judged on its centre square at ${side}×${side}\\.$`).test(status), `status "${status}"`);
     await page.screenshot({ path: path.join(out, 'photos-camera.png'), fullPage: true });
     await page.click('#camera-stop');
     assert(await page.locator('#camera-box').isHidden(), 'the preview stays after Stop camera');
     assert(fetched(requests) === 1, `${fetched(requests)} requests for ${BACKBONE}`);
-    return `frame ${size}, ${d.ms} ms`;
+    return `${r.verdict}, score ${r.score.toFixed(3)}, ${d.ms} ms`;
+  });
+
+  await check('a gallery pick is judged, and its verdict also shows under the gallery with its nearest photos', async () => {
+    const entry = manifest.photos.find((p) => p.name === 'photo-motorbikes');
+    await page.evaluate(() => window.connective.setPhotoModel('photo-motorbikes'));
+    const tile = page.locator('#photo-gallery button.tile[data-class=Motorbikes]').first();
+    assert(await tile.evaluate((b) => b.classList.contains('in')), 'a motorbike tile is not framed as an inlier');
+    const r = await judged(page, () => tile.click());
+    assert(r.source === 'gallery' && r.verdict === 'inlier', `a held-out motorbike: ${r.verdict} (${r.score} vs ${r.threshold})`);
+    assertShown(await shown(page), r, entry);
+    const under = await shown(page, '[data-testid=photo-gallery-result]');
+    assert(await page.isVisible('[data-testid=photo-gallery-result]'), 'nothing under the gallery');
+    assertShown(under, r, entry);
+    const clutter = await judged(page, () => page.locator('#photo-gallery button.tile[data-class=clutter]').first().click());
+    assert(clutter.verdict === 'novel', `clutter: ${clutter.verdict} (${clutter.score})`);
+    assert(/^✗ novel/.test((await shown(page, '[data-testid=photo-gallery-result]')).verdict), 'the row under the gallery did not follow');
+    return `motorbike ${r.score.toFixed(3)} ≥ ${r.threshold.toFixed(3)}, clutter ${clutter.score.toFixed(3)}`;
+  });
+
+  await check('another detector judges the photo shown again', async () => {
+    const before = await page.evaluate(() => window.connective.photoResult);
+    const r = await judged(page, () => page.evaluate(() => window.connective.setPhotoModel('photo-airplanes')));
+    assert(r.model === 'photo-airplanes' && before.model === 'photo-motorbikes' && r.score !== before.score, `${before.model} ${before.score} → ${r.model} ${r.score}`);
+    const name = await text(page, '#model-name');
+    assert(/photo-airplanes/.test(name), `model name "${name}"`);
+    return `${before.score.toFixed(3)} → ${r.score.toFixed(3)}`;
   });
 
   await check('no console errors', async () => assert(errors.length === 0, errors.join(' | ')));
@@ -81,7 +162,8 @@ try {
       const status = (await page.textContent('#status')).trim();
       assert(want.test(status), `status "${status}"`);
       assert(await page.locator('#camera-box').isHidden(), 'a preview shows without a camera');
-      assert(await page.isVisible('[data-testid=upload]'), 'no upload input');
+      const r = await judged(page, () => page.setInputFiles('[data-testid=upload]', path.join(photoFixtures, photoNative.photos[0])));
+      assert(r.source === 'upload' && /inlier|novel/.test(r.verdict), `upload after the refusal: ${JSON.stringify(r && r.verdict)}`);
       await context.close();
       return status;
     });

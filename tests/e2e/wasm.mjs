@@ -1,13 +1,15 @@
 // The Rust bindings (src/web.rs) in a real browser, through the built www/pkg-cpu and www/pkg the
-// page loads: every shipped model with native scores loads from its bytes and scores the fixtures
-// as the native CLI did (within 1e-4) on the CPU build and on WebGPU (SwiftShader in headless
-// Chromium), and bad inputs are JavaScript errors, not panics. The ImageNet backbone (`Backbone`,
-// the file www/build.sh converts) gives the native pooled features of the two fixture photos
-// (tests/fixtures/backbone/native-f16.json, written by tests/model/backbone.rs) within 1e-3.
+// page loads: every digit model loads from its bytes and scores the fixtures as the native CLI did
+// (within 1e-4) on the CPU build and on WebGPU (SwiftShader in headless Chromium), and bad inputs
+// are JavaScript errors, not panics. The ImageNet backbone (`Backbone`, the file www/build.sh
+// converts) gives the native pooled features of the two fixture photos
+// (tests/fixtures/backbone/native-f16.json, written by tests/model/backbone.rs) within 1e-3, and
+// every photo detector (`PhotoDetector`) judges the fixture PNGs as the native CLI did
+// (tests/fixtures/photo-detectors/native.json, tests/model/fixtures.rs) within 1e-3.
 // Run after `bash www/build.sh`.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { assert, check, digitCount, entry, finish, fixture, native, photo, photoCount, root, scoredModels, start } from './harness.mjs';
+import { assert, check, digitCount, entry, finish, fixture, judgementGap, native, photoEntry, photoNative, photoPng, root, scoredModels, start } from './harness.mjs';
 
 const backboneFixtures = path.join(root, 'tests/fixtures/backbone');
 const backboneNative = JSON.parse(readFileSync(path.join(backboneFixtures, 'native-f16.json'), 'utf8'));
@@ -17,8 +19,7 @@ const { open, stop } = await start();
 /** Loads each model into a fresh session of `build` on `backend` and scores every fixture in one batch. */
 async function scoreFixtures(page, build, backend) {
   const digits = Array.from({ length: digitCount }, (_, i) => fixture(i)).flat();
-  const photos = Array.from({ length: photoCount }, (_, i) => photo(i)).flat();
-  return page.evaluate(async ({ build, backend, models, digits, photos, counts }) => {
+  return page.evaluate(async ({ build, backend, models, digits, n }) => {
     const wasm = await import(`./${build}/connective.js`);
     await wasm.default();
     const c = await wasm.Connective.create(backend);
@@ -27,15 +28,14 @@ async function scoreFixtures(page, build, backend) {
     for (const name of models) {
       const e = manifest.models.find((m) => m.name === name);
       const bytes = new Uint8Array(await (await fetch(`models/${e.file}`)).arrayBuffer());
-      const info = await c.loadModel(JSON.stringify(e), bytes);
-      // Digits go in as grey levels (the session divides by 255), photos as values in [0, 1].
-      const [x, n] = info.shape[0] === 3 ? [new Float32Array(photos), counts[1]] : [new Uint8Array(digits), counts[0]];
-      const r = await c.scoreBatch(x, n);
+      await c.loadModel(JSON.stringify(e), bytes);
+      // Grey levels: the session divides by 255.
+      const r = await c.scoreBatch(new Uint8Array(digits), n);
       out.models[name] = { logits: Array.from(r.logits), scores: Array.from(r.scores) };
     }
     c.free();
     return out;
-  }, { build, backend, models: scoredModels, digits, photos, counts: [digitCount, photoCount] });
+  }, { build, backend, models: scoredModels, digits, n: digitCount });
 }
 
 /** The largest |browser − native| over f(x) and the verdict score of every model and fixture. */
@@ -126,6 +126,63 @@ try {
     });
   }
 
+  // Every detector on the CPU build; on WebGPU (SwiftShader: seconds per backbone call) two of
+  // them on two photos.
+  for (const [build, backend, detectors, photos] of [
+    ['pkg-cpu', 'cpu', Object.keys(photoNative.detectors), photoNative.photos],
+    ['pkg', 'webgpu', ['photo-airplanes', 'photo-motorbikes'].filter((n) => photoNative.detectors[n]), photoNative.photos.slice(0, 2)],
+  ]) {
+    await check(`photo detectors judge the fixture PNGs as the native CLI, within 1e-3 (${build}, ${backend})`, async () => {
+      assert(detectors.length > 0 && photos.length > 0, 'no native judgements to compare with');
+      const { page, context } = await open(`?digit=3&backend=${backend}`);
+      const entries = detectors.map((n) => photoEntry(n));
+      entries.forEach((e, i) => assert(e && e.sha256 === photoNative.detectors[detectors[i]].sha256, `${detectors[i]}: the native judgements are of another file (regenerate native.json)`));
+      const r = await page.evaluate(async ({ build, backend, entries, pngs }) => {
+        const wasm = await import(`./${build}/connective.js`);
+        await wasm.default();
+        const bb = await wasm.Backbone.load(new Uint8Array(await (await fetch('models/efficientnet-lite0.bpk')).arrayBuffer()), backend);
+        const pictures = [];
+        for (const b64 of pngs) {
+          const png = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+          const bmp = await createImageBitmap(new Blob([png], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+          const ctx = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d');
+          ctx.drawImage(bmp, 0, 0);
+          pictures.push([ctx.getImageData(0, 0, bmp.width, bmp.height).data, bmp.width, bmp.height]);
+        }
+        const out = {};
+        for (const e of entries) {
+          const bytes = new Uint8Array(await (await fetch(`models/${e.file}`)).arrayBuffer());
+          const d = wasm.PhotoDetector.load(JSON.stringify(e), bytes, bb);
+          out[e.name] = { side: d.side, backend: d.backend, judgements: [] };
+          for (const [rgba, w, h] of pictures) {
+            const j = await d.judge(bb, rgba, w, h);
+            out[e.name].judgements.push({ ...j, errorMap: Array.from(j.errorMap), cropLength: j.crop.length });
+          }
+          d.free();
+        }
+        bb.free();
+        return out;
+      }, { build, backend, entries, pngs: photos.map(photoPng) });
+      await context.close();
+      let worst = 0;
+      for (const e of entries) {
+        const got = r[e.name];
+        assert(got.side === e.config.side && got.backend === backend, `${e.name}: side ${got.side}, backend ${got.backend}`);
+        const k = Math.ceil(e.config.side / 32);
+        photos.forEach((file, i) => {
+          const j = got.judgements[i];
+          const want = photoNative.detectors[e.name].lines.find((l) => l.file === file);
+          worst = Math.max(worst, judgementGap(j, want, `${e.name} ${file}`));
+          assert(j.mapShape.join('x') === `${k}x${k}` && j.errorMap.length === k * k && j.errorMap.every((v) => Number.isFinite(v) && v >= 0), `${e.name} ${file}: error map ${j.mapShape}`);
+          assert(j.side === e.config.side && j.cropLength === 3 * e.config.side ** 2, `${e.name} ${file}: crop ${j.cropLength} at ${j.side}`);
+          assert(Math.abs(j.combined - (j.parts[0] + j.parts[1]) / 2) < 1e-5, `${e.name} ${file}: eq. 6′ ${j.combined} is not the mean of ${j.parts}`);
+        });
+      }
+      assert(worst <= 1e-3, `max |wasm − native| = ${worst}`);
+      return `${entries.length} detectors × ${photos.length} photos, max |Δ| = ${worst.toExponential(2)}`;
+    });
+  }
+
   await check('bad inputs are JavaScript errors, and the session still works after them', async () => {
     const { page, context } = await open('?digit=3&backend=cpu');
     const r = await page.evaluate(async ({ digit, air, three }) => {
@@ -172,13 +229,21 @@ try {
       // Still usable; grey levels are divided by 255 in Rust: the same score as the floats.
       got.grey = (await c.score(new Uint8Array(digit))).score;
       got.unit = (await c.score(Float32Array.from(digit, (v) => v / 255))).score;
-      // A photo model takes 3×32×32 and refuses a digit's 784 values.
-      got.photoInfo = await c.loadModel(JSON.stringify(air), await bytesOf(air));
-      got.photoShort = await rejects(() => c.score(new Float32Array(784)));
-      const x = wasm.preprocessPhoto(new Uint8Array(40 * 30 * 4).fill(200), 40, 30, 32);
-      got.photoLength = x.length;
-      got.photoScore = (await c.score(x)).score;
-      got.photoBad = await rejects(() => wasm.preprocessPhoto(new Uint8Array(10), 40, 30, 32));
+      // A photo detector: checked against its entry, loaded on the backbone's device, refusing bad pictures.
+      const bb = await wasm.Backbone.load(new Uint8Array(await (await fetch('models/efficientnet-lite0.bpk')).arrayBuffer()), 'cpu');
+      const airBytes = await bytesOf(air);
+      const airAltered = airBytes.slice();
+      airAltered[airBytes.length >> 1] ^= 0x40;
+      got.photoAltered = await rejects(async () => wasm.PhotoDetector.load(JSON.stringify(air), airAltered, bb));
+      got.photoDigitEntry = await rejects(async () => wasm.PhotoDetector.load(JSON.stringify(three), bytes, bb));
+      got.photoBadEntry = await rejects(async () => wasm.PhotoDetector.load('{', airBytes, bb));
+      const d = wasm.PhotoDetector.load(JSON.stringify(air), airBytes, bb);
+      got.photoShort = await rejects(() => d.judge(bb, new Uint8Array(10), 40, 30));
+      got.photoEmpty = await rejects(() => d.judge(bb, new Uint8Array(0), 0, 0));
+      const grey = await d.judge(bb, new Uint8Array(40 * 30 * 4).fill(200), 40, 30);
+      got.photoGrey = { verdict: grey.verdict, score: grey.score, map: grey.mapShape, nearest: grey.nearest.length, side: d.side };
+      d.free();
+      bb.free();
       // The page's "Evaluate here" metrics: ties count one half.
       got.auroc = wasm.auroc(new Float32Array([1, 2, 2, 3]), new Uint8Array([0, 1, 0, 1]));
       got.roc = Array.from(wasm.rocCurve(new Float32Array([1, 2, 2, 3]), new Uint8Array([0, 1, 0, 1])));
@@ -186,7 +251,7 @@ try {
       got.mismatch = await rejects(() => wasm.auroc(new Float32Array([1, 2]), new Uint8Array([1])));
       c.free();
       return got;
-    }, { digit: fixture(0), air: entry('caltech-airplanes'), three: entry('mnist-3') });
+    }, { digit: fixture(0), air: photoEntry('photo-airplanes'), three: entry('mnist-3') });
     await context.close();
     const e = entry('mnist-3');
     const f32 = Math.fround;
@@ -210,10 +275,12 @@ try {
       ['threshold', /finite/.test(r.threshold)],
       ['blank', /blank/i.test(r.blank)],
       ['grey', Number.isFinite(r.grey) && r.grey === r.unit],
-      ['photoInfo', JSON.stringify(r.photoInfo.shape) === '[3,32,32]' && r.photoInfo.classifiers === 3 && r.photoInfo.scoreRule === 'combined'],
-      ['photoShort', /3072/.test(r.photoShort)],
-      ['photoScore', r.photoLength === 3072 && Number.isFinite(r.photoScore)],
-      ['photoBad', r.photoBad !== 'no error'],
+      ['photoAltered', /SHA-256/.test(r.photoAltered)],
+      ['photoDigitEntry', /photo manifest entry/.test(r.photoDigitEntry)],
+      ['photoBadEntry', /photo manifest entry/.test(r.photoBadEntry)],
+      ['photoShort', r.photoShort !== 'no error' && !/unreachable|panic/i.test(r.photoShort)],
+      ['photoEmpty', r.photoEmpty !== 'no error' && !/unreachable|panic/i.test(r.photoEmpty)],
+      ['photoGrey', /^(inlier|novel)$/.test(r.photoGrey.verdict) && Number.isFinite(r.photoGrey.score) && r.photoGrey.nearest === 3 && r.photoGrey.map.join('x') === `${Math.ceil(r.photoGrey.side / 32)}x${Math.ceil(r.photoGrey.side / 32)}`],
       ['auroc', r.auroc === 0.875 && Number.isNaN(r.oneClass) && /labels/.test(r.mismatch)],
       ['roc', JSON.stringify(r.roc) === JSON.stringify([0, 0, 0, 0.5, 0.5, 1, 1, 1])],
     ];

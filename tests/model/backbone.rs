@@ -23,7 +23,7 @@ const F16_FEATURES: f32 = 3e-2;
 const F16_MAP_RELATIVE: f32 = 1.5e-2;
 
 /// The wheel: `CONNECTIVE_BACKBONE_WHEEL`, or where `bash .ci/install-tools` puts it.
-fn wheel() -> PathBuf {
+pub(crate) fn wheel() -> PathBuf {
     let path = std::env::var_os("CONNECTIVE_BACKBONE_WHEEL")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools").join(BACKBONE_WHEEL));

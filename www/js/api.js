@@ -4,18 +4,13 @@ import { tileCanvas } from './charts.js';
 import { sample } from './gallery.js';
 import { enterMode, setModel } from './models.js';
 import { setPhotoModel } from './photos.js';
-import { dropPendingScore, pad, render, scoreNow, updateButtons } from './scoring.js';
+import { judge } from './photo-detector.js';
+import { dropPendingScore, pad, scoreNow, updateButtons } from './scoring.js';
 import { exclusive, query, state } from './state.js';
-import { $, PX, backendLabel, message, shapeOf } from './util.js';
+import { $, PX, backendLabel, message } from './util.js';
 
-/** A fixed input for the benchmark: a sample of the model's digit, else a stand-in of its shape. */
+/** A fixed input for the benchmark: a sample of the model's digit, else a ring. */
 function benchSample() {
-  const [c, side] = shapeOf(state.entry);
-  if (c !== 1 || side !== 28) {
-    const direct = pad.directInput();
-    if (direct && direct.length === c * side * side) return direct;
-    return Float32Array.from({ length: c * side * side }, (_, i) => ((i * 37) % 101) / 100);
-  }
   if (state.samples) {
     const i = state.samples.labels.indexOf(state.digit);
     return sample(i < 0 ? 0 : i);
@@ -28,10 +23,37 @@ function benchSample() {
   return x;
 }
 
-/** Times `n` scores of one input after 5 warm-up scores; p50 and p95 in ms. */
+/** p50 and p95 of `t` (ms), rounded to µs. */
+function quantiles(t) {
+  t.sort((p, q) => p - q);
+  const n = t.length;
+  const q = (p) => Math.round(1000 * t[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))]) / 1000;
+  return { p50: q(0.5), p95: q(0.95), n };
+}
+
+/**
+ * Photos mode: times `n` verdicts (backbone, detector, read-back; PhotoDetector.judge) of the photo
+ * shown, or of a fixed grey picture, after 3 warm-up ones.
+ */
+async function benchPhoto(n) {
+  const entry = state.photoEntries.get(state.photoModel);
+  if (!entry) throw new Error('no photo detector loaded');
+  const p = state.photo || { rgba: new Uint8ClampedArray(256 * 192 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 251)), width: 256, height: 192 };
+  for (let i = 0; i < 3; i++) await judge(entry, p.rgba, p.width, p.height);
+  const t = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await judge(entry, p.rgba, p.width, p.height);
+    t.push(performance.now() - t0);
+  }
+  return { backend: state.c.backend, model: entry.name, side: entry.config.side, ...quantiles(t) };
+}
+
+/** Times `n` scores of one input after 5 warm-up scores (photos mode: verdicts); p50 and p95 in ms. */
 async function bench(ready, n = 200) {
   await ready;
   n = Math.max(1, Math.floor(Number(n) || 200));
+  if (state.mode === 'photos') return benchPhoto(n);
   const x = benchSample();
   // One exclusive section: live scores wait, so they neither disturb nor join the timings.
   return exclusive(async () => {
@@ -42,9 +64,7 @@ async function bench(ready, n = 200) {
       await state.c.score(x);
       t.push(performance.now() - t0);
     }
-    t.sort((p, q) => p - q);
-    const q = (p) => Math.round(1000 * t[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))]) / 1000;
-    return { backend: state.c.backend, p50: q(0.5), p95: q(0.95), n: t.length };
+    return { backend: state.c.backend, ...quantiles(t) };
   });
 }
 
@@ -81,8 +101,9 @@ export function installApi(ready) {
     get mode() {
       return state.mode;
     },
-    /** The loaded model's manifest name ("mnist-3", "caltech-airplanes"), null before the first. */
+    /** The model in use: the digit model ("mnist-3") or, in photos mode, the photo detector ("photo-airplanes"). */
     get model() {
+      if (state.mode === 'photos') return state.photoModel;
       return state.entry ? state.entry.name : null;
     },
     setMode: (mode) => enterMode(mode),
@@ -90,13 +111,9 @@ export function installApi(ready) {
     get photoModels() {
       return [...state.photoEntries.keys()];
     },
-    /** Scores a photo model input: Float32Array of 3·size·size values in [0, 1], channel-major. */
-    async scorePhoto(x) {
-      await ready;
-      if (state.mode !== 'photos' || !state.entry) throw new Error('no photo model loaded: call setMode("photos") first');
-      const r = await exclusive(() => state.c.score(x));
-      render(x, r);
-      return summary(r);
+    /** The photo detector's judgement of the photo shown (verdict, scores, nearest, errorMap), or null. */
+    get photoResult() {
+      return state.judgement;
     },
     setBackend: (name) => setBackend(name),
     bench: (n) => bench(ready, n),
@@ -108,7 +125,7 @@ export function installApi(ready) {
       console.log('BENCH ' + JSON.stringify(result));
     };
     bench(ready, 200).then(
-      (r) => show(`Benchmark, ${r.n} scores on ${backendLabel(r.backend)}: p50 ${r.p50} ms, p95 ${r.p95} ms`, r),
+      (r) => show(`Benchmark, ${r.n} ${r.side ? `verdicts of ${r.model} at ${r.side} px` : 'scores'} on ${backendLabel(r.backend)}: p50 ${r.p50} ms, p95 ${r.p95} ms`, r),
       (e) => show(`Benchmark failed: ${message(e)}`, { error: message(e) }),
     );
   }

@@ -1,18 +1,13 @@
 // backbone.js: the frozen ImageNet backbone of photos mode (EfficientNet-Lite0, ~9.6 MB): fetched
-// only once a visitor opens photos mode, with a progress bar in bytes, loaded into the running wasm
-// build on the session's backend, and run on every photo scored. For now its features are only
-// computed and timed (the status line, #backbone's data attributes, a BACKBONE console line); the
-// detectors built on them come later.
+// only once a visitor opens photos mode, with a progress bar in bytes, and loaded into the running
+// wasm build on the session's backend; the photo detectors (photo-detector.js) run on it.
 import { exclusive, state } from './state.js';
-import { $, fetchOk, message } from './util.js';
+import { $, fetchOk } from './util.js';
 
 export const BACKBONE_FILE = 'models/efficientnet-lite0.bpk';
-/** Side of the square crop the backbone sees (tests/e2e/backbone-bench.mjs times 160, 192, 224). */
-export const BACKBONE_SIDE = 224;
 
 let bytesPromise = null; // the download, started once (again after a failure)
 let loaded = null; // { wasm, backend, backbone }: the backbone in the wasm build that runs now
-let runs = 0;
 
 const mb = (n) => (n / 1e6).toFixed(1);
 
@@ -55,14 +50,14 @@ export function fetchBackbone() {
     bytesPromise.catch((e) => {
       bytesPromise = null; // the next photo tries again
       $('backbone-load').dataset.state = 'failed';
-      $('backbone-bytes').textContent = `could not be downloaded (${message(e)})`;
+      $('backbone-bytes').textContent = `could not be downloaded (${e instanceof Error ? e.message : e})`;
     });
   }
   return bytesPromise;
 }
 
 /** The backbone in the running build on the session's backend, (re)loaded from the bytes when either changed. */
-async function current() {
+export async function backboneNow() {
   const bytes = await fetchBackbone();
   const { wasm, c } = state;
   if (loaded && loaded.wasm === wasm && loaded.backend === c.backend) return loaded.backbone;
@@ -70,30 +65,4 @@ async function current() {
   loaded?.backbone.free?.();
   loaded = { wasm, backend: c.backend, backbone };
   return backbone;
-}
-
-/**
- * Runs the backbone on a photo (RGBA of any size, centre-cropped and resized in Rust) and shows
- * the time; `source` says where the photo came from ('upload', 'gallery', 'camera').
- */
-export async function photoFeatures(rgba, width, height, source) {
-  const status = $('backbone');
-  try {
-    const rgb = state.wasm.preprocessPhotoRgb(rgba, width, height, BACKBONE_SIDE);
-    const backbone = await current();
-    const r = await exclusive(() => backbone.features(rgb, BACKBONE_SIDE));
-    const finite = r.pooled.every(Number.isFinite);
-    runs++;
-    Object.assign(status.dataset, {
-      runs: String(runs), source, ms: r.ms.toFixed(1), side: String(r.side), features: String(r.pooled.length),
-      map: r.mapShape.join('x'), backend: r.backend, finite: String(finite),
-    });
-    status.textContent = `ImageNet backbone: ${r.pooled.length} features of the ${r.side}×${r.side} crop in ${r.ms.toFixed(0)} ms on ${r.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}.`;
-    console.log('BACKBONE ' + JSON.stringify({ runs, source, ms: r.ms, side: r.side, map: r.mapShape, backend: r.backend, finite }));
-    return r;
-  } catch (e) {
-    status.dataset.error = message(e);
-    status.textContent = `The ImageNet backbone could not run: ${message(e)}`;
-    throw e;
-  }
 }

@@ -64,7 +64,7 @@ export function takePhoto() {
   if (!stream || !w || !h) return say('The camera has no picture yet: try again in a moment.', 'error');
   const [cv, ctx] = canvas2d(w, h);
   ctx.drawImage(video, 0, 0, w, h);
-  showPhoto(cv, w, h, 'Camera photo', false, 'camera');
+  showPhoto(cv, w, h, 'Camera photo', 'camera');
 }
 
 export function wireCamera() {

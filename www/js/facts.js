@@ -1,5 +1,6 @@
-// facts.js: "This model", the loaded model's facts under "How it works". `info` is what the wasm
-// module read from the manifest entry (with its defaults for older entries).
+// facts.js: "This model", the loaded model's facts under "How it works": a digit model's (`info`
+// is what the wasm module read from its entry, with the defaults for older entries) or a photo
+// detector's.
 import { state } from './state.js';
 import { $, classWords } from './util.js';
 
@@ -12,15 +13,13 @@ export function showFacts(entry, info) {
   const secs = entry.training_seconds;
   const oneClass = (entry.metrics && entry.metrics['one-class']) || {};
   const metric = (m, key) => num(m && m[key], 3);
-  const photo = entry.dataset !== 'mnist';
-  const held = (entry.metrics && entry.metrics.held_out_test) || {};
   const facts = [
     ['Model', entry.name],
-    ['Trained on', photo ? `Caltech 101 photos of ${classWords(entry)} (${entry.metrics && entry.metrics.n_train} photos)` : `${entry.dataset} digit ${(entry.positive_classes || []).join(', ')}`],
+    ['Trained on', `${entry.dataset} digit ${(entry.positive_classes || []).join(', ')}`],
     ['Parameters', typeof entry.parameters === 'number' ? entry.parameters.toLocaleString('en') : null],
     ['File size', typeof entry.bytes === 'number' ? `${Math.round(entry.bytes / 1024)} KB` : null],
     ['Classifiers C', classifierWords(info.classifiers)],
-    ['Verdict on', info.scoreRule === 'combined' ? 'f(x) and the reconstruction error, each scaled by the validation photos, averaged (eq. 6′)' : 'f(x)'],
+    ['Verdict on', info.scoreRule === 'combined' ? 'f(x) and the reconstruction error, each scaled by the validation images, averaged (eq. 6′)' : 'f(x)'],
     ['λ', num(entry.lambda, 2)],
     ['Threshold', num(entry.threshold, 2)],
     ['Threshold rule', entry.threshold_rule],
@@ -29,20 +28,46 @@ export function showFacts(entry, info) {
       info.drawnThreshold !== info.threshold ? `${num(info.drawnThreshold, 2)}: the same rule on the validation digits traced with a pen like this page’s drawing pad and put through its preprocessing` : null,
     ],
     ['Training time', typeof secs === 'number' ? (secs < 90 ? `${secs.toFixed(0)} s` : `${(secs / 60).toFixed(1)} min`) : null],
-    ...(photo
-      ? [
-          [`AUROC, CRBND (held-out photos vs as many clutter photos)`, metric(held.crbnd, 'auroc')],
-          ['F1, CRBND', metric(held.crbnd, 'f1')],
-          ['AUROC, f(x) alone (the paper’s score)', metric(held.classifier_only, 'auroc')],
-          ['AUROC, reconstruction error baseline', metric(held.recon_error, 'auroc')],
-        ]
-      : [
-          ['AUROC, CRBND (one-class, MNIST test set)', metric(oneClass.crbnd, 'auroc')],
-          ['F1, CRBND', metric(oneClass.crbnd, 'f1')],
-          ['AUROC, reconstruction error baseline', metric(oneClass.recon_error, 'auroc')],
-        ]),
+    ['AUROC, CRBND (one-class, MNIST test set)', metric(oneClass.crbnd, 'auroc')],
+    ['F1, CRBND', metric(oneClass.crbnd, 'f1')],
+    ['AUROC, reconstruction error baseline', metric(oneClass.recon_error, 'auroc')],
   ];
   const el = (tag, text) => Object.assign(document.createElement(tag), { textContent: String(text) });
   $('model-facts').replaceChildren(...facts.filter(([, v]) => v !== null && v !== undefined && v !== '').flatMap(([k, v]) => [el('dt', k), el('dd', v)]));
-  $('model-name').textContent = photo ? `Detector for ${classWords(entry)}: ${entry.name}` : `Detector for ${state.digit}: ${entry.name}`;
+  $('model-name').textContent = `Detector for ${state.digit}: ${entry.name}`;
+}
+
+/** What the verdict of a photo detector is taken on (entry.score), in words. */
+const RULE_WORDS = {
+  neighbours: 'the mean cosine similarity of its features to the nearest training photos',
+  classifier: 'f(φ), C’s logit on the connective features (the paper’s eq. 6)',
+  combined: 'f(φ) and A’s error, each scaled by the validation photos, averaged (eq. 6′)',
+};
+
+/** "This model" for a photo detector (an entry of manifest.photos). */
+export function showPhotoFacts(entry) {
+  const num = (v, d) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : null);
+  const m = entry.metrics || {};
+  const held = m.held_out_test || {};
+  const auroc = (k) => num(held[k] && held[k].auroc, 4);
+  const secs = entry.training_seconds;
+  const facts = [
+    ['Model', entry.name],
+    ['Trained on', `Caltech 101 photos of ${classWords(entry)}${m.n_train ? ` (${m.n_train} photos)` : ''}`],
+    ['Features φ', `EfficientNet-Lite0 trained on ImageNet, frozen: 1280 numbers at each position of a ${entry.config.side}×${entry.config.side} photo`],
+    ['Parameters (A, C and the training photos’ features)', typeof entry.parameters === 'number' ? entry.parameters.toLocaleString('en') : null],
+    ['File size', typeof entry.bytes === 'number' ? `${(entry.bytes / 1e6).toFixed(1)} MB` : null],
+    ['Verdict on', RULE_WORDS[entry.score] || entry.score],
+    ['Threshold', num(entry.threshold, 3)],
+    ['Threshold rule', entry.threshold_rule],
+    ['λ', num(entry.lambda, 2)],
+    ['Training time', typeof secs === 'number' ? (secs < 90 ? `${secs.toFixed(0)} s` : `${(secs / 60).toFixed(1)} min`) : null],
+    ['AUROC, nearest training photos (held-out photos vs as many clutter photos)', auroc('neighbours')],
+    ['AUROC, CRBND (eq. 6′)', auroc('crbnd')],
+    ['AUROC, f(φ) alone (the paper’s score)', auroc('classifier_only')],
+    ['AUROC, reconstruction error', auroc('recon_error')],
+  ];
+  const el = (tag, text) => Object.assign(document.createElement(tag), { textContent: String(text) });
+  $('model-facts').replaceChildren(...facts.filter(([, v]) => v !== null && v !== undefined && v !== '').flatMap(([k, v]) => [el('dt', k), el('dd', v)]));
+  $('model-name').textContent = `Detector for ${classWords(entry)}: ${entry.name}`;
 }

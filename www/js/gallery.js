@@ -63,9 +63,9 @@ function buildGallery() {
 }
 
 export function updateGallery() {
-  const classes = state.photoModel && state.entry ? state.entry.positive_classes : [];
+  const classes = state.photoModel ? state.photoEntries.get(state.photoModel).positive_classes : [];
   for (const b of $('photo-gallery').querySelectorAll('button')) {
-    const inClass = classes.includes(b.dataset.class);
+    const inClass = classes.some((c) => c.toLowerCase() === b.dataset.class.toLowerCase());
     b.classList.toggle('in', inClass);
     b.setAttribute('aria-label', `${b.dataset.class.replace(/_/g, ' ')} photo${classes.length ? (inClass ? ': a class of the model (inlier)' : ': not a class of the model (outlier)') : ''}`);
   }

@@ -61,15 +61,12 @@ export function showUnderGallery(box, stillThere) {
   });
 }
 
-// Whether the panels show a gallery pick (and not a drawing or an upload made since).
+// Whether the panels show a gallery digit (and not a drawing or an upload made since).
 export const galleryDigitShown = () => state.mode === 'digits' && pad.isDatasetImage();
-export const galleryPhotoShown = () => state.mode === 'photos' && state.photoFromGallery && !pad.isBlank();
 
 export function clearGalleryResults() {
-  for (const id of ['gallery-result', 'photo-gallery-result']) {
-    $(id).replaceChildren();
-    $(id).hidden = true;
-  }
+  $('gallery-result').replaceChildren();
+  $('gallery-result').hidden = true;
 }
 
 export function wireKept() {

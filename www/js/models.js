@@ -1,12 +1,12 @@
-// models.js: the digit picker, loading a model into the session (digit or photo), and switching
-// the page between digits and photos.
+// models.js: the digit picker, loading a digit model into the session, and switching the page
+// between digits and photos (photos.js loads the photo detectors).
 import { fetchBackbone } from './backbone.js';
 import { stopCamera } from './camera.js';
 import { cancelEval } from './evaluate.js';
 import { showFacts } from './facts.js';
 import { updateGallery } from './gallery.js';
-import { clearGalleryResults, galleryDigitShown, galleryPhotoShown, showUnderGallery } from './kept.js';
-import { loadPhotoSamples, markPhotoModels, setPhotoModel } from './photos.js';
+import { clearGalleryResults, galleryDigitShown, showUnderGallery } from './kept.js';
+import { clearPhoto, loadPhotoSamples, markPhotoModels, setPhotoModel } from './photos.js';
 import { pad, requestScore, showEmpty, syncSliders, updateButtons } from './scoring.js';
 import { MODES, exclusive, modelLoaded, nextPick, query, started, state, update } from './state.js';
 import { $, backendLabel, els, fetchOk, message, say, shapeOf } from './util.js';
@@ -62,11 +62,11 @@ async function loadDigit(digit) {
   return loadEntry(entry, { digit, label: `the model for ${digit}` });
 }
 
-/** Loads a manifest entry into the session; `digit` or `photo` says what the page shows for it. */
-export async function loadEntry(entry, { digit = null, photo = null, label }) {
+/** Loads a digit model's manifest entry into the session. */
+export async function loadEntry(entry, { digit, label }) {
   if (!state.c) throw new Error('the detector is still starting');
   if (state.evalResult || state.evalBusy) cancelEval('The model changed: press Evaluate to score again.');
-  const token = nextPick(digit, photo);
+  const token = nextPick(digit, null);
   markDigits();
   markPhotoModels();
   say(`Loading ${label}…`);
@@ -77,7 +77,7 @@ export async function loadEntry(entry, { digit = null, photo = null, label }) {
       if (token !== state.pick) throw new Error('superseded by a later model choice');
       const info = await state.c.loadModel(JSON.stringify(entry), bytes);
       // Recorded inside the exclusive section so no later score sees a half-switched page.
-      modelLoaded({ entry, info, bytes, digit, photo });
+      modelLoaded({ entry, info, bytes, digit });
       syncSliders();
       return info;
     });
@@ -88,7 +88,6 @@ export async function loadEntry(entry, { digit = null, photo = null, label }) {
     clearGalleryResults();
     // The gallery pick still shown is scored again by the new model: its row follows.
     if (galleryDigitShown()) showUnderGallery($('gallery-result'), galleryDigitShown);
-    else if (galleryPhotoShown()) showUnderGallery($('photo-gallery-result'), galleryPhotoShown);
     showFacts(entry, info);
     say(`Model ${info.name} ready: ${info.parameters.toLocaleString('en')} parameters on ${backendLabel(info.backend)}.`);
     if (pad.isBlank()) {
@@ -129,8 +128,8 @@ function warmUp(entry) {
 export async function enterMode(mode, load = true) {
   if (!MODES.includes(mode)) throw new Error(`unknown mode "${mode}": use digits or photos`);
   if (mode === 'photos' && !state.photoEntries.size) {
-    say('No photo models are listed in models/manifest.json.', 'error');
-    throw new Error('no photo models');
+    say('No photo detectors are listed in models/manifest.json.', 'error');
+    throw new Error('no photo detectors');
   }
   const changed = state.mode !== mode;
   update({ mode });
@@ -140,10 +139,11 @@ export async function enterMode(mode, load = true) {
   pad.background = mode === 'digits' ? '#000' : '#e8ebf0';
   if (changed) {
     pad.clear();
+    clearPhoto();
     updateButtons();
     if (state.evalResult || state.evalBusy) cancelEval();
   }
-  $('h-draw').textContent = mode === 'photos' ? '1. Pick a photo detector, then a photo' : '1. Pick a digit, then draw';
+  $('h-draw').textContent = mode === 'photos' ? '1. Pick a detector, then a photo' : '1. Pick a digit, then draw';
   $('upload-label').textContent =
     mode === 'photos'
       ? 'Score a photo (PNG, JPEG or WebP; you can also drop it on the picture area):'

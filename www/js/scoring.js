@@ -2,8 +2,9 @@
 // the gauge and the λ / threshold sliders.
 import { DrawPad } from './draw.js';
 import { drawBlank, drawHeat, drawImage, sigmoid } from './charts.js';
+import { judgeShown } from './photos.js';
 import { exclusive, state, takeAfterRender, update } from './state.js';
-import { $, backendLabel, classWords, els, isBlankError, message, panels, say, shapeOf } from './util.js';
+import { $, backendLabel, els, isBlankError, message, panels, say, shapeOf } from './util.js';
 
 export const pad = new DrawPad($('pad'), { onDraw: () => requestScore(), onStrokeEnd: () => requestScore() });
 
@@ -15,7 +16,6 @@ function currentInput() {
   if (pad.isBlank()) return null;
   const direct = pad.directInput();
   if (direct) return direct;
-  if (state.mode === 'photos') return null; // photos are never read back from the pad
   const img = pad.imageData();
   return state.wasm.preprocessRgba(img.data, img.width, img.height);
 }
@@ -26,6 +26,7 @@ let wanted = false;
 let pumping = false;
 export function requestScore() {
   updateButtons();
+  if (state.mode === 'photos') return judgeShown(); // a photo detector judges the photo shown
   wanted = true;
   if (!pumping && state.c && state.wasm && state.entry) pump();
 }
@@ -89,13 +90,13 @@ export function render(x, r) {
   drawImage(panels.conn, r.connective, shape);
   drawHeat(panels.error, r.errorMap, shape);
   // "an 8", "a 3": the article follows the spoken number.
-  const what = state.photoModel ? classWords(state.entry) : `${state.digit === 8 ? 'an' : 'a'} ${state.digit}`;
+  const what = `${state.digit === 8 ? 'an' : 'a'} ${state.digit}`;
   const inlier = r.verdict === 'inlier';
   // The symbol and the words carry the verdict without colour.
   els.verdict.textContent = inlier ? `✓ inlier — looks like ${what}` : `✗ novel — not ${what}`;
   els.verdict.className = `verdict ${inlier ? 'inlier' : 'novel'}`;
-  // A combined-score model (photos, eq. 6′) judges by C and A's error together and returns both
-  // parts: the line under the gauge shows them.
+  // A combined-score model (eq. 6′) judges by C and A's error together and returns both parts:
+  // the line under the gauge shows them.
   els.score.textContent = r.parts ? `score ${r.score.toFixed(2)}` : `score ${r.score.toFixed(2)} (p = ${r.probability.toFixed(2)})`;
   // The gauge squashes the score (any real number) into its width; it is not a probability.
   els.fill.style.width = `${(100 * sigmoid(r.score)).toFixed(1)}%`;
@@ -106,7 +107,7 @@ export function render(x, r) {
   els.recon.textContent =
     r.parts
       ? `score = mean of C’s part ${signed(r.parts[0])} (p = ${r.probability.toFixed(2)}) and A’s part ${signed(r.parts[1])} ` +
-        `(reconstruction error ${r.reconError.toFixed(4)}); 0 = as typical as the training photos`
+        `(reconstruction error ${r.reconError.toFixed(4)}); 0 = as typical as the training images`
       : `reconstruction error ${r.reconError.toFixed(4)}`;
   const shown = { inlier, verdict: els.verdict.textContent, score: r.score, reconError: r.reconError, lambda: r.lambda, threshold: r.threshold, model: state.entry.name };
   update({ shown });
@@ -119,7 +120,7 @@ export function showEmpty() {
   if (state.c) followModelThreshold(); // a blank pad waits for a drawing
   const side = shapeOf(state.entry)[1];
   for (const c of Object.values(panels)) drawBlank(c, side);
-  els.verdict.textContent = state.mode === 'photos' ? 'Upload or pick a photo' : 'Draw a digit';
+  els.verdict.textContent = 'Draw a digit';
   els.verdict.className = 'verdict empty';
   els.score.textContent = '—';
   els.fill.style.width = '0';

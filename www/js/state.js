@@ -33,14 +33,15 @@ const s = {
   evalBusy: false,
   evalResult: null,
   mode: 'digits', // or 'photos'; enterMode switches
-  photoEntries: new Map(), // photo model name → manifest entry
-  photoModel: null, // name of the loaded photo model (null in digits mode)
+  photoEntries: new Map(), // photo detector name → its entry of manifest.photos
+  photoModel: null, // name of the loaded photo detector
+  photo: null, // the photo shown: {rgba, width, height, name, kind: 'upload' | 'gallery' | 'camera'}
+  judgement: null, // what the detector said of it (window.connective.photoResult)
   lastPhotoModel: null,
   lastDigit: query.digit,
   photoSamples: null, // [{file, class, source}] from samples/photos/photos.json
   shown: null, // what the panels show now, for "Keep for comparison"
   afterRender: null, // a gallery pick's wish to see its result under the gallery, once
-  photoFromGallery: false, // the photo shown came from the sample gallery (not an upload)
   info: null, // what loadModel read from the entry (thresholds, C count, score rule)
   thresholdTouched: false, // the user moved the threshold slider: it no longer follows the model
 };
@@ -58,13 +59,13 @@ export function update(patch) {
   Object.assign(s, patch);
 }
 
-/** Reads the manifest's models: digit models (one MNIST class) and photo models (colour). */
+/** Reads the manifest: digit models (`models`, one MNIST class each) and photo detectors (`photos`). */
 export function setManifest(manifest) {
   for (const m of (manifest && manifest.models) || []) {
     const pc = m.positive_classes || [];
     if (m.dataset === 'mnist' && pc.length === 1 && /^[0-9]$/.test(pc[0]) && !s.entries.has(Number(pc[0]))) s.entries.set(Number(pc[0]), m);
-    if (m.dataset === 'caltech101' && m.config && m.config.autoencoder && m.config.autoencoder.channels === 3) s.photoEntries.set(m.name, m);
   }
+  for (const m of (manifest && manifest.photos) || []) if (m && m.name && m.file && m.config) s.photoEntries.set(m.name, m);
   // One-class models first, then by name.
   s.photoEntries = new Map([...s.photoEntries].sort(([a, x], [b, y]) => x.positive_classes.length - y.positive_classes.length || a.localeCompare(b)));
 }
@@ -76,11 +77,10 @@ export function nextPick(digit, photo) {
 }
 
 /** The session now holds `entry` (its bytes verified): the page follows. */
-export function modelLoaded({ entry, info, bytes, digit, photo }) {
+export function modelLoaded({ entry, info, bytes, digit }) {
   // Loading resets λ and the threshold to the model's.
-  Object.assign(s, { info, entry, digit, photoModel: photo, thresholdTouched: false });
-  if (digit !== null) s.lastDigit = digit;
-  if (photo !== null) s.lastPhotoModel = photo;
+  Object.assign(s, { info, entry, digit, thresholdTouched: false });
+  s.lastDigit = digit;
   s.bytes.set(entry.file, bytes); // only verified bytes are cached
 }
 

@@ -6,7 +6,7 @@ import { state } from './state.js';
 import { canvas2d, els, isBlankError, message, say } from './util.js';
 
 const TYPES = { 'image/png': 'PNG', 'image/jpeg': 'JPEG', 'image/webp': 'WebP' };
-// Uploads are scored at 28 or 32 px: anything this big is a mistake, not a need.
+// Uploads are scored at 28 px (digits) or at most 224 px (photos): anything this big is a mistake, not a need.
 const MAX_UPLOAD_BYTES = 50e6;
 
 function typeOf(file) {
@@ -24,7 +24,7 @@ async function handleFile(file) {
   if (file.size > MAX_UPLOAD_BYTES) {
     return say(`${name} is ${(file.size / 1e6).toFixed(0)} MB; pictures over ${MAX_UPLOAD_BYTES / 1e6} MB are refused (a smaller copy scores the same).`, 'error');
   }
-  if (!state.wasm || !state.entry) return say('The detector is still loading: try again in a moment.', 'error');
+  if (!state.wasm || (state.mode === 'digits' && !state.entry)) return say('The detector is still loading: try again in a moment.', 'error');
   let bitmap;
   try {
     bitmap = await createImageBitmap(file);

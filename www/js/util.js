@@ -5,9 +5,9 @@ export const PX = 784;
 export const message = (e) => (e instanceof Error ? e.message : String(e));
 export const isBlankError = (e) => /blank image/i.test(message(e));
 export const backendLabel = (b) => (b === 'webgpu' ? 'WebGPU' : 'CPU');
-/** [channels, side, side] of the loaded model's images. */
-export const shapeOf = (entry) => (entry ? [entry.config.autoencoder.channels, entry.config.autoencoder.size, entry.config.autoencoder.size] : [1, 28, 28]);
-/** "airplanes", "airplanes, faces or motorbikes": a photo model's classes in words. */
+/** [channels, side, side] of the loaded digit model's images. */
+export const shapeOf = (entry) => [1, entry ? entry.config.autoencoder.size : 28, entry ? entry.config.autoencoder.size : 28];
+/** "airplanes", "airplanes, faces or motorbikes": a photo detector's classes in words. */
 export function classWords(entry) {
   const names = (entry.positive_classes || []).map((c) => c.replace(/_easy$/i, '').replace(/_/g, ' ').toLowerCase());
   return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0] || entry.name;

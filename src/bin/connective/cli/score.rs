@@ -50,8 +50,8 @@ fn read_input(path: &Path, shape: [usize; 3]) -> Result<Input> {
 }
 
 /// Scores photos with a photo detector (on the backbone): one JSON line each with the verdict,
-/// its score and threshold, the three scores (f(φ), A's error, the neighbours' similarity) and
-/// the three nearest training photos.
+/// its score and threshold, the three scores (f(φ), A's error, the neighbours' similarity), CRBND's
+/// combined score (eq. 6′) and the three nearest training photos (gallery row, file, similarity).
 fn run_photos(entry: &PhotoEntry, dir: &Path, backbone: &Path, inputs: &[std::path::PathBuf], lambda: f32) -> Result<()> {
     let device = Device::flex();
     let bytes = std::fs::read(dir.join(&entry.file)).map_err(|e| Error::data(dir.join(&entry.file).display().to_string(), e.to_string()))?;
@@ -75,7 +75,7 @@ fn run_photos(entry: &PhotoEntry, dir: &Path, backbone: &Path, inputs: &[std::pa
         match scored {
             Ok((s, sims)) => {
                 let score = entry.verdict_scores(&s)[0];
-                let nearest: Vec<_> = nearest(&sims, 3).into_iter().map(|i| serde_json::json!({"photo": entry.gallery[i], "similarity": sims[i]})).collect();
+                let nearest: Vec<_> = nearest(&sims, 3).into_iter().map(|i| serde_json::json!({"index": i, "photo": entry.gallery[i], "similarity": sims[i]})).collect();
                 let v = serde_json::json!({
                     "file": name,
                     "score": score,
@@ -85,6 +85,7 @@ fn run_photos(entry: &PhotoEntry, dir: &Path, backbone: &Path, inputs: &[std::pa
                     "logit": s.logits[0],
                     "recon_error": s.errors[0],
                     "neighbours": s.neighbours[0],
+                    "combined": entry.calibration.combine(s.logits[0], s.errors[0]),
                     "nearest": nearest,
                 });
                 writeln!(out, "{v}").ok();
