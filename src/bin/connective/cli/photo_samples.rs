@@ -60,7 +60,8 @@ pub fn run(data: &Path, models: &Path, out: &Path, fixtures: Option<&Path>) -> R
         let src = class_files.get(*i).ok_or_else(|| io(&data.join(class), format!("has no photo {i}")))?;
         let img = image::open(src).map_err(|e| io(src, e))?.to_rgb8();
         let (w, h) = img.dimensions();
-        let s = 160.0 / w.max(h) as f64;
+        // Short side 224 px: the detectors crop 192 px squares, which must not be upscaled.
+        let s = 224.0 / w.min(h) as f64;
         let thumb: RgbImage = if s < 1.0 {
             imageops::resize(&img, ((w as f64 * s).round() as u32).max(1), ((h as f64 * s).round() as u32).max(1), imageops::FilterType::Triangle)
         } else {
