@@ -1,4 +1,4 @@
-// charts.js: model-image panels (28×28 grey, 32×32 colour), ROC curves and histograms as inline SVG strings (no
+// charts.js: model-image panels (28×28 grey), ROC curves and histograms as inline SVG strings (no
 // libraries; the numbers come from the wasm module).
 // SVG strings hold only numbers and fixed text from this page, never user input.
 
@@ -35,16 +35,9 @@ export function drawGrey(canvas, values, side = SIDE) {
   });
 }
 
-/** Colour, channel-major ([3, side, side]) values in [0, 1]. */
-export function drawRgb(canvas, values, side) {
-  const n = side * side;
-  paint(canvas, side, (i) => [byte(values[i]), byte(values[n + i]), byte(values[2 * n + i])]);
-}
-
-/** Any model image: shape is [channels, side, side]. */
+/** A model image: shape is [1, side, side] (the digit detectors'). */
 export function drawImage(canvas, values, shape = [1, SIDE, SIDE]) {
-  if (shape[0] === 3) drawRgb(canvas, values, shape[1]);
-  else drawGrey(canvas, values, shape[1]);
+  drawGrey(canvas, values, shape[1]);
 }
 
 /** |x − A(x)| as heat; colour images show the mean over their channels. */
