@@ -239,6 +239,21 @@ impl PhotoDetector {
         self.gallery.val().dims()[0]
     }
 
+    /// Each gallery photo's nearest-neighbour score against the rest of the gallery (itself left
+    /// out): how a new photo of the class would score, from the training photos alone.
+    pub fn leave_one_out(&self, neighbours: usize) -> crate::error::Result<Vec<f32>> {
+        let g = self.gallery.val();
+        let k = g.dims()[0];
+        if k < 2 {
+            return Ok(Vec::new());
+        }
+        let mut sims = host(g.clone().matmul(g.transpose()).into_data())?;
+        for i in 0..k {
+            sims[i * k + i] = f32::NEG_INFINITY;
+        }
+        Ok(neighbour_scores(&sims, k, neighbours.min(k - 1)))
+    }
+
     /// Cosine similarity of the first map of `maps` to each gallery photo.
     pub fn similarities(&self, maps: &[f32], shape: [usize; 3], device: &Device) -> crate::error::Result<Vec<f32>> {
         let x = Tensor::<4>::from_data(TensorData::new(maps[..shape.iter().product::<usize>()].to_vec(), [1, shape[0], shape[1], shape[2]]), device);

@@ -130,12 +130,29 @@ pub struct PhotoRecipe {
     pub synthetic_mix: [f32; 2],
     /// The threshold accepts all but this share of the validation positives.
     pub threshold_quantile: f64,
+    /// The nearest-neighbour score's threshold accepts all but this share of the validation
+    /// positives *and* of the training photos, each scored against the others (leave one out):
+    /// hundreds of scores instead of tens, so a low quantile is estimable. `None`: as the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neighbour_quantile: Option<f64>,
 }
 
 impl PhotoRecipe {
     /// The threshold on a score, from the validation positives' scores alone.
     pub fn threshold(&self, val_scores: &[f32]) -> f32 {
         crate::model::calibration::positive_quantile(val_scores, self.threshold_quantile).unwrap_or(f32::NEG_INFINITY)
+    }
+
+    /// The nearest-neighbour score's threshold, from the validation positives' scores and the
+    /// training photos' leave-one-out scores (`neighbour_quantile`; without it, as `threshold`).
+    pub fn neighbour_threshold(&self, val_scores: &[f32], loo_scores: &[f32]) -> f32 {
+        match self.neighbour_quantile {
+            Some(q) => {
+                let pool: Vec<f32> = val_scores.iter().chain(loo_scores).copied().collect();
+                crate::model::calibration::positive_quantile(&pool, q).unwrap_or(f32::NEG_INFINITY)
+            }
+            None => self.threshold(val_scores),
+        }
     }
 }
 
@@ -158,6 +175,7 @@ impl Default for PhotoRecipe {
             negative_noise: [0.05, 0.5],
             synthetic_mix: [0.2, 0.8],
             threshold_quantile: 0.05,
+            neighbour_quantile: Some(0.01),
         }
     }
 }

@@ -40,13 +40,18 @@ pub struct TrainedPhoto {
     pub val: PhotoScores,
     /// Which training photos (indices into A's then C's) the gallery holds, in its order.
     pub gallery_rows: Vec<usize>,
+    /// Each gallery photo's nearest-neighbour score against the others (leave one out).
+    pub loo_neighbours: Vec<f32>,
     pub seconds: f64,
 }
 
 impl TrainedPhoto {
     /// The threshold of `rule`, by the recipe's rule on the validation positives' scores.
     pub fn threshold(&self, rule: PhotoScore, recipe: &PhotoRecipe) -> f32 {
-        recipe.threshold(&self.val.by(rule, Some(&self.calibration)))
+        match rule {
+            PhotoScore::Neighbours => recipe.neighbour_threshold(&self.val.neighbours, &self.loo_neighbours),
+            _ => recipe.threshold(&self.val.by(rule, Some(&self.calibration))),
+        }
     }
 }
 
@@ -207,5 +212,6 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
     let calibration = Calibration::fit(&val.logits, &val.errors)
         .ok_or_else(|| Error::Config("the validation positives' scores have no spread to calibrate on".into()))?;
 
-    Ok(TrainedPhoto { detector, bytes, calibration, val, gallery_rows: keep, seconds: start.elapsed().as_secs_f64() })
+    let loo_neighbours = detector.leave_one_out(config.neighbours)?;
+    Ok(TrainedPhoto { detector, bytes, calibration, val, gallery_rows: keep, loo_neighbours, seconds: start.elapsed().as_secs_f64() })
 }

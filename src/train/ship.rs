@@ -83,7 +83,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<PhotoEntry>> {
                 lambda: photo.recipe.lambda,
                 score,
                 threshold: trained.threshold(score, &photo.recipe),
-                threshold_rule: threshold_words(&photo.recipe, score, result.n_val),
+                threshold_rule: threshold_words(&photo.recipe, score, result.n_val, trained.gallery_rows.len()),
                 calibration: trained.calibration,
                 config: photo.config.clone(),
                 gallery,
@@ -127,8 +127,15 @@ fn score_key(score: PhotoScore) -> &'static str {
 }
 
 /// How the manifest states a photo detector's threshold rule.
-pub fn threshold_words(recipe: &crate::model::recipe::PhotoRecipe, score: PhotoScore, n_val: usize) -> String {
-    format!("{} of the {} on {n_val} held-out training photos", percentile_words(recipe.threshold_quantile), score_words(score))
+pub fn threshold_words(recipe: &crate::model::recipe::PhotoRecipe, score: PhotoScore, n_val: usize, n_gallery: usize) -> String {
+    match (score, recipe.neighbour_quantile) {
+        (PhotoScore::Neighbours, Some(q)) => format!(
+            "{} of the {} on {n_val} held-out training photos and the {n_gallery} training photos, each against the others (leave one out)",
+            percentile_words(q),
+            score_words(score)
+        ),
+        _ => format!("{} of the {} on {n_val} held-out training photos", percentile_words(recipe.threshold_quantile), score_words(score)),
+    }
 }
 
 /// For threshold rules.

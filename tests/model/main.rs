@@ -7,3 +7,4 @@
 mod backbone;
 mod fixtures;
 mod io;
+mod photo_detector;
