@@ -59,6 +59,14 @@ pub const MAX_PICTURE_SIDE: u32 = 10_000;
 /// … and at most this many bytes allocated by the decoder (a 10,000² RGBA picture is 400 MB).
 pub const MAX_PICTURE_ALLOC: u64 = 512 << 20;
 
+/// Whether a JPEG's last start-of-scan marker (FF DA) is followed by an end-of-image marker (FF D9).
+/// A thumbnail's markers in the header come before the main image's scan, so they do not count.
+#[cfg(not(target_arch = "wasm32"))]
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last = |m: u8| bytes.windows(2).rposition(|w| w == [0xFF, m]);
+    matches!((last(0xDA), last(0xD9)), (Some(sos), Some(eoi)) if eoi > sos)
+}
+
 /// Decodes a picture file's bytes (PNG, JPEG, WebP) to RGBA, refusing one whose header promises
 /// more than `MAX_PICTURE_SIDE` or `MAX_PICTURE_ALLOC` *before* any pixel is decoded (native;
 /// the page lets the browser decode and shrinks large pictures itself).
@@ -69,6 +77,11 @@ pub fn decode_picture(bytes: &[u8], name: &str) -> Result<image::RgbaImage> {
         .map_err(|e| Error::data(name, format!("cannot read: {e}")))?;
     if reader.format().is_none() {
         return Err(Error::data(name, "not a PNG, JPEG or WebP picture"));
+    }
+    // The JPEG decoder fills a cut-off file with grey instead of failing: a truncated JPEG would be
+    // judged as a picture. Its image data must be followed by the end-of-image marker.
+    if reader.format() == Some(image::ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+        return Err(Error::data(name, "truncated JPEG: the file ends inside the image data (no end-of-image marker)"));
     }
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_PICTURE_SIDE);

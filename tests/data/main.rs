@@ -9,3 +9,4 @@ mod augment;
 mod idx;
 mod photos;
 mod preprocess;
+mod props;
