@@ -8,3 +8,4 @@ mod backbone;
 mod fixtures;
 mod io;
 mod photo_detector;
+mod props;
