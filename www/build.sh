@@ -18,7 +18,7 @@ build() {
   cargo build --lib --target wasm32-unknown-unknown --profile "$profile" "${@:2}"
   rm -rf "www/$1"
   wasm-bindgen --target web --no-typescript --out-dir "www/$1" --out-name connective "$target/connective.wasm"
-  [ "$profile" != wasm-release ] || wasm-opt -Oz "www/$1/connective_bg.wasm" -o "www/$1/connective_bg.wasm"
+  [ "$profile" != wasm-release ] || wasm-opt -Oz --enable-simd "www/$1/connective_bg.wasm" -o "www/$1/connective_bg.wasm"
   echo "www/build.sh: $1 ($profile) built in $((SECONDS - t0)) s"
 }
 build pkg --features webgpu
