@@ -48,7 +48,7 @@ export async function start(extraArgs = []) {
     args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', ...extraArgs],
   });
-  async function open(query, viewport = { width: 1280, height: 900 }, { initScript } = {}) {
+  async function open(query, viewport = { width: 1280, height: 900 }, { initScript, route } = {}) {
     const context = await browser.newContext({ viewport, deviceScaleFactor: viewport.width < 500 ? 2 : 1 });
     const page = await context.newPage();
     const errors = [];
@@ -57,6 +57,8 @@ export async function start(extraArgs = []) {
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('request', (r) => requests.push(r.url()));
     if (initScript) await page.addInitScript(initScript);
+    // [url pattern, handler]: answers those requests itself (e.g. a corrupted file).
+    if (route) await page.route(...route);
     await page.goto(base + query);
     await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 120_000 });
     return { page, errors, context, requests };

@@ -332,6 +332,48 @@ try {
   });
   await check('no console errors', async () => { assert(errors.length === 0, errors.join(' | ')); });
 
+  // After the console check: a refused model may log its error.
+  await check('bad arrays through window.connective and a corrupt model file are specific errors, and the page keeps working', async () => {
+    await digits(page, 3);
+    const bad = await page.evaluate(async () => {
+      const message = async (f) => {
+        try {
+          await f();
+          return 'no error';
+        } catch (e) {
+          return String((e && e.message) || e);
+        }
+      };
+      return {
+        nan: await message(() => window.connective.score(new Array(784).fill(NaN))),
+        short: await message(() => window.connective.score(new Array(10).fill(0))),
+      };
+    });
+    assert(/grey level 0 is NaN/.test(bad.nan) && /expected 784 grey levels, got 10/.test(bad.short), JSON.stringify(bad));
+    // A page whose first model file arrives with one byte altered: its checksum refuses it, the
+    // page says so, and another model loads and scores.
+    const corrupt = async (route) => {
+      const response = await route.fetch();
+      const body = Buffer.from(await response.body());
+      body[body.length >> 1] ^= 0xff;
+      await route.fulfill({ response, body });
+    };
+    const { page: other, context: otherContext } = await open('?digit=5&backend=cpu', undefined, { route: ['**/models/mnist-5.bpk', corrupt] });
+    await other.waitForFunction(() => /SHA-256/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+    const status = await text(other, '#status');
+    // The visitor picks another digit: that model loads and judges a gallery digit.
+    await other.click('#digits button[data-digit="3"]');
+    await other.waitForFunction(() => /Model mnist-3 ready/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+    await other.locator('#gallery button.tile').first().click();
+    await other.waitForFunction(() => /inlier|novel/.test(document.querySelector('[data-testid=verdict]').textContent), null, { timeout: 30_000 });
+    await otherContext.close();
+    // A good model still loads and scores as the native CLI.
+    await digits(page, 3);
+    const r = await page.evaluate((px) => window.connective.score(new Uint8Array(px)), fixture(6));
+    assert(Math.abs(r.score - native3[6].score) <= 1e-4, `score ${r.score} after the corrupt model, native ${native3[6].score}`);
+    return `${bad.nan}; ${status.slice(0, 110)}`;
+  });
+
   await check('auto: on a software WebGPU adapter only the CPU build is downloaded', async () => {
     const { page: p, context } = await open('?digit=3&backend=auto');
     const wasm = await p.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.wasm')));
