@@ -366,7 +366,10 @@ try {
     await other.waitForFunction(() => /Model mnist-3 ready/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
     await other.locator('#gallery button.tile').first().click();
     await other.waitForFunction(() => /inlier|novel/.test(document.querySelector('[data-testid=verdict]').textContent), null, { timeout: 30_000 });
+    // … and window.connective works again with it.
+    const again = await other.evaluate((px) => window.connective.score(new Uint8Array(px)), fixture(6));
     await otherContext.close();
+    assert(Math.abs(again.score - native3[6].score) <= 1e-4, `API score ${again.score} after recovering, native ${native3[6].score}`);
     // A good model still loads and scores as the native CLI.
     await digits(page, 3);
     const r = await page.evaluate((px) => window.connective.score(new Uint8Array(px)), fixture(6));

@@ -49,9 +49,18 @@ async function benchPhoto(n) {
   return { backend: state.c.backend, model: entry.name, side: entry.config.side, ...quantiles(t) };
 }
 
+/** `ready`; or, when the start failed on its first model, a model the visitor has loaded since. */
+async function startedOrRecovered(ready) {
+  try {
+    await ready;
+  } catch (e) {
+    if (!(state.c && state.entry)) throw e;
+  }
+}
+
 /** Times `n` scores of one input after 5 warm-up scores (photos mode: verdicts); p50 and p95 in ms. */
 async function bench(ready, n = 200) {
-  await ready;
+  await startedOrRecovered(ready);
   n = Math.max(1, Math.floor(Number(n) || 200));
   if (state.mode === 'photos') return benchPhoto(n);
   const x = benchSample();
@@ -88,7 +97,7 @@ export function installApi(ready) {
     },
     /** Scores 784 grey levels (0–255) with the digit model, shows them on the pad and the panels. */
     async score(pixels) {
-      await ready;
+      await startedOrRecovered(ready);
       if (state.mode !== 'digits') throw new Error('score() takes digits: call setModel(digit) first');
       const x = greyLevels(pixels);
       pad.setBase(tileCanvas(x), 28, 28, x, { dataset: true });
