@@ -11,7 +11,7 @@ use serde_json::json;
 use super::jobs::in_parallel;
 use crate::error::{Error, Result};
 use crate::eval::caltech::{BackboneFiles, CLUTTER, PhotoPlan, RunOutcome, TEST_FRACTION, load_features, train_and_test};
-use crate::model::io::{BackboneRef, Manifest, PhotoEntry, SHIPPED_PRECISION, sha256_hex, write_atomically};
+use crate::model::io::{Manifest, PhotoEntry, SHIPPED_PRECISION, sha256_hex, write_atomically};
 use crate::model::photo_detector::PhotoScore;
 use crate::model::recipe::percentile_words;
 
@@ -44,13 +44,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<PhotoEntry>> {
     needed.push(CLUTTER.into());
     needed.sort();
     needed.dedup();
-    let features = load_features(&plan.data_dir, photo.config.side, &needed, &plan.backbone)?;
-    let backbone_bytes = std::fs::read(&plan.backbone.backbone).map_err(|e| Error::data(plan.backbone.backbone.display().to_string(), e.to_string()))?;
-    let backbone = BackboneRef {
-        file: plan.backbone.backbone.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-        sha256: sha256_hex(&backbone_bytes),
-        bytes: backbone_bytes.len() as u64,
-    };
+    let (features, backbone) = load_features(&plan.data_dir, photo.config.side, &needed, &plan.backbone)?;
     std::fs::create_dir_all(&plan.out_dir).map_err(|e| Error::data(plan.out_dir.display().to_string(), e.to_string()))?;
     let manifest_lock = Mutex::new(());
     let results = in_parallel(

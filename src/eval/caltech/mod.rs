@@ -27,7 +27,7 @@ use crate::data::folders::photo_split;
 use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at};
 use crate::model::backbone::EfficientNetLite0;
-use crate::model::io::{backbone_from_bytes, sha256_hex};
+use crate::model::io::{BackboneRef, backbone_from_bytes, sha256_hex};
 use crate::model::photo_detector::{PhotoDetectorConfig, PhotoScore};
 use crate::model::recipe::PhotoRecipe;
 use crate::train::features::{FeatureExtractor, PhotoFeatures};
@@ -280,6 +280,11 @@ pub struct BackboneFiles {
 
 /// Reads the backbone file: the network and its SHA-256.
 pub fn open_backbone(path: &Path) -> Result<(EfficientNetLite0, String)> {
+    open_backbone_file(path).map(|(model, file)| (model, file.sha256))
+}
+
+/// Reads the backbone file: the network and what a photo entry records of the file.
+pub fn open_backbone_file(path: &Path) -> Result<(EfficientNetLite0, BackboneRef)> {
     let bytes = std::fs::read(path).map_err(|e| {
         Error::data(
             path.display().to_string(),
@@ -287,21 +292,22 @@ pub fn open_backbone(path: &Path) -> Result<(EfficientNetLite0, String)> {
         )
     })?;
     let model = backbone_from_bytes(&bytes, &Device::flex()).map_err(|e| Error::data(path.display().to_string(), format!("not a usable backbone file: {e}")))?;
-    Ok((model, sha256_hex(&bytes)))
+    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok((model, BackboneRef { file, sha256: sha256_hex(&bytes), bytes: bytes.len() as u64 }))
 }
 
-/// The backbone maps of the photo folder's classes `only` (all when empty), cached; warns about
-/// every file that could not be decoded.
-pub fn load_features(dir: &Path, side: usize, only: &[String], files: &BackboneFiles) -> Result<PhotoFeatures> {
+/// The backbone maps of the photo folder's classes `only` (all when empty), cached, and the
+/// backbone file they come from; warns about every file that could not be decoded.
+pub fn load_features(dir: &Path, side: usize, only: &[String], files: &BackboneFiles) -> Result<(PhotoFeatures, BackboneRef)> {
     // The folder first: a wrong --data is named before the backbone is even read.
     crate::data::folders::class_names(dir)?;
-    let (backbone, sha) = open_backbone(&files.backbone)?;
-    let extractor = FeatureExtractor { backbone: &backbone, backbone_sha256: &sha, side, cache_dir: &files.cache, device: Device::flex() };
+    let (backbone, file) = open_backbone_file(&files.backbone)?;
+    let extractor = FeatureExtractor { backbone: &backbone, backbone_sha256: &file.sha256, side, cache_dir: &files.cache, device: Device::flex() };
     let features = extractor.folder(dir, only)?;
-    for (file, why) in &features.skipped {
-        eprintln!("warning: skipped {}: {why}", file.display());
+    for (skipped, why) in &features.skipped {
+        eprintln!("warning: skipped {}: {why}", skipped.display());
     }
-    Ok(features)
+    Ok((features, file))
 }
 
 /// The held-out test photos of a shipped model's class (the same split as training), for

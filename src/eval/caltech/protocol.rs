@@ -80,7 +80,7 @@ pub fn run_protocol(opts: &ProtocolOptions) -> Result<Vec<PhotoResult>> {
     if let Some(side) = opts.side {
         plan.config.side = side;
     }
-    let features = load_features(&opts.data_dir, plan.config.side, &[], &opts.backbone)?;
+    let (features, _) = load_features(&opts.data_dir, plan.config.side, &[], &opts.backbone)?;
     let objects = object_classes(&features, &opts.classes)?;
     if !opts.every_class
         && let Some(&n) = opts.sizes.iter().find(|&&n| n == 0 || n > objects.len())

@@ -98,6 +98,30 @@ enum Dataset {
     Caltech,
 }
 
+/// Photo detectors (train --dataset caltech, eval --protocol caltech): the backbone and its features.
+#[derive(Args)]
+struct PhotoArgs {
+    /// Photos: the converted ImageNet backbone (`connective backbone`).
+    #[arg(long, default_value = ".tools/efficientnet-lite0.bpk")]
+    backbone: PathBuf,
+    /// Photos: where the backbone's features of each photo are cached (by the photo's SHA-256).
+    #[arg(long, default_value = "checkpoints/features")]
+    features_cache: PathBuf,
+    /// Photos: side of the square photo the backbone sees, in pixels (default: the shipped detectors').
+    #[arg(long, value_parser = clap::value_parser!(u16).range(32..=512))]
+    side: Option<u16>,
+}
+
+impl PhotoArgs {
+    fn files(&self) -> caltech::BackboneFiles {
+        caltech::BackboneFiles { backbone: self.backbone.clone(), cache: self.features_cache.clone() }
+    }
+
+    fn side(&self) -> Option<usize> {
+        self.side.map(usize::from)
+    }
+}
+
 #[derive(Args)]
 struct TrainArgs {
     /// Folder with the MNIST IDX files (gzipped or raw), or the photo folder with --dataset caltech.
@@ -118,16 +142,8 @@ struct TrainArgs {
     /// Where models and manifest.json go.
     #[arg(long, default_value = "models")]
     out: PathBuf,
-    /// Photos: the converted ImageNet backbone (`connective backbone`).
-    #[arg(long, default_value = ".tools/efficientnet-lite0.bpk")]
-    backbone: PathBuf,
-    /// Photos: where the backbone's features of each photo are cached (by the photo's SHA-256).
-    #[arg(long, default_value = "checkpoints/features")]
-    features_cache: PathBuf,
-    /// Photos: side of the square photo the backbone sees, in pixels (default: the shipped detectors').
-    #[arg(long, value_parser = clap::value_parser!(u16).range(32..=512))]
-    side: Option<u16>,
-
+    #[command(flatten)]
+    photo: PhotoArgs,
     /// Where per-epoch checkpoints go.
     #[arg(long, default_value = "checkpoints")]
     checkpoints: PathBuf,
@@ -244,15 +260,8 @@ struct EvalArgs {
     /// Caltech: where runs keep checkpoints and results; a rerun skips finished runs.
     #[arg(long, default_value = "checkpoints/caltech")]
     work: PathBuf,
-    /// Caltech: the converted ImageNet backbone (`connective backbone`).
-    #[arg(long, default_value = ".tools/efficientnet-lite0.bpk")]
-    backbone: PathBuf,
-    /// Caltech: where the backbone's features of each photo are cached (by the photo's SHA-256).
-    #[arg(long, default_value = "checkpoints/features")]
-    features_cache: PathBuf,
-    /// Caltech: side of the square photo the backbone sees, in pixels (default: the shipped detectors').
-    #[arg(long, value_parser = clap::value_parser!(u16).range(32..=512))]
-    side: Option<u16>,
+    #[command(flatten)]
+    photo: PhotoArgs,
     /// Caltech: detectors trained at once (about one core each).
     #[arg(long, default_value_t = 2)]
     jobs: usize,
@@ -369,8 +378,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let plan = ship::ShipPlan {
                 data_dir: a.data.clone(),
                 out_dir: a.out.clone(),
-                backbone: caltech::BackboneFiles { backbone: a.backbone.clone(), cache: a.features_cache.clone() },
-                side: a.side.map(usize::from),
+                backbone: a.photo.files(),
+                side: a.photo.side(),
                 models: a.classes.iter().map(|c| c.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).collect(),
                 seed: a.seed.unwrap_or(7),
                 jobs: a.jobs,
@@ -432,8 +441,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = caltech::ProtocolOptions {
                 data_dir: a.data,
                 work_dir: a.work,
-                backbone: caltech::BackboneFiles { backbone: a.backbone, cache: a.features_cache },
-                side: a.side.map(usize::from),
+                backbone: a.photo.files(),
+                side: a.photo.side(),
                 sizes: a.sizes,
                 repeats: a.repeats.max(1),
                 every_class: a.every_class,

@@ -49,6 +49,11 @@ fn read_input(path: &Path, shape: [usize; 3]) -> Result<Input> {
     Ok(Input::Picture(pixels.map_err(|e| Error::data(&name, e.to_string()))?))
 }
 
+/// The command's outcome once every input was tried: an error when any could not be scored.
+fn all_scored(failed: usize, total: usize) -> Result<()> {
+    if failed > 0 { Err(Error::Input(format!("{failed} of {total} inputs could not be scored"))) } else { Ok(()) }
+}
+
 /// Scores photos with a photo detector (on the backbone): one JSON line each with the verdict,
 /// its score and threshold, the three scores (f(φ), A's error, the neighbours' similarity), CRBND's
 /// combined score (eq. 6′) and the three nearest training photos (gallery row, file, similarity).
@@ -96,10 +101,7 @@ fn run_photos(entry: &PhotoEntry, dir: &Path, backbone: &Path, inputs: &[std::pa
             }
         }
     }
-    if failed > 0 {
-        return Err(Error::Input(format!("{failed} of {} inputs could not be scored", inputs.len())));
-    }
-    Ok(())
+    all_scored(failed, inputs.len())
 }
 
 /// Scores every image; a file that cannot be read is reported and skipped, and makes the
@@ -181,8 +183,5 @@ pub fn run(model: &Path, backbone: &Path, inputs: &[std::path::PathBuf], labels:
             }
         }
     }
-    if failed > 0 {
-        return Err(Error::Input(format!("{failed} of {} inputs could not be scored", inputs.len())));
-    }
-    Ok(())
+    all_scored(failed, inputs.len())
 }
