@@ -94,7 +94,7 @@ fn a_killed_training_resumes_and_its_reconstructor_takes_new_classifiers() {
     child.kill().unwrap();
     child.wait().unwrap();
     let before: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-    assert!(!models.join("mnist-7.bpk").exists(), "killed too late: training had finished");
+    assert!(!models.join("manifest.json").exists(), "killed too late: training had finished");
     let out = args(true).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let after: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
@@ -102,7 +102,7 @@ fn a_killed_training_resumes_and_its_reconstructor_takes_new_classifiers() {
     // The epochs finished before the kill are kept as they were, and the rest were added.
     assert_eq!(after["ae_history"].as_array().unwrap()[..done], before["ae_history"].as_array().unwrap()[..done]);
     assert_eq!(after["ae_history"].as_array().unwrap().len(), 4);
-    assert!(models.join("mnist-7.bpk").exists() && models.join("manifest.json").exists());
+    assert!(model_file(&models, "mnist-7").exists());
     // Bit for bit what an unbroken run trains: the same weights, the same threshold.
     let unbroken = tmp.join("unbroken");
     let out = connective()
@@ -115,7 +115,7 @@ fn a_killed_training_resumes_and_its_reconstructor_takes_new_classifiers() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(std::fs::read(models.join("mnist-7.bpk")).unwrap() == std::fs::read(unbroken.join("models/mnist-7.bpk")).unwrap(), "the resumed run trained other weights");
+    assert!(std::fs::read(model_file(&models, "mnist-7")).unwrap() == std::fs::read(model_file(&unbroken.join("models"), "mnist-7")).unwrap(), "the resumed run trained other weights");
     let threshold = |dir: &std::path::Path| -> serde_json::Value {
         serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()["models"][0]["threshold"].clone()
     };
@@ -158,7 +158,7 @@ fn a_killed_training_resumes_and_its_reconstructor_takes_new_classifiers() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["recon_error"].as_f64().unwrap()).collect()
     };
-    let (old, new) = (errors(models.join("mnist-7.bpk")), errors(tmp.join("new/mnist-7.bpk")));
+    let (old, new) = (errors(model_file(&models, "mnist-7")), errors(model_file(&tmp.join("new"), "mnist-7")));
     assert_eq!(old.len(), 5);
     assert_eq!(old, new, "the reused A rebuilds differently");
     let _ = std::fs::remove_dir_all(&tmp);
@@ -221,13 +221,13 @@ fn the_penned_protocol_stores_the_drawn_threshold_and_only_it() {
     }
     let dir = folder_with_mnist3("drawn", &manifest);
     let eval = |protocol: &str| {
-        let out = connective()
-            .args(["eval", "--digits", "3", "--update-manifest", "--protocol", protocol, "--data"])
-            .arg(common::mnist_dir())
-            .arg("--models")
-            .arg(&dir)
-            .output()
-            .unwrap();
+        let mut c = connective();
+        c.args(["eval", "--digits", "3", "--update-manifest", "--protocol", protocol, "--data"]).arg(common::mnist_dir()).arg("--models").arg(&dir);
+        if protocol == "redrawn" {
+            // The nearest-neighbour baseline on the backbone's early layers, beside CRBND.
+            c.arg("--neighbours").arg("--backbone").arg(common::backbone_file());
+        }
+        let out = c.output().unwrap();
         assert!(out.status.success(), "{protocol}: {}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
     };
@@ -235,6 +235,8 @@ fn the_penned_protocol_stores_the_drawn_threshold_and_only_it() {
     let after = entry(&eval("redrawn"));
     assert!(after.get("drawn_threshold").is_none(), "{}", after["drawn_threshold"]);
     assert!(after["metrics"]["redrawn"]["crbnd_recall"].is_f64());
+    let nn = after["metrics"]["redrawn"]["neighbours"]["auroc"].as_f64().expect("a nearest-neighbour column");
+    assert!((0.9..=1.0).contains(&nn), "nearest-neighbour AUROC {nn} on redrawn 3's");
     // The pen rendering measures it: the shipped value, below the threshold for MNIST images.
     let after = entry(&eval("penned"));
     let (t, shipped_t) = (after["drawn_threshold"].as_f64().unwrap(), entry(&shipped)["drawn_threshold"].as_f64().unwrap());
@@ -242,4 +244,11 @@ fn the_penned_protocol_stores_the_drawn_threshold_and_only_it() {
     assert!(t < after["threshold"].as_f64().unwrap());
     assert_eq!(after["metrics"]["penned"]["drawn_threshold"]["threshold"].as_f64().map(|v| (v - t).abs() < 1e-5), Some(true));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The file the manifest in `dir` names for the model `name` (files are versioned by content).
+fn model_file(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let e = m["models"].as_array().unwrap().iter().find(|e| e["name"] == name).unwrap_or_else(|| panic!("{name} not in {}", dir.display()));
+    dir.join(e["file"].as_str().unwrap())
 }

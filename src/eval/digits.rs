@@ -21,7 +21,9 @@ use crate::metrics::{Confusion, auroc, f1_at, mean_std};
 use crate::model::calibration::positive_quantile;
 use crate::model::io::{Manifest, ModelEntry, read_detector};
 use crate::model::recipe::percentile_words;
-use crate::model::scoring::score_batches;
+use crate::model::backbone::{DIGIT_BLOCK, DIGIT_SIDE, EarlyBackbone};
+use crate::model::photo_detector::{neighbour_scores as top_mean, unit_rows};
+use crate::model::scoring::{batch_tensor, score_batches};
 use crate::train::digits::{drawn_threshold, recipe_split};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -53,11 +55,37 @@ pub struct EvalOptions {
     pub update_manifest: bool,
     /// Markdown files whose block of this protocol gets the table (`eval::docs`).
     pub readme: Vec<PathBuf>,
+    /// The backbone file for the nearest-neighbour baseline (`None`: no such column).
+    pub backbone: Option<PathBuf>,
+}
+
+/// The nearest-neighbour baseline on the frozen backbone's early layers (issue 29): for each of
+/// `queries` (grey 28×28 in [0, 1], flattened), the mean cosine similarity to its `NEIGHBOURS`
+/// nearest among `gallery` (the training positives), on the map after block 4 of the images
+/// enlarged to 32 px. Nothing is trained: what a pretrained backbone alone tells of a digit.
+fn neighbour_scores(backbone: &EarlyBackbone, gallery: &[f32], queries: &[f32], device: &Device) -> Result<Vec<f32>> {
+    const LEN: usize = 28 * 28;
+    let features = |images: &[f32]| -> Tensor<2> {
+        let parts = images.chunks(1000 * LEN).map(|c| unit_rows(backbone.read_grey(batch_tensor(c, c.len() / LEN, [1, 28, 28], device), DIGIT_SIDE)));
+        Tensor::cat(parts.collect(), 0)
+    };
+    let g = features(gallery);
+    let k = g.dims()[0];
+    let gt = g.transpose();
+    let mut out = Vec::with_capacity(queries.len() / LEN);
+    for chunk in queries.chunks(1000 * LEN) {
+        let sims = features(chunk).matmul(gt.clone()).into_data().convert::<f32>();
+        let sims = sims.try_into_vec::<f32>().map_err(|e| Error::Input(format!("cannot read tensor: {e:?}")))?;
+        out.extend(top_mean(&sims, k, NEIGHBOURS));
+    }
+    Ok(out)
 }
 
 /// ALOCC's F1 at 10, 20, 30, 40, 50 % outliers on MNIST (the issue's anchors).
 pub const ALOCC_F1: [f64; 5] = [0.97, 0.92, 0.92, 0.91, 0.88];
 pub const RATIOS: [f64; 5] = [0.1, 0.2, 0.3, 0.4, 0.5];
+/// Neighbours the nearest-neighbour baseline averages over (as for the photos).
+pub const NEIGHBOURS: usize = 2;
 
 /// Test-set scores of one detector, and its two thresholds.
 struct Scored {
@@ -68,6 +96,9 @@ struct Scored {
     baseline: Vec<f32>,
     threshold: f32,
     baseline_threshold: f32,
+    /// The nearest-neighbour baseline (`neighbour_scores`) and its threshold (the stored
+    /// rule's quantile of the validation positives' scores), when the backbone is given.
+    neighbours: Option<(Vec<f32>, f32)>,
     /// The threshold for drawn input, on the drawn protocols.
     drawn_threshold: Option<DrawnThreshold>,
 }
@@ -102,6 +133,10 @@ fn pair(scores: &[f32], labels: &[bool], threshold: f32) -> Pair {
 
 fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<Vec<Scored>> {
     let device = Device::flex();
+    let backbone = match &opts.backbone {
+        Some(path) => Some(EarlyBackbone::from_full(crate::train::features::open_backbone(path)?.0, DIGIT_BLOCK)),
+        None => None,
+    };
     let entries: Vec<_> = manifest
         .models
         .iter()
@@ -155,7 +190,16 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         };
         let scored = run(&test, Some(&bar))?;
         let crbnd = scored.verdict(entry.calibration.as_ref());
-        out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline: scored.baseline(), threshold, baseline_threshold, drawn_threshold: drawn });
+        let gallery = to_unit(&mnist.train_images, &split.train);
+        let neighbours = match &backbone {
+            Some(b) => {
+                let val = neighbour_scores(b, &gallery, &to_unit(&mnist.train_images, &split.val), &device)?;
+                let t = positive_quantile(&val, r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
+                Some((neighbour_scores(b, &gallery, &test, &device)?, t))
+            }
+            None => None,
+        };
+        out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline: scored.baseline(), threshold, baseline_threshold, neighbours, drawn_threshold: drawn });
     }
     bar.finish_and_clear();
     Ok(out)
@@ -187,6 +231,8 @@ struct Row<'a> {
     s: &'a Scored,
     c: Pair,
     b: Pair,
+    /// The nearest-neighbour baseline, when the backbone is given.
+    n: Option<Pair>,
     at: AtThreshold,
     at_drawn: Option<AtThreshold>,
 }
@@ -219,6 +265,7 @@ impl ThresholdWords {
 
 fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords) -> (String, serde_json::Value, String) {
     let drawn = scored.iter().all(|s| s.drawn_threshold.is_some());
+    let nn = scored.iter().all(|s| s.neighbours.is_some());
     // A line of the table: the drawn threshold's three columns sit between the stored
     // threshold's and the baseline's, where a protocol has them.
     let line = |first: Vec<String>, drawn_cells: Option<Vec<String>>, last: Vec<String>| -> String {
@@ -229,7 +276,7 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords
     let mut md = line(
         texts(&["digit", "CRBND AUROC", "CRBND F1", "CRBND recall", "CRBND FPR"]),
         drawn.then(|| texts(&["F1, drawn threshold ³", "recall", "FPR"])),
-        texts(&["recon-error AUROC", "recon-error F1"]),
+        [texts(&["recon-error AUROC", "recon-error F1"]), if nn { texts(&["nearest-neighbour AUROC", "nearest-neighbour F1"]) } else { vec![] }].concat(),
     );
     let columns = md.matches('|').count() - 1;
     md += &format!("|{}\n", "---:|".repeat(columns));
@@ -245,9 +292,14 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords
         let c = Pair { auroc: auroc(&s.crbnd, &labels).unwrap_or(f64::NAN), f1: at.f1 };
         let b = pair(&s.baseline, &labels, s.baseline_threshold);
         let at_drawn = s.drawn_threshold.map(|t| AtThreshold::of(&s.crbnd, &labels, t.value()));
+        let n = s.neighbours.as_ref().map(|(scores, t)| pair(scores, &labels, *t));
         let first = [vec![s.digit.to_string(), format!("{:.4}", c.auroc)], cells(&at, false)].concat();
-        md += &line(first, at_drawn.map(|d| cells(&d, false)), vec![format!("{:.4}", b.auroc), format!("{:.4}", b.f1)]);
-        rows.push(Row { s, c, b, at, at_drawn });
+        let mut last = vec![format!("{:.4}", b.auroc), format!("{:.4}", b.f1)];
+        if let (true, Some(n)) = (nn, n) {
+            last.extend([format!("{:.4}", n.auroc), format!("{:.4}", n.f1)]);
+        }
+        md += &line(first, at_drawn.map(|d| cells(&d, false)), last);
+        rows.push(Row { s, c, b, n, at, at_drawn });
     }
     let mean = |f: &dyn Fn(&Row) -> f64| rows.iter().map(f).sum::<f64>() / rows.len() as f64;
     let (ca, cf, ba, bf) = (mean(&|r| r.c.auroc), mean(&|r| r.c.f1), mean(&|r| r.b.auroc), mean(&|r| r.b.f1));
@@ -255,7 +307,12 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords
     let at = AtThreshold::mean(&rows.iter().map(|r| r.at).collect::<Vec<_>>());
     let at_drawn = drawn.then(|| AtThreshold::mean(&rows.iter().filter_map(|r| r.at_drawn).collect::<Vec<_>>()));
     let first = [vec!["**mean**".to_string(), format!("**{ca:.4}**")], cells(&at, true)].concat();
-    md += &line(first, at_drawn.map(|d| cells(&d, true)), vec![format!("**{ba:.4}**"), format!("**{bf:.4}**")]);
+    let mut last = vec![format!("**{ba:.4}**"), format!("**{bf:.4}**")];
+    let nn_mean = nn.then(|| Pair { auroc: mean(&|r| r.n.map_or(f64::NAN, |n| n.auroc)), f1: mean(&|r| r.n.map_or(f64::NAN, |n| n.f1)) });
+    if let Some(n) = nn_mean {
+        last.extend([format!("**{:.4}**", n.auroc), format!("**{:.4}**", n.f1)]);
+    }
+    md += &line(first, at_drawn.map(|d| cells(&d, true)), last);
     let _ = writeln!(
         md,
         "\nLowest CRBND AUROC: {min_auroc:.4}. F1 of the inlier class at {}; recall: the share of the digit's test images {} accepts{}; FPR: the share of other digits it accepts; test set: all 10,000 MNIST test images{}.",
@@ -272,8 +329,11 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords
         "protocol": key,
         "per_model": rows
             .iter()
-            .map(|Row { s, c, b, at, at_drawn }| {
+            .map(|Row { s, c, b, n, at, at_drawn }| {
                 let mut m = json!({"model": s.name, "digit": s.digit, "crbnd": c, "crbnd_recall": at.recall, "crbnd_fpr": at.fpr, "recon_error": b});
+                if let Some(n) = n {
+                    m["neighbours"] = json!(n);
+                }
                 if let (Some(t), Some(d)) = (s.drawn_threshold, at_drawn) {
                     m["drawn_threshold"] = json!({"threshold": t.value(), "f1": d.f1, "recall": d.recall, "fpr": d.fpr});
                 }
@@ -283,6 +343,11 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords
         "mean": {"crbnd": Pair { auroc: ca, f1: cf }, "crbnd_recall": at.recall, "crbnd_fpr": at.fpr, "recon_error": Pair { auroc: ba, f1: bf }, "drawn_threshold": at_drawn},
         "min_crbnd_auroc": min_auroc,
     });
+    let mut json = json;
+    if let Some(n) = nn_mean {
+        json["mean"]["neighbours"] = json!(n);
+        json["min_neighbours_auroc"] = json!(rows.iter().filter_map(|r| r.n).map(|n| n.auroc).fold(f64::INFINITY, f64::min));
+    }
     let cats: Vec<String> = rows.iter().map(|r| r.s.digit.to_string()).collect();
     let svg = bar_chart(
         &format!("MNIST {key}: AUROC per positive digit"),
@@ -298,9 +363,11 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords
 }
 
 fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -> (String, serde_json::Value, String) {
-    // metric[ratio][method] collects one value per (digit, seed).
-    let mut f1 = vec![[Vec::new(), Vec::new()]; RATIOS.len()];
-    let mut au = vec![[Vec::new(), Vec::new()]; RATIOS.len()];
+    // metric[ratio][method] collects one value per (digit, seed); methods: CRBND, the
+    // reconstruction error, the nearest neighbours (when every model has them).
+    let nn = scored.iter().all(|s| s.neighbours.is_some());
+    let mut f1 = vec![[Vec::new(), Vec::new(), Vec::new()]; RATIOS.len()];
+    let mut au = vec![[Vec::new(), Vec::new(), Vec::new()]; RATIOS.len()];
     let mut per_model = Vec::new();
     for s in scored {
         let inliers: Vec<usize> = (0..mnist.test_labels.len()).filter(|&i| mnist.test_labels[i] == s.digit).collect();
@@ -314,7 +381,11 @@ fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -
                 let chosen: Vec<usize> = sample(&mut rng, outliers.len(), n_out).into_iter().map(|k| outliers[k]).collect();
                 let idx: Vec<usize> = inliers.iter().chain(&chosen).copied().collect();
                 let labels: Vec<bool> = (0..idx.len()).map(|k| k < inliers.len()).collect();
-                for (m, (scores, thr)) in [(&s.crbnd, s.threshold), (&s.baseline, s.baseline_threshold)].into_iter().enumerate() {
+                let mut methods = vec![(&s.crbnd, s.threshold), (&s.baseline, s.baseline_threshold)];
+                if let (true, Some((scores, t))) = (nn, &s.neighbours) {
+                    methods.push((scores, *t));
+                }
+                for (m, (scores, thr)) in methods.into_iter().enumerate() {
                     let sub: Vec<f32> = idx.iter().map(|&i| scores[i]).collect();
                     let p = pair(&sub, &labels, thr);
                     f1[ri][m].push(p.f1);
@@ -328,15 +399,27 @@ fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -
         }
         per_model.push(json!({"model": s.name, "digit": s.digit, "crbnd_f1": model_f1}));
     }
-    let mut md = String::from("| outliers | CRBND F1 | CRBND AUROC | recon-error F1 | recon-error AUROC | ALOCC F1 |\n|---:|---:|---:|---:|---:|---:|\n");
+    let mut md = if nn {
+        String::from("| outliers | CRBND F1 | CRBND AUROC | recon-error F1 | recon-error AUROC | nearest-neighbour F1 | nearest-neighbour AUROC | ALOCC F1 |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+    } else {
+        String::from("| outliers | CRBND F1 | CRBND AUROC | recon-error F1 | recon-error AUROC | ALOCC F1 |\n|---:|---:|---:|---:|---:|---:|\n")
+    };
     let mut rows = Vec::new();
     for (ri, &ratio) in RATIOS.iter().enumerate() {
         let (cf, cfs) = mean_std(&f1[ri][0]);
         let (ca, _) = mean_std(&au[ri][0]);
         let (bf, _) = mean_std(&f1[ri][1]);
         let (ba, _) = mean_std(&au[ri][1]);
-        let _ = writeln!(md, "| {:.0} % | {cf:.4} ± {cfs:.4} | {ca:.4} | {bf:.4} | {ba:.4} | {:.2} |", ratio * 100.0, ALOCC_F1[ri]);
-        rows.push(json!({"outlier_ratio": ratio, "crbnd": {"f1": cf, "f1_std": cfs, "auroc": ca}, "recon_error": {"f1": bf, "auroc": ba}, "alocc_f1": ALOCC_F1[ri]}));
+        let mut row = json!({"outlier_ratio": ratio, "crbnd": {"f1": cf, "f1_std": cfs, "auroc": ca}, "recon_error": {"f1": bf, "auroc": ba}, "alocc_f1": ALOCC_F1[ri]});
+        let nn_cells = if nn {
+            let ((nf, _), (na, _)) = (mean_std(&f1[ri][2]), mean_std(&au[ri][2]));
+            row["neighbours"] = json!({"f1": nf, "auroc": na});
+            format!(" {nf:.4} | {na:.4} |")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(md, "| {:.0} % | {cf:.4} ± {cfs:.4} | {ca:.4} | {bf:.4} | {ba:.4} |{nn_cells} {:.2} |", ratio * 100.0, ALOCC_F1[ri]);
+        rows.push(row);
     }
     let _ = writeln!(
         md,
@@ -344,7 +427,7 @@ fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -
         scored.len(),
         words.at
     );
-    let series = |m: usize, name: &str, colour: &'static str, metric: &Vec<[Vec<f64>; 2]>, dashed: bool| Series {
+    let series = |m: usize, name: &str, colour: &'static str, metric: &Vec<[Vec<f64>; 3]>, dashed: bool| Series {
         name: name.into(),
         colour,
         points: RATIOS.iter().enumerate().map(|(ri, r)| (r * 100.0, mean_std(&metric[ri][m]).0)).collect(),
@@ -356,11 +439,16 @@ fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -
         "F1 (AUROC dashed green)",
         y_range_for(f1.iter().chain(&au).flat_map(|m| m.iter().flatten().copied()).chain(ALOCC_F1)),
         &[
-            series(0, "CRBND F1", "#1f77b4", &f1, false),
-            series(1, "recon-error F1", "#ff7f0e", &f1, false),
-            Series { name: "ALOCC F1".into(), colour: "#7f7f7f", points: RATIOS.iter().zip(ALOCC_F1).map(|(r, f)| (r * 100.0, f)).collect(), dashed: true },
-            series(0, "CRBND AUROC", "#2ca02c", &au, true),
-        ],
+            vec![series(0, "CRBND F1", "#1f77b4", &f1, false), series(1, "recon-error F1", "#ff7f0e", &f1, false)],
+            if nn { vec![series(2, "nearest-neighbour F1", "#9467bd", &f1, false)] } else { vec![] },
+            vec![
+                Series { name: "ALOCC F1".into(), colour: "#7f7f7f", points: RATIOS.iter().zip(ALOCC_F1).map(|(r, f)| (r * 100.0, f)).collect(), dashed: true },
+                series(0, "CRBND AUROC", "#2ca02c", &au, true),
+            ],
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>(),
     );
     (md, json!({"protocol": "paper", "seeds": seeds, "by_ratio": rows, "per_model": per_model}), svg)
 }

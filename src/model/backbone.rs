@@ -106,6 +106,23 @@ impl MbConv {
     }
 }
 
+/// Blocks `0..=last` of the table, untrained.
+fn blocks_until(last: usize, device: &Device) -> Vec<MbConv> {
+    let mut blocks = Vec::with_capacity(last + 1);
+    let mut c_in = STEM_CHANNELS;
+    for &(kernel, stride, expand, out, repeats) in &STAGES {
+        for r in 0..repeats {
+            if blocks.len() > last {
+                return blocks;
+            }
+            let s = if r == 0 { stride } else { 1 };
+            blocks.push(MbConv::new(c_in, out, kernel, s, expand, device));
+            c_in = out;
+        }
+    }
+    blocks
+}
+
 #[derive(Module, Debug)]
 pub struct EfficientNetLite0 {
     conv_stem: Conv2d,
@@ -119,15 +136,8 @@ pub struct EfficientNetLite0 {
 impl EfficientNetLite0 {
     /// The architecture with untrained weights; `io::backbone_from_bytes` loads the real ones.
     pub fn new(device: &Device) -> Self {
-        let mut blocks = Vec::with_capacity(BLOCKS);
-        let mut c_in = STEM_CHANNELS;
-        for &(kernel, stride, expand, out, repeats) in &STAGES {
-            for r in 0..repeats {
-                let s = if r == 0 { stride } else { 1 };
-                blocks.push(MbConv::new(c_in, out, kernel, s, expand, device));
-                c_in = out;
-            }
-        }
+        let blocks = blocks_until(BLOCKS - 1, device);
+        let c_in = blocks.last().map_or(STEM_CHANNELS, |b| b.project_conv.weight.shape().dims::<4>()[0]);
         Self {
             conv_stem: conv(3, STEM_CHANNELS, 3, 2, 1, device),
             bn0: bn(STEM_CHANNELS, device),
@@ -186,4 +196,86 @@ pub fn rgb_to_tensor(rgb: &[u8], n: usize, side: usize, device: &Device) -> Resu
     }
     let v: Vec<f32> = rgb.iter().map(|&b| b as f32).collect();
     Ok(Tensor::<4>::from_data(TensorData::new(v, [n, side, side, 3]), device).permute([0, 3, 1, 2]))
+}
+
+/// The block whose map the digits' nearest-neighbour baseline compares (issue 29): stage 3, 40
+/// channels on a 4×4 grid for a 32×32 input, about 52,000 parameters. Measured on MNIST with a
+/// plain nearest neighbour (issue 29): after block 2 0.982 mean one-class AUROC, after block 4
+/// 0.993, after block 7 0.975.
+pub const DIGIT_BLOCK: usize = 4;
+/// The side digits are enlarged to before the backbone reads them (28 → 32, bilinear).
+pub const DIGIT_SIDE: usize = 32;
+
+/// The backbone's early layers alone: the stem and blocks `0..=block`, frozen: what reads digits
+/// for the nearest-neighbour baseline (`eval::digits`). Field names as in [`EfficientNetLite0`].
+#[derive(Module, Debug)]
+pub struct EarlyBackbone {
+    conv_stem: Conv2d,
+    bn0: BatchNorm,
+    blocks: Vec<MbConv>,
+}
+
+impl EarlyBackbone {
+    /// The architecture up to `block` with untrained weights.
+    pub fn new(block: usize, device: &Device) -> Self {
+        Self { conv_stem: conv(3, STEM_CHANNELS, 3, 2, 1, device), bn0: bn(STEM_CHANNELS, device), blocks: blocks_until(block, device) }
+    }
+
+    /// The early layers of a loaded backbone.
+    pub fn from_full(full: EfficientNetLite0, block: usize) -> Self {
+        let mut blocks = full.blocks;
+        blocks.truncate(block + 1);
+        Self { conv_stem: full.conv_stem, bn0: full.bn0, blocks }
+    }
+
+    /// Channels of the map after the last block.
+    pub fn channels(&self) -> usize {
+        self.blocks.last().map_or(STEM_CHANNELS, |b| b.project_conv.weight.shape().dims::<4>()[0])
+    }
+
+    /// `[N, 3, H, W]` RGB in 0…255 → the map after the last block.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let mut h = relu6(self.bn0.forward(self.conv_stem.forward(EfficientNetLite0::normalize(x))));
+        for b in &self.blocks {
+            h = b.forward(h);
+        }
+        h
+    }
+
+    /// Grey images `[N, 1, s, s]` in [0, 1] (1 = ink) → the flattened map `[N, C·h·w]` of their
+    /// enlargement to `side` (bilinear), grey repeated to RGB, 0…255.
+    pub fn read_grey(&self, x: Tensor<4>, side: usize) -> Tensor<2> {
+        let n = x.dims()[0];
+        let map = self.forward(grey_to_rgb(x, side));
+        let [_, c, h, w] = map.dims();
+        map.reshape([n, c * h * w])
+    }
+}
+
+/// Grey `[N, 1, s, s]` in [0, 1] → `[N, 3, side, side]` in 0…255: bilinear resampling (PyTorch's
+/// `align_corners = False`) as two products with a fixed `side × s` matrix, which every backend
+/// runs the same way, then the grey copied to three channels.
+pub fn grey_to_rgb(x: Tensor<4>, side: usize) -> Tensor<4> {
+    let [n, _, s, _] = x.dims();
+    let device = x.device();
+    let m = Tensor::<2>::from_data(TensorData::new(bilinear_matrix(s, side), [side, s]), &device);
+    let x = x.reshape([n, s, s]);
+    let rows = m.clone().unsqueeze::<3>().repeat_dim(0, n).matmul(x); // [n, side, s]
+    let y = rows.matmul(m.transpose().unsqueeze::<3>().repeat_dim(0, n)); // [n, side, side]
+    (y * 255.0).reshape([n, 1, side, side]).repeat_dim(1, 3)
+}
+
+/// The `to × from` matrix of 1-D linear resampling with half-pixel centres.
+pub fn bilinear_matrix(from: usize, to: usize) -> Vec<f32> {
+    let mut m = vec![0.0f32; to * from];
+    let scale = from as f32 / to as f32;
+    for i in 0..to {
+        let src = ((i as f32 + 0.5) * scale - 0.5).max(0.0);
+        let i0 = (src.floor() as usize).min(from - 1);
+        let i1 = (i0 + 1).min(from - 1);
+        let t = src - i0 as f32;
+        m[i * from + i0] += 1.0 - t;
+        m[i * from + i1] += t;
+    }
+    m
 }

@@ -218,6 +218,11 @@ impl ModelEntry {
     }
 }
 
+/// Whether `asked` names the entry of `name` and `file` (see `Manifest::find`).
+fn names(name: &str, file: &str, asked: &str) -> bool {
+    asked == name || asked == file || asked.strip_suffix(".bpk") == Some(name)
+}
+
 impl Manifest {
     pub fn new() -> Self {
         Self { format: MANIFEST_FORMAT.into(), models: Vec::new(), photos: Vec::new() }
@@ -238,18 +243,31 @@ impl Manifest {
         Ok(m)
     }
 
+    /// The digit entry `name` names: its name, its file, or its name with `.bpk` (what a
+    /// model's file was called before files were versioned, `models/mnist-3.bpk`).
     pub fn find(&self, name: &str) -> Result<&ModelEntry> {
-        self.models.iter().find(|m| m.name == name || m.file == name).ok_or_else(|| {
+        self.models.iter().find(|m| names(&m.name, &m.file, name)).ok_or_else(|| {
             let names: Vec<_> = self.models.iter().map(|m| m.name.as_str()).collect();
             Error::model(name, format!("not in the manifest (it has: {})", names.join(", ")))
         })
     }
 
     pub fn find_photo(&self, name: &str) -> Result<&PhotoEntry> {
-        self.photos.iter().find(|m| m.name == name || m.file == name).ok_or_else(|| {
+        self.photos.iter().find(|m| names(&m.name, &m.file, name)).ok_or_else(|| {
             let names: Vec<_> = self.photos.iter().map(|m| m.name.as_str()).collect();
             Error::model(name, format!("not a photo detector of the manifest (it has: {})", names.join(", ")))
         })
+    }
+
+    /// The file the entry (digits or photos) called `name` names.
+    pub fn file_of(&self, name: &str) -> Option<String> {
+        let digits = self.models.iter().filter(|m| m.name == name).map(|m| &m.file);
+        digits.chain(self.photos.iter().filter(|m| m.name == name).map(|m| &m.file)).next().cloned()
+    }
+
+    /// Whether an entry (digits or photos) names `file`.
+    pub fn names_file(&self, file: &str) -> bool {
+        self.models.iter().any(|m| m.file == file) || self.photos.iter().any(|m| m.file == file)
     }
 
     /// Adds or replaces the photo entry with the same name, keeping the list sorted by name.
@@ -528,6 +546,41 @@ mod files {
             Self::edit_in_dir(dir, |m| m.upsert_photo(entry))
         }
 
+        /// Publishes a model in `dir`: its weights `bytes`, and the manifest entry that `entry`
+        /// makes for the file name it is given. In three steps, so that a kill at any instant
+        /// leaves a manifest whose every entry has its file, and the previous good model until
+        /// the new one is complete (issue 27):
+        /// 1. the weights go to a file of their own, `versioned_file` (atomically), beside the
+        ///    old ones;
+        /// 2. the manifest with the new entry replaces the old manifest (atomically);
+        /// 3. only then is the file the entry named before removed, unless an entry still names it.
+        ///
+        /// A reader that read the old manifest and opens the old file after step 3 finds it gone:
+        /// `load_model` then reads the manifest again. Callers that publish several models at
+        /// once hold one lock around this call.
+        pub fn publish_in_dir(dir: &Path, name: &str, bytes: &[u8], entry: impl FnOnce(String) -> Published) -> Result<()> {
+            let file = versioned_file(name, &super::sha256_hex(bytes));
+            write_atomically(&dir.join(&file), bytes)?;
+            let mut before = None;
+            Self::edit_in_dir(dir, |m| {
+                before = m.file_of(name);
+                match entry(file.clone()) {
+                    Published::Digits(e) => m.upsert(*e),
+                    Published::Photos(e) => m.upsert_photo(*e),
+                }
+            })?;
+            // Nothing depends on the old file any more, nor on versions of this model that a
+            // publish killed after step 1 or 2 left behind; a failure to remove one only leaves it.
+            let manifest = Self::read_in_dir(dir)?;
+            let stale = |f: &str| f != file && !manifest.names_file(f) && (before.as_deref() == Some(f) || is_version_of(f, name));
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                if let Some(f) = entry.file_name().to_str().filter(|f| stale(f)) {
+                    let _ = std::fs::remove_file(dir.join(f));
+                }
+            }
+            Ok(())
+        }
+
         fn edit_in_dir(dir: &Path, edit: impl FnOnce(&mut Manifest)) -> Result<()> {
             let path = dir.join("manifest.json");
             let mut manifest = match std::fs::read_to_string(&path) {
@@ -537,6 +590,28 @@ mod files {
             edit(&mut manifest);
             write_atomically(&path, (serde_json::to_string_pretty(&manifest).unwrap() + "\n").as_bytes())
         }
+    }
+
+    /// What `Manifest::publish_in_dir` adds to the manifest.
+    pub enum Published {
+        Digits(Box<ModelEntry>),
+        Photos(Box<super::PhotoEntry>),
+    }
+
+    /// The file a model's weights are published under: the model's name and the first 12 hex
+    /// digits of the weights' SHA-256 (`mnist-3-1a2b3c4d5e6f.bpk`), so new weights never
+    /// overwrite the file the manifest names.
+    pub fn versioned_file(name: &str, sha256: &str) -> String {
+        format!("{name}-{}.bpk", &sha256[..sha256.len().min(12)])
+    }
+
+    /// Whether `file` is a `versioned_file` of the model `name` (and not of a model whose name
+    /// merely starts with `name-`).
+    fn is_version_of(file: &str, name: &str) -> bool {
+        file.strip_prefix(name)
+            .and_then(|r| r.strip_prefix('-'))
+            .and_then(|r| r.strip_suffix(".bpk"))
+            .is_some_and(|hex| hex.len() == 12 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
     }
 
     /// A name part no other write running now uses (process and call).
@@ -571,16 +646,28 @@ mod files {
         load_entry(entry, &bytes, device)
     }
 
-    /// Loads the model file `path` and its entry of the `manifest.json` beside it, checksum verified.
+    /// Loads the model `path` names and its entry of the `manifest.json` beside it, checksum
+    /// verified. `path` is the model's file, or the folder and the model's name with or without
+    /// `.bpk` (`models/mnist-3.bpk` finds `mnist-3` whatever its file is called). When the file
+    /// is gone or differs from the entry because a new model was published meanwhile
+    /// (`Manifest::publish_in_dir`), the manifest is read again: a reader never fails because a
+    /// writer was busy.
     pub fn load_model(path: &Path) -> Result<(ModelEntry, Detector)> {
         let dir = path.parent().unwrap_or(Path::new("."));
-        let manifest = Manifest::read_in_dir(dir)?;
         let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
-        let entry = manifest.find(file)?.clone();
-        let detector = read_detector(dir, &entry, &Device::flex())?;
-        Ok((entry, detector))
+        let mut last = None;
+        for _ in 0..3 {
+            let manifest = Manifest::read_in_dir(dir)?;
+            let entry = manifest.find(file)?.clone();
+            match read_detector(dir, &entry, &Device::flex()) {
+                Ok(detector) => return Ok((entry, detector)),
+                Err(e) if Manifest::read_in_dir(dir).is_ok_and(|m| m.find(&entry.name).is_ok_and(|now| now.sha256 != entry.sha256)) => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.expect("three attempts failed"))
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use files::{load_model, read_detector};
+pub use files::{Published, load_model, read_detector, versioned_file};

@@ -140,3 +140,4 @@ pub async fn detect_async(detector: &Detector, x: Tensor<4>, lambda: f32, with_i
     check(&out)?;
     Ok(out)
 }
+

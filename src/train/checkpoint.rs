@@ -132,10 +132,23 @@ impl Checkpointer {
         crate::model::io::write_atomically(&self.path("state.json"), serde_json::to_string_pretty(state).unwrap().as_bytes())
     }
 
-    pub fn save_module<M: Module>(&self, name: &str, module: &M) -> Result<()> {
+    /// Writes `name` with `write`, which burn does in place, to a temporary file first, flushed,
+    /// then renamed over `name`: a kill mid-write leaves the previous checkpoint whole.
+    fn replace_with(&self, name: &str, write: impl FnOnce(&Path) -> std::result::Result<(), String>) -> Result<()> {
         let p = self.path(name);
-        let _ = std::fs::remove_file(&p); // the burnpack writer does not overwrite
-        module.clone().save_file(&p).map_err(|e| io(&p, format!("{e:?}")))
+        let tmp = self.path(&format!(".{name}.{}.tmp.bpk", std::process::id()));
+        let _ = std::fs::remove_file(&tmp); // the burnpack writer does not overwrite
+        let written = write(&tmp)
+            .and_then(|_| std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| e.to_string()))
+            .and_then(|_| std::fs::rename(&tmp, &p).map_err(|e| e.to_string()));
+        written.map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io(&p, e)
+        })
+    }
+
+    pub fn save_module<M: Module>(&self, name: &str, module: &M) -> Result<()> {
+        self.replace_with(name, |tmp| module.clone().save_file(tmp).map_err(|e| format!("{e:?}")))
     }
 
     pub fn load_module<M: Module>(&self, name: &str, fresh: M) -> Result<M> {
@@ -144,9 +157,7 @@ impl Checkpointer {
     }
 
     pub fn save_optim(&self, name: &str, optim: &ModuleOptimizer) -> Result<()> {
-        let p = self.path(name);
-        let _ = std::fs::remove_file(&p);
-        optim.save(&p).map_err(|e| io(&p, format!("{e:?}")))
+        self.replace_with(name, |tmp| optim.save(tmp).map_err(|e| format!("{e:?}")))
     }
 
     /// Records a finished epoch of one phase (`prefix` "ae" or "clf"): its losses, the model as
@@ -210,6 +221,28 @@ mod tests {
             "ae_history":[[1,0.3,0.3]],"clf_history":[],"seconds":1.0,"recipe_json":"{}"}"#;
         let s: TrainState = serde_json::from_str(old).unwrap();
         assert!(s.classifiers.is_empty());
+    }
+
+    /// Checkpoint weights replace the previous ones whole (temp file, then rename) and leave no
+    /// temporary file behind; what is read back is the last save.
+    #[test]
+    fn checkpoint_weights_are_replaced_whole() {
+        use burn::nn::{Linear, LinearConfig};
+        use burn::prelude::Device;
+        let dir = std::env::temp_dir().join(format!("connective-ckpt-replace-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let ckpt = Checkpointer::new(dir.clone()).unwrap();
+        let device = Device::flex();
+        let (a, b): (Linear, Linear) = (LinearConfig::new(4, 3).init(&device), LinearConfig::new(4, 3).init(&device));
+        ckpt.save_module("m.bpk", &a).unwrap();
+        ckpt.save_module("m.bpk", &b).unwrap();
+        let back: Linear = ckpt.load_module("m.bpk", LinearConfig::new(4, 3).init(&device)).unwrap();
+        let vals = |l: &Linear| l.weight.val().into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(vals(&back), vals(&b));
+        assert_ne!(vals(&back), vals(&a));
+        let names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, vec!["m.bpk".to_string()], "a temporary file was left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

