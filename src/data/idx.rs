@@ -170,16 +170,49 @@ mod files {
         Ok(out)
     }
 
-    /// Reads an IDX image file, gzipped or raw.
-    pub fn read_images(path: &Path) -> Result<IdxImages> {
-        parse_images(&read_maybe_gz(path)?, &path.display().to_string())
+    /// The IDX file's header and as many data bytes as the header promises, streamed (through
+    /// gzip when the file starts with its magic bytes): memory is bounded by what the header
+    /// promises, itself checked against `MAX_IDX_BYTES` before a data byte is read, so a gzip
+    /// bomb costs no more than its header's claim however far it would inflate. Bytes past the
+    /// promised ones are never read; a file shorter than its promise is left for the parser to
+    /// call truncated.
+    pub fn read_idx(path: &Path) -> Result<Vec<u8>> {
+        use std::io::{BufRead, BufReader, Read};
+        let name = path.display().to_string();
+        let cannot = |e: std::io::Error| Error::data(&name, format!("cannot read: {e}"));
+        let mut file = BufReader::new(std::fs::File::open(path).map_err(cannot)?);
+        let gzipped = file.fill_buf().map_err(cannot)?.starts_with(&[0x1f, 0x8b]);
+        let mut reader: Box<dyn Read> = if gzipped { Box::new(flate2::read::GzDecoder::new(file)) } else { Box::new(file) };
+        let corrupt = |e: std::io::Error| if gzipped { Error::data(&name, format!("corrupt gzip stream: {e}")) } else { cannot(e) };
+        let mut out = Vec::new();
+        (&mut reader).take(4).read_to_end(&mut out).map_err(corrupt)?;
+        let dims = match super::be_u32(&out, 0) {
+            Some(super::MAGIC_LABELS) => 1,
+            Some(super::MAGIC_IMAGES) => 3,
+            Some(super::MAGIC_COLOUR) => 4,
+            _ => return Ok(out), // the parser names what is wrong
+        };
+        (&mut reader).take(4 * dims as u64).read_to_end(&mut out).map_err(corrupt)?;
+        let sizes: Vec<usize> = (0..dims).filter_map(|d| super::be_u32(&out, 4 + 4 * d)).map(|v| v as usize).collect();
+        if sizes.len() < dims {
+            return Ok(out);
+        }
+        let len = super::data_len(&sizes, &name)?;
+        out.reserve_exact(len);
+        reader.take(len as u64).read_to_end(&mut out).map_err(corrupt)?;
+        Ok(out)
     }
 
-    /// Reads an IDX label file, gzipped or raw.
+    /// Reads an IDX image file, gzipped or raw (see `read_idx`).
+    pub fn read_images(path: &Path) -> Result<IdxImages> {
+        parse_images(&read_idx(path)?, &path.display().to_string())
+    }
+
+    /// Reads an IDX label file, gzipped or raw (see `read_idx`).
     pub fn read_labels(path: &Path) -> Result<Vec<u8>> {
-        parse_labels(&read_maybe_gz(path)?, &path.display().to_string())
+        parse_labels(&read_idx(path)?, &path.display().to_string())
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use files::{read_capped, read_images, read_labels, read_maybe_gz};
+pub use files::{read_capped, read_idx, read_images, read_labels, read_maybe_gz};

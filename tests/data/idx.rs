@@ -144,3 +144,31 @@ fn a_gzip_bomb_stops_at_the_cap() {
     assert!(read_capped(&dir.join("raw"), 1 << 20).unwrap_err().to_string().contains("larger than"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An IDX file is read as far as its header promises and no further: a bomb whose header claims
+/// 10 images of 28×28 but inflates to 8 MB gives those 7,856 bytes; one whose header claims
+/// more than `MAX_IDX_BYTES` is refused before a data byte is inflated.
+#[test]
+fn an_idx_file_is_read_as_far_as_its_header_promises() {
+    let dir = std::env::temp_dir().join(format!("connective-idx-promise-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bomb = |count: u32| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        for v in [0x803u32, count, 28, 28] {
+            gz.write_all(&v.to_be_bytes()).unwrap();
+        }
+        gz.write_all(&vec![0u8; 8 << 20]).unwrap();
+        gz.finish().unwrap()
+    };
+    write(&dir, "small.gz", &bomb(10));
+    assert_eq!(read_idx(&dir.join("small.gz")).unwrap().len(), 16 + 10 * 784);
+    let images = read_images(&dir.join("small.gz")).unwrap();
+    assert_eq!((images.count, images.pixels.len()), (10, 7840));
+    write(&dir, "huge.gz", &bomb(2_000_000));
+    let e = read_images(&dir.join("huge.gz")).unwrap_err().to_string();
+    assert!(e.contains("huge.gz") && e.contains("promise more than 1024 MB"), "{e}");
+    // A file shorter than its promise is still truncated, named as before.
+    write(&dir, "short", &[&[0u8, 0, 8, 3][..], &2u32.to_be_bytes(), &28u32.to_be_bytes(), &28u32.to_be_bytes(), &[0u8; 100]].concat());
+    assert!(read_images(&dir.join("short")).unwrap_err().to_string().contains("truncated"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

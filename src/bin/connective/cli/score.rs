@@ -25,8 +25,11 @@ enum Input {
 /// is preprocessed as a digit (photos go to a photo detector, `run_photos`).
 fn read_input(path: &Path, shape: [usize; 3]) -> Result<Input> {
     let name = path.display().to_string();
-    let bytes = idx::read_maybe_gz(path)?;
-    if bytes.starts_with(&[0, 0, 8, 3]) || bytes.starts_with(&[0, 0, 8, 4]) {
+    // IDX first (streamed, bounded by its header's promise), else the whole file as a picture.
+    let head = idx::read_idx(path)?;
+    let is_idx = head.starts_with(&[0, 0, 8, 3]) || head.starts_with(&[0, 0, 8, 4]);
+    let bytes = if is_idx { head } else { idx::read_maybe_gz(path)? };
+    if is_idx {
         let images = idx::parse_images(&bytes, &name)?;
         if [images.channels, images.rows, images.cols] != shape {
             return Err(Error::data(
