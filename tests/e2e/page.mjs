@@ -83,6 +83,51 @@ try {
     return `${score}, ${await text(page, '[data-testid=verdict]')}`;
   });
 
+  await check('the ten digits are one Tab stop: a radio group the arrow keys move through and pick', async () => {
+    await digits(page, 3);
+    const focus = () => page.evaluate(() => {
+      const a = document.activeElement;
+      return { digit: a.dataset.digit ?? null, role: a.getAttribute('role'), checked: a.getAttribute('aria-checked') };
+    });
+    const group = () => page.evaluate(() => {
+      const g = document.getElementById('digits');
+      const bs = [...g.querySelectorAll('button')];
+      return {
+        role: g.getAttribute('role'),
+        radios: bs.filter((b) => b.getAttribute('role') === 'radio').length,
+        checked: bs.filter((b) => b.getAttribute('aria-checked') === 'true').map((b) => b.dataset.digit),
+        stops: bs.filter((b) => b.tabIndex === 0).map((b) => b.dataset.digit),
+      };
+    });
+    const loaded = (d) => page.waitForFunction((d) => window.connective.model === `mnist-${d}`, d, { timeout: 30_000 });
+    let g = await group();
+    assert(g.role === 'radiogroup' && g.radios === 10 && g.checked.join() === '3' && g.stops.join() === '3', `group ${JSON.stringify(g)}`);
+    // Tab from the control before the group lands on the checked digit; one more Tab leaves the group.
+    await page.focus('#backend-select');
+    await page.keyboard.press('Tab');
+    let f = await focus();
+    assert(f.digit === '3' && f.role === 'radio' && f.checked === 'true', `Tab into the group: ${JSON.stringify(f)}`);
+    await page.keyboard.press('Tab');
+    f = await focus();
+    assert(f.digit === null, `a second Tab stays in the group, on ${f.digit}`);
+    await page.keyboard.press('Shift+Tab');
+    f = await focus();
+    assert(f.digit === '3', `Shift+Tab back into the group: ${JSON.stringify(f)}`);
+    // The arrow keys move and pick: the model follows.
+    const moves = [];
+    for (const [key, want] of [['ArrowRight', '4'], ['ArrowLeft', '3'], ['ArrowLeft', '2'], ['End', '9'], ['ArrowRight', '0'], ['Home', '0'], ['ArrowDown', '1']]) {
+      await page.keyboard.press(key);
+      f = await focus();
+      assert(f.digit === want && f.checked === 'true', `${key}: focus on ${f.digit} (checked ${f.checked}), want ${want}`);
+      await loaded(want);
+      g = await group();
+      assert(g.checked.join() === want && g.stops.join() === want, `${key}: ${JSON.stringify(g)}`);
+      moves.push(`${key} → ${want}`);
+    }
+    await page.evaluate(() => window.connective.setModel(3));
+    return moves.join(', ');
+  });
+
   await check('uploading a PNG of a digit scores it', async () => {
     await digits(page, 3);
     await rescored(page, () => page.setInputFiles('[data-testid=upload]', path.join(root, 'tests/fixtures/paper-3.png')));
