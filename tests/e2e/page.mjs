@@ -50,6 +50,23 @@ async function rescored(page, action, timeout = 30_000) {
   await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout });
 }
 const galleryTile = (page, i) => page.locator('#gallery button.tile').nth(i);
+/** Draws one stroke through `points` ([x, y] as fractions of the pad); one point is a click (a dot). */
+async function stroke(page, points) {
+  const box = await page.locator('[data-testid=canvas]').boundingBox();
+  const at = ([x, y]) => [box.x + box.width * x, box.y + box.height * y];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p));
+  await page.mouse.up();
+}
+/** The verdict shown and the number beside it: {verdict, margin: its text, value: data-margin}. */
+const shownVerdict = (page) =>
+  page.evaluate(() => ({
+    verdict: document.querySelector('[data-testid=verdict]').className.replace('verdict ', ''),
+    margin: document.querySelector('[data-testid=score] .margin').textContent,
+    value: Number(document.querySelector('[data-testid=score]').dataset.margin),
+    score: document.querySelector('[data-testid=score] .score-parts').textContent,
+  }));
 /** Distinct colours in each canvas under `selector`: copies of the panels, not blank canvases. */
 const colourCounts = (page, selector) =>
   page.locator(selector).evaluateAll((cs) =>
@@ -79,8 +96,40 @@ try {
     await page.mouse.up();
     await page.waitForFunction(() => /inlier|novel/.test(document.querySelector('[data-testid=verdict]').textContent), null, { timeout: 30_000 });
     const score = await text(page, '[data-testid=score]');
-    assert(/^score -?\d+\.\d+ \(p = \d\.\d\d\)$/.test(score), `score text ${score}`);
+    assert(/^[+−]\d+\.\d\d (above|below) the threshold, score -?\d+\.\d\d, threshold -?\d+\.\d\d$/.test(score), `score text ${score}`);
     return `${score}, ${await text(page, '[data-testid=verdict]')}`;
+  });
+
+  await check('the number beside the verdict is on the verdict\'s side: uploads and drawings, accepted and rejected', async () => {
+    // The verdict compares the score with the model's threshold (not 0): a number read off the score
+    // alone (sigmoid, "p") can contradict it. The number shown is the distance to the threshold.
+    const seen = { inlier: 0, novel: 0 };
+    let wouldContradict = 0; // results whose sigmoid(score) is on the other side of ½
+    const judge = async (what) => {
+      const s = await shownVerdict(page);
+      const [score, threshold] = s.score.match(/-?\d+\.\d+/g).map(Number);
+      assert(s.verdict === 'inlier' || s.verdict === 'novel', `${what}: verdict ${s.verdict}`);
+      if (s.verdict === 'inlier') assert(/^\+\d+\.\d\d above the threshold$/.test(s.margin) && s.value >= 0, `${what}: inlier shown with "${s.margin}" (${s.value})`);
+      else assert(/^−\d+\.\d\d below the threshold$/.test(s.margin) && s.value < 0, `${what}: novel shown with "${s.margin}" (${s.value})`);
+      assert(Math.abs(Math.abs(s.value) - Math.abs(score - threshold)) < 0.006, `${what}: ${s.margin} from ${s.score}`);
+      seen[s.verdict]++;
+      if ((score >= 0) !== (s.verdict === 'inlier')) wouldContradict++;
+    };
+    for (const d of [2, 3, 7]) {
+      await digits(page, d);
+      for (let k = 0; k < 10; k++) {
+        await rescored(page, () => page.setInputFiles('[data-testid=upload]', path.join(root, `tests/fixtures/paper-${k}.png`)));
+        await judge(`paper-${k}.png with mnist-${d}`);
+      }
+      await page.click('#clear');
+      await rescored(page, () => stroke(page, [[0.5, 0.15], [0.5, 0.85]]));
+      await judge(`a drawn 1 with mnist-${d}`);
+      await page.click('#clear');
+      await rescored(page, () => stroke(page, [[0.3, 0.2], [0.7, 0.2], [0.4, 0.5], [0.7, 0.8], [0.3, 0.8]]));
+      await judge(`a drawn zig-zag with mnist-${d}`);
+    }
+    assert(seen.inlier > 0 && seen.novel > 0, `accepted ${seen.inlier}, rejected ${seen.novel}: need both`);
+    return `${seen.inlier} accepted, ${seen.novel} rejected, all on their side; where sigmoid(score) (the old "p") contradicted the verdict: ${wouldContradict}`;
   });
 
   await check('the ten digits are one Tab stop: a radio group the arrow keys move through and pick', async () => {
@@ -156,9 +205,9 @@ try {
     const row = page.locator('[data-testid=gallery-result]');
     const title = (await row.locator('.kept-title').textContent()).trim();
     const verdict = await text(page, '[data-testid=verdict]');
-    const score = (await text(page, '[data-testid=score]')).split(' (')[0]; // "score 1.44 (p = 0.81)"
+    const margin = await text(page, '[data-testid=score] .margin'); // "+0.94 above the threshold"
     assert(/^[✓✗] (inlier|novel)/.test(verdict), `verdict ${verdict}`);
-    assert(title.startsWith(verdict) && title.includes(score), `under the gallery "${title}", above "${verdict}" / "${score}"`);
+    assert(title.startsWith(verdict) && title.includes(margin), `under the gallery "${title}", above "${verdict}" / "${margin}"`);
     const levels = await colourCounts(page, '[data-testid=gallery-result] canvas');
     assert(levels.length === 4 && levels.every((n) => n > 8), `pictures under the gallery ${levels}`);
     return title;
@@ -344,7 +393,7 @@ try {
     const levels = await colourCounts(page, '[data-testid=kept] li canvas');
     assert(rows.length === 2, `${rows.length} kept rows`);
     assert(levels.length === 8 && levels.every((n) => n > 2), `kept pictures ${levels}`);
-    assert(/a 3/.test(rows[0]) && /^✗ novel — not a 3 · score/.test(rows[1]), `titles ${rows}`);
+    assert(/a 3/.test(rows[0]) && /^✗ novel — not a 3 · −\d+\.\d\d below the threshold$/.test(rows[1]), `titles ${rows}`);
     return rows.join(' | ');
   });
 
