@@ -177,6 +177,34 @@ try {
     return moves.join(', ');
   });
 
+  await check('projector (1024×768): pad, verdict and the four panels in the first screen; the backend note on one line', async () => {
+    const { page: p, context } = await open('?digit=3', { width: 1024, height: 768 });
+    await rescored(p, () => stroke(p, [[0.35, 0.25], [0.65, 0.22], [0.45, 0.5], [0.68, 0.7], [0.35, 0.8]]));
+    await p.waitForTimeout(300);
+    const boxes = await p.evaluate(() => {
+      const r = (sel) => document.querySelector(sel).getBoundingClientRect().toJSON();
+      const badge = document.querySelector('[data-testid=backend]');
+      const cs = getComputedStyle(badge);
+      const content = badge.getBoundingClientRect().height - ['paddingTop', 'paddingBottom', 'borderTopWidth', 'borderBottomWidth'].reduce((a, k) => a + parseFloat(cs[k]), 0);
+      return {
+        scrollY: window.scrollY, width: innerWidth, height: innerHeight,
+        parts: { pad: r('[data-testid=canvas]'), verdict: r('[data-testid=verdict]'), x: r('#panel-input'), 'A(x)': r('#panel-recon'), connective: r('#panel-connective'), error: r('#panel-error') },
+        badge: { content, lineHeight: parseFloat(cs.lineHeight), text: badge.textContent.replace(/\s+/g, ' ').trim() },
+      };
+    });
+    await p.screenshot({ path: path.join(out, 'projector.png') });
+    await context.close();
+    assert(boxes.scrollY === 0, `scrolled to ${boxes.scrollY}`);
+    for (const [name, b] of Object.entries(boxes.parts)) {
+      assert(b.width > 100 && b.height > 50, `${name} is ${b.width}×${b.height}`);
+      assert(b.left >= 0 && b.top >= 0 && b.right <= boxes.width && b.bottom <= boxes.height, `${name} at x ${b.left}–${b.right}, y ${b.top}–${b.bottom}, outside ${boxes.width}×${boxes.height}`);
+    }
+    const { content, lineHeight, text } = boxes.badge;
+    assert(content <= 1.6 * lineHeight, `backend note "${text}" is ${content.toFixed(1)} px high, line height ${lineHeight} px`);
+    const y = Object.entries(boxes.parts).map(([n, b]) => `${n} ${Math.round(b.top)}–${Math.round(b.bottom)}`);
+    return `y: ${y.join(', ')}; backend note ${content.toFixed(0)} px (line ${lineHeight} px)`;
+  });
+
   await check('uploading a PNG of a digit scores it', async () => {
     await digits(page, 3);
     await rescored(page, () => page.setInputFiles('[data-testid=upload]', path.join(root, 'tests/fixtures/paper-3.png')));
