@@ -67,6 +67,15 @@ const shownVerdict = (page) =>
     value: Number(document.querySelector('[data-testid=score]').dataset.margin),
     score: document.querySelector('[data-testid=score] .score-parts').textContent,
   }));
+/** Lit pixels (grey > 25 of 255) of the model input x, as the panel shows it. */
+const litInput = (page) =>
+  page.evaluate(() => {
+    const c = document.getElementById('panel-input');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) n += d[i] > 25;
+    return n;
+  });
 /** Distinct colours in each canvas under `selector`: copies of the panels, not blank canvases. */
 const colourCounts = (page, selector) =>
   page.locator(selector).evaluateAll((cs) =>
@@ -130,6 +139,19 @@ try {
     }
     assert(seen.inlier > 0 && seen.novel > 0, `accepted ${seen.inlier}, rejected ${seen.novel}: need both`);
     return `${seen.inlier} accepted, ${seen.novel} rejected, all on their side; where sigmoid(score) (the old "p") contradicted the verdict: ${wouldContradict}`;
+  });
+
+  await check('a clicked dot and a short stroke stay small in the model input x', async () => {
+    await digits(page, 3);
+    await rescored(page, () => stroke(page, [[0.5, 0.5]]));
+    const dot = await litInput(page);
+    await page.click('#clear');
+    await rescored(page, () => stroke(page, [[0.45, 0.5], [0.5, 0.5], [0.55, 0.5]]));
+    const dash = await litInput(page);
+    // Without the cap on the enlargement both filled the 20-px box (a dot: a disc of ~340 pixels).
+    assert(dot > 0 && dot < 60, `a dot lights ${dot} of 784 pixels`);
+    assert(dash > dot && dash < 120, `a short stroke lights ${dash} of 784 pixels`);
+    return `dot ${dot} px, short stroke ${dash} px of 784`;
   });
 
   await check('the ten digits are one Tab stop: a radio group the arrow keys move through and pick', async () => {
