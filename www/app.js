@@ -1,7 +1,8 @@
 // app.js: starts the page: loads the wasm detector and a model, wires the controls, and installs
 // the scripting API (window.connective). Each part of the page is a module in js/:
-// state (the one mutable state), scoring (pad, verdict, panels, sliders), backend (the two wasm
-// builds), models (picker, loading, modes), photos (picker, samples, judging a photo), backbone
+// state (the one mutable state), scoring (pad, verdict, panels, sliders), margin (the number
+// beside the verdict), backend (the two wasm builds), models (picker, loading, modes),
+// radio-group (the pickers' keyboard), photos (picker, samples, judging a photo), backbone
 // (photos mode's ImageNet network), photo-detector (a detector on it), photo-result, heatmap and
 // neighbours (showing a judgement), camera, gallery, uploads, kept, evaluate, facts, api.
 import { installApi } from './js/api.js';

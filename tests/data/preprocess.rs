@@ -64,3 +64,56 @@ fn model_input_checks() {
     assert!(check_unit(&v, 784).unwrap_err().to_string().contains("outside"));
     assert_eq!(grey_to_unit(&[255, 0], 2).unwrap(), vec![1.0, 0.0]);
 }
+
+/// Pixels lit (> 0) in a 28×28 result, and the side of the box around them.
+fn lit(img: &[u8]) -> (usize, usize) {
+    let on: Vec<usize> = (0..784).filter(|&i| img[i] > 0).collect();
+    let span = |f: fn(usize) -> usize| on.iter().map(|&i| f(i)).max().unwrap() - on.iter().map(|&i| f(i)).min().unwrap() + 1;
+    (on.len(), span(|i| i % 28).max(span(|i| i / 28)))
+}
+
+#[test]
+fn a_dot_and_a_short_stroke_stay_small() {
+    // The page's pad: white ink on black, a pen 1/12 of the pad wide.
+    let side = 280;
+    let r = side as f32 / 24.0;
+    let capsule = |x0: f32, x1: f32| {
+        canvas(side, side, move |x, y| {
+            let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+            let cx = px.clamp(x0, x1);
+            (px - cx).hypot(py - 140.0) <= r
+        }, [255, 255, 255, 255], [0, 0, 0, 255])
+    };
+    // A click: MNIST's normalisation alone made it a 20-px disc (340 pixels).
+    let (dot, dot_side) = lit(&mnist_from_rgba(&capsule(140.0, 140.0), side, side).unwrap());
+    assert!(dot < 40 && dot_side <= 7, "a dot lights {dot} pixels, {dot_side} px across");
+    // A dash a tenth of the pad long (plus the pen): it was a 20×9 bar (176 pixels).
+    let (dash, dash_side) = lit(&mnist_from_rgba(&capsule(126.0, 154.0), side, side).unwrap());
+    assert!(dash > dot && dash < 80 && dash_side <= 13, "a short stroke lights {dash} pixels, {dash_side} px across");
+}
+
+#[test]
+fn digits_of_a_normal_size_are_scaled_as_before_and_tiny_ones_less() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for d in 0..10 {
+        let paper = image::open(root.join(format!("paper-{d}.png"))).unwrap().to_rgba8();
+        let (w, h) = (paper.width() as usize, paper.height() as usize);
+        let own = mnist_from_rgba(paper.as_raw(), w, h).unwrap();
+        // The same drawing on a larger sheet: the scale depends on the ink alone while the digit
+        // spans a third of the sheet or more (here at least 0.37: MNIST's digits span ≥ 0.46)…
+        let on_sheet = |s: usize| {
+            let at = (s - w) / 2;
+            let mut rgba = canvas(s, s, |_, _| false, [0; 4], [255, 255, 255, 255]);
+            for (x, y, p) in paper.enumerate_pixels() {
+                let i = ((y as usize + at) * s + x as usize + at) * 4;
+                rgba[i..i + 4].copy_from_slice(&p.0);
+            }
+            mnist_from_rgba(&rgba, s, s).unwrap()
+        };
+        assert_eq!(on_sheet(w + w / 4), own, "paper-{d}.png on a sheet 1.25× as large");
+        // …and a digit small on a sheet four times as large comes out smaller.
+        let (_, own_side) = lit(&own);
+        let (_, small_side) = lit(&on_sheet(4 * w));
+        assert!(small_side < own_side && small_side <= 16, "paper-{d}.png on a 4× sheet spans {small_side} px, on its own {own_side}");
+    }
+}

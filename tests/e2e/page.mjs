@@ -50,6 +50,32 @@ async function rescored(page, action, timeout = 30_000) {
   await page.waitForFunction((b) => document.querySelector('[data-testid=score]').textContent !== b, before, { timeout });
 }
 const galleryTile = (page, i) => page.locator('#gallery button.tile').nth(i);
+/** Draws one stroke through `points` ([x, y] as fractions of the pad); one point is a click (a dot). */
+async function stroke(page, points) {
+  const box = await page.locator('[data-testid=canvas]').boundingBox();
+  const at = ([x, y]) => [box.x + box.width * x, box.y + box.height * y];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p));
+  await page.mouse.up();
+}
+/** The verdict shown and the number beside it: {verdict, margin: its text, value: data-margin}. */
+const shownVerdict = (page) =>
+  page.evaluate(() => ({
+    verdict: document.querySelector('[data-testid=verdict]').className.replace('verdict ', ''),
+    margin: document.querySelector('[data-testid=score] .margin').textContent,
+    value: Number(document.querySelector('[data-testid=score]').dataset.margin),
+    score: document.querySelector('[data-testid=score] .score-parts').textContent,
+  }));
+/** Lit pixels (grey > 25 of 255) of the model input x, as the panel shows it. */
+const litInput = (page) =>
+  page.evaluate(() => {
+    const c = document.getElementById('panel-input');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) n += d[i] > 25;
+    return n;
+  });
 /** Distinct colours in each canvas under `selector`: copies of the panels, not blank canvases. */
 const colourCounts = (page, selector) =>
   page.locator(selector).evaluateAll((cs) =>
@@ -79,8 +105,126 @@ try {
     await page.mouse.up();
     await page.waitForFunction(() => /inlier|novel/.test(document.querySelector('[data-testid=verdict]').textContent), null, { timeout: 30_000 });
     const score = await text(page, '[data-testid=score]');
-    assert(/^score -?\d+\.\d+ \(p = \d\.\d\d\)$/.test(score), `score text ${score}`);
+    assert(/^[+−]\d+\.\d\d (above|below) the threshold, score -?\d+\.\d\d, threshold -?\d+\.\d\d$/.test(score), `score text ${score}`);
     return `${score}, ${await text(page, '[data-testid=verdict]')}`;
+  });
+
+  await check('the number beside the verdict is on the verdict\'s side: uploads and drawings, accepted and rejected', async () => {
+    // The verdict compares the score with the model's threshold (not 0): a number read off the score
+    // alone (sigmoid, "p") can contradict it. The number shown is the distance to the threshold.
+    const seen = { inlier: 0, novel: 0 };
+    let wouldContradict = 0; // results whose sigmoid(score) is on the other side of ½
+    const judge = async (what) => {
+      const s = await shownVerdict(page);
+      const [score, threshold] = s.score.match(/-?\d+\.\d+/g).map(Number);
+      assert(s.verdict === 'inlier' || s.verdict === 'novel', `${what}: verdict ${s.verdict}`);
+      if (s.verdict === 'inlier') assert(/^\+\d+\.\d\d above the threshold$/.test(s.margin) && s.value >= 0, `${what}: inlier shown with "${s.margin}" (${s.value})`);
+      else assert(/^−\d+\.\d\d below the threshold$/.test(s.margin) && s.value < 0, `${what}: novel shown with "${s.margin}" (${s.value})`);
+      assert(Math.abs(Math.abs(s.value) - Math.abs(score - threshold)) < 0.006, `${what}: ${s.margin} from ${s.score}`);
+      seen[s.verdict]++;
+      if ((score >= 0) !== (s.verdict === 'inlier')) wouldContradict++;
+    };
+    for (const d of [2, 3, 7]) {
+      await digits(page, d);
+      for (let k = 0; k < 10; k++) {
+        await rescored(page, () => page.setInputFiles('[data-testid=upload]', path.join(root, `tests/fixtures/paper-${k}.png`)));
+        await judge(`paper-${k}.png with mnist-${d}`);
+      }
+      await page.click('#clear');
+      await rescored(page, () => stroke(page, [[0.5, 0.15], [0.5, 0.85]]));
+      await judge(`a drawn 1 with mnist-${d}`);
+      await page.click('#clear');
+      await rescored(page, () => stroke(page, [[0.3, 0.2], [0.7, 0.2], [0.4, 0.5], [0.7, 0.8], [0.3, 0.8]]));
+      await judge(`a drawn zig-zag with mnist-${d}`);
+    }
+    assert(seen.inlier > 0 && seen.novel > 0, `accepted ${seen.inlier}, rejected ${seen.novel}: need both`);
+    return `${seen.inlier} accepted, ${seen.novel} rejected, all on their side; where sigmoid(score) (the old "p") contradicted the verdict: ${wouldContradict}`;
+  });
+
+  await check('a clicked dot and a short stroke stay small in the model input x', async () => {
+    await digits(page, 3);
+    await rescored(page, () => stroke(page, [[0.5, 0.5]]));
+    const dot = await litInput(page);
+    await page.click('#clear');
+    await rescored(page, () => stroke(page, [[0.45, 0.5], [0.5, 0.5], [0.55, 0.5]]));
+    const dash = await litInput(page);
+    // Without the cap on the enlargement both filled the 20-px box (a dot: a disc of ~340 pixels).
+    assert(dot > 0 && dot < 60, `a dot lights ${dot} of 784 pixels`);
+    assert(dash > dot && dash < 120, `a short stroke lights ${dash} of 784 pixels`);
+    return `dot ${dot} px, short stroke ${dash} px of 784`;
+  });
+
+  await check('the ten digits are one Tab stop: a radio group the arrow keys move through and pick', async () => {
+    await digits(page, 3);
+    const focus = () => page.evaluate(() => {
+      const a = document.activeElement;
+      return { digit: a.dataset.digit ?? null, role: a.getAttribute('role'), checked: a.getAttribute('aria-checked') };
+    });
+    const group = () => page.evaluate(() => {
+      const g = document.getElementById('digits');
+      const bs = [...g.querySelectorAll('button')];
+      return {
+        role: g.getAttribute('role'),
+        radios: bs.filter((b) => b.getAttribute('role') === 'radio').length,
+        checked: bs.filter((b) => b.getAttribute('aria-checked') === 'true').map((b) => b.dataset.digit),
+        stops: bs.filter((b) => b.tabIndex === 0).map((b) => b.dataset.digit),
+      };
+    });
+    const loaded = (d) => page.waitForFunction((d) => window.connective.model === `mnist-${d}`, d, { timeout: 30_000 });
+    let g = await group();
+    assert(g.role === 'radiogroup' && g.radios === 10 && g.checked.join() === '3' && g.stops.join() === '3', `group ${JSON.stringify(g)}`);
+    // Tab from the control before the group lands on the checked digit; one more Tab leaves the group.
+    await page.focus('#backend-select');
+    await page.keyboard.press('Tab');
+    let f = await focus();
+    assert(f.digit === '3' && f.role === 'radio' && f.checked === 'true', `Tab into the group: ${JSON.stringify(f)}`);
+    await page.keyboard.press('Tab');
+    f = await focus();
+    assert(f.digit === null, `a second Tab stays in the group, on ${f.digit}`);
+    await page.keyboard.press('Shift+Tab');
+    f = await focus();
+    assert(f.digit === '3', `Shift+Tab back into the group: ${JSON.stringify(f)}`);
+    // The arrow keys move and pick: the model follows.
+    const moves = [];
+    for (const [key, want] of [['ArrowRight', '4'], ['ArrowLeft', '3'], ['ArrowLeft', '2'], ['End', '9'], ['ArrowRight', '0'], ['Home', '0'], ['ArrowDown', '1']]) {
+      await page.keyboard.press(key);
+      f = await focus();
+      assert(f.digit === want && f.checked === 'true', `${key}: focus on ${f.digit} (checked ${f.checked}), want ${want}`);
+      await loaded(want);
+      g = await group();
+      assert(g.checked.join() === want && g.stops.join() === want, `${key}: ${JSON.stringify(g)}`);
+      moves.push(`${key} → ${want}`);
+    }
+    await page.evaluate(() => window.connective.setModel(3));
+    return moves.join(', ');
+  });
+
+  await check('projector (1024×768): pad, verdict and the four panels in the first screen; the backend note on one line', async () => {
+    const { page: p, context } = await open('?digit=3', { width: 1024, height: 768 });
+    await rescored(p, () => stroke(p, [[0.35, 0.25], [0.65, 0.22], [0.45, 0.5], [0.68, 0.7], [0.35, 0.8]]));
+    await p.waitForTimeout(300);
+    const boxes = await p.evaluate(() => {
+      const r = (sel) => document.querySelector(sel).getBoundingClientRect().toJSON();
+      const badge = document.querySelector('[data-testid=backend]');
+      const cs = getComputedStyle(badge);
+      const content = badge.getBoundingClientRect().height - ['paddingTop', 'paddingBottom', 'borderTopWidth', 'borderBottomWidth'].reduce((a, k) => a + parseFloat(cs[k]), 0);
+      return {
+        scrollY: window.scrollY, width: innerWidth, height: innerHeight,
+        parts: { pad: r('[data-testid=canvas]'), verdict: r('[data-testid=verdict]'), x: r('#panel-input'), 'A(x)': r('#panel-recon'), connective: r('#panel-connective'), error: r('#panel-error') },
+        badge: { content, lineHeight: parseFloat(cs.lineHeight), text: badge.textContent.replace(/\s+/g, ' ').trim() },
+      };
+    });
+    await p.screenshot({ path: path.join(out, 'projector.png') });
+    await context.close();
+    assert(boxes.scrollY === 0, `scrolled to ${boxes.scrollY}`);
+    for (const [name, b] of Object.entries(boxes.parts)) {
+      assert(b.width > 100 && b.height > 50, `${name} is ${b.width}×${b.height}`);
+      assert(b.left >= 0 && b.top >= 0 && b.right <= boxes.width && b.bottom <= boxes.height, `${name} at x ${b.left}–${b.right}, y ${b.top}–${b.bottom}, outside ${boxes.width}×${boxes.height}`);
+    }
+    const { content, lineHeight, text } = boxes.badge;
+    assert(content <= 1.6 * lineHeight, `backend note "${text}" is ${content.toFixed(1)} px high, line height ${lineHeight} px`);
+    const y = Object.entries(boxes.parts).map(([n, b]) => `${n} ${Math.round(b.top)}–${Math.round(b.bottom)}`);
+    return `y: ${y.join(', ')}; backend note ${content.toFixed(0)} px (line ${lineHeight} px)`;
   });
 
   await check('uploading a PNG of a digit scores it', async () => {
@@ -111,9 +255,9 @@ try {
     const row = page.locator('[data-testid=gallery-result]');
     const title = (await row.locator('.kept-title').textContent()).trim();
     const verdict = await text(page, '[data-testid=verdict]');
-    const score = (await text(page, '[data-testid=score]')).split(' (')[0]; // "score 1.44 (p = 0.81)"
+    const margin = await text(page, '[data-testid=score] .margin'); // "+0.94 above the threshold"
     assert(/^[✓✗] (inlier|novel)/.test(verdict), `verdict ${verdict}`);
-    assert(title.startsWith(verdict) && title.includes(score), `under the gallery "${title}", above "${verdict}" / "${score}"`);
+    assert(title.startsWith(verdict) && title.includes(margin), `under the gallery "${title}", above "${verdict}" / "${margin}"`);
     const levels = await colourCounts(page, '[data-testid=gallery-result] canvas');
     assert(levels.length === 4 && levels.every((n) => n > 8), `pictures under the gallery ${levels}`);
     return title;
@@ -299,7 +443,7 @@ try {
     const levels = await colourCounts(page, '[data-testid=kept] li canvas');
     assert(rows.length === 2, `${rows.length} kept rows`);
     assert(levels.length === 8 && levels.every((n) => n > 2), `kept pictures ${levels}`);
-    assert(/a 3/.test(rows[0]) && /^✗ novel — not a 3 · score/.test(rows[1]), `titles ${rows}`);
+    assert(/a 3/.test(rows[0]) && /^✗ novel — not a 3 · −\d+\.\d\d below the threshold$/.test(rows[1]), `titles ${rows}`);
     return rows.join(' | ');
   });
 

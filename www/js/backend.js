@@ -11,6 +11,8 @@ export function showBackend() {
   $('backend').dataset.build = state.build;
   $('backend-name').textContent = backendLabel(c.backend);
   $('backend-reason').textContent = state.buildReason || c.backendReason;
+  // The note is cut to one line: its tooltip holds the whole of it.
+  $('backend').title = `${backendLabel(c.backend)}: ${state.buildReason || c.backendReason}`;
 }
 
 // Two builds of the same Rust code: pkg/ has the WebGPU backend, pkg-cpu/ only the CPU backend

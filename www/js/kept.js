@@ -29,9 +29,9 @@ function resultRow(shown, tag) {
   }
   const row = document.createElement(tag);
   row.append(
-    el('p', `kept-title ${shown.inlier ? 'inlier' : 'novel'}`, `${shown.verdict} · score ${shown.score.toFixed(2)}`),
+    el('p', `kept-title ${shown.inlier ? 'inlier' : 'novel'}`, `${shown.verdict} · ${shown.margin}`),
     pics,
-    el('p', 'kept-words', `${shown.model} · reconstruction error ${shown.reconError.toFixed(4)} · λ ${shown.lambda.toFixed(2)}, threshold ${shown.threshold.toFixed(2)}`),
+    el('p', 'kept-words', `${shown.model} · score ${shown.score.toFixed(2)}, threshold ${shown.threshold.toFixed(2)} · reconstruction error ${shown.reconError.toFixed(4)} · λ ${shown.lambda.toFixed(2)}`),
   );
   return row;
 }

@@ -7,6 +7,7 @@ import { showFacts } from './facts.js';
 import { updateGallery } from './gallery.js';
 import { clearGalleryResults, galleryDigitShown, showUnderGallery } from './kept.js';
 import { clearPhoto, loadPhotoSamples, markPhotoModels, setPhotoModel } from './photos.js';
+import { checkRadio, wireRadioGroup } from './radio-group.js';
 import { pad, requestScore, showEmpty, syncSliders, updateButtons } from './scoring.js';
 import { MODES, exclusive, modelLoaded, nextPick, query, started, state, update } from './state.js';
 import { $, backendLabel, els, fetchOk, message, say, shapeOf } from './util.js';
@@ -18,28 +19,23 @@ export function buildPicker() {
     b.addEventListener('click', () => setModel(d).catch(() => {})); // setModel reports its errors
     els.digits.append(b);
   }
-  // Arrow keys move along the row, like a toolbar.
-  els.digits.addEventListener('keydown', (e) => {
-    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
-    const buttons = [...els.digits.querySelectorAll('button')];
-    const i = buttons.indexOf(document.activeElement);
-    if (!step || i < 0) return;
-    e.preventDefault();
-    buttons[(i + step + buttons.length) % buttons.length].focus();
-  });
+  // One Tab stop for the ten; the arrow keys move along them and load the digit landed on.
+  wireRadioGroup(els.digits, (b) => setModel(Number(b.dataset.digit)).catch(() => {}));
 }
 
+/** The picker follows the state: the digit chosen (the one loading, else the one loaded) is checked. */
 export function markDigits() {
+  const chosen = state.loadingDigit ?? state.digit;
   for (const b of els.digits.querySelectorAll('button')) {
     const d = Number(b.dataset.digit);
     const has = state.entries.has(d);
-    b.setAttribute('aria-pressed', String(d === state.digit));
     b.setAttribute('aria-disabled', String(!has));
     b.classList.toggle('unavailable', !has);
     b.classList.toggle('loading', d === state.loadingDigit);
     b.title = has ? `Detector trained on ${d}s` : `No model for ${d} yet`;
     b.setAttribute('aria-label', has ? `${d}` : `${d} (unavailable)`);
   }
+  checkRadio(els.digits, chosen === null ? null : els.digits.querySelector(`button[data-digit="${chosen}"]`));
   els.digits.dataset.value = state.digit === null ? '' : String(state.digit);
 }
 

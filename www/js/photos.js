@@ -7,6 +7,7 @@ import { enterMode } from './models.js';
 import { setGalleries } from './neighbours.js';
 import { detectorFor, judge } from './photo-detector.js';
 import { renderEmpty, renderJudgement } from './photo-result.js';
+import { checkRadio, wireRadioGroup } from './radio-group.js';
 import { pad, updateButtons } from './scoring.js';
 import { nextPick, state, update } from './state.js';
 import { $, backendLabel, canvas2d, classWords, fetchOk, message, say } from './util.js';
@@ -14,6 +15,8 @@ import { $, backendLabel, canvas2d, classWords, fetchOk, message, say } from './
 export function buildPhotoPicker() {
   const box = $('photo-models');
   box.replaceChildren();
+  // One Tab stop for the detectors, as for the digits (called once, at start).
+  wireRadioGroup(box, (b) => setPhotoModel(b.dataset.model).catch(() => {}));
   for (const [name, entry] of state.photoEntries) {
     const b = Object.assign(document.createElement('button'), { type: 'button', textContent: classWords(entry) });
     b.dataset.model = name;
@@ -24,12 +27,13 @@ export function buildPhotoPicker() {
   markPhotoModels();
 }
 
+/** The picker follows the state: the detector chosen (the one loading, else the one loaded) is checked. */
 export function markPhotoModels() {
-  for (const b of $('photo-models').querySelectorAll('button')) {
-    b.setAttribute('aria-pressed', String(b.dataset.model === state.photoModel));
-    b.classList.toggle('loading', b.dataset.model === state.loadingPhoto);
-  }
-  $('photo-models').dataset.value = state.photoModel || '';
+  const box = $('photo-models');
+  const chosen = state.loadingPhoto ?? state.photoModel;
+  for (const b of box.querySelectorAll('button')) b.classList.toggle('loading', b.dataset.model === state.loadingPhoto);
+  checkRadio(box, [...box.querySelectorAll('button')].find((b) => b.dataset.model === chosen) || null);
+  box.dataset.value = state.photoModel || '';
 }
 
 /** Loads the photo detector `name` (and the backbone, the first time); the latest choice wins. */

@@ -2,6 +2,7 @@
 // the gauge and the λ / threshold sliders.
 import { DrawPad } from './draw.js';
 import { drawBlank, drawHeat, drawImage, sigmoid } from './charts.js';
+import { margin } from './margin.js';
 import { judgeShown } from './photos.js';
 import { exclusive, state, takeAfterRender, update } from './state.js';
 import { $, backendLabel, els, isBlankError, message, panels, say, shapeOf } from './util.js';
@@ -92,12 +93,19 @@ export function render(x, r) {
   // "an 8", "a 3": the article follows the spoken number.
   const what = `${state.digit === 8 ? 'an' : 'a'} ${state.digit}`;
   const inlier = r.verdict === 'inlier';
-  // The symbol and the words carry the verdict without colour.
-  els.verdict.textContent = inlier ? `✓ inlier — looks like ${what}` : `✗ novel — not ${what}`;
-  els.verdict.className = `verdict ${inlier ? 'inlier' : 'novel'}`;
-  // A combined-score model (eq. 6′) judges by C and A's error together and returns both parts:
-  // the line under the gauge shows them.
-  els.score.textContent = r.parts ? `score ${r.score.toFixed(2)}` : `score ${r.score.toFixed(2)} (p = ${r.probability.toFixed(2)})`;
+  const kind = inlier ? 'inlier' : 'novel';
+  const span = (className, text) => Object.assign(document.createElement('span'), { className, textContent: text });
+  // The symbol and the words carry the verdict without colour; the text reads "✓ inlier — looks like a 3".
+  els.verdict.replaceChildren(span('verdict-word', inlier ? '✓ inlier' : '✗ novel'), span('sr-only', ' — '), span('verdict-what', inlier ? `looks like ${what}` : `not ${what}`));
+  els.verdict.className = `verdict ${kind}`;
+  // Beside it, the score's distance from the threshold, on the verdict's side by construction;
+  // a combined-score model (eq. 6′) judges by C and A's error together: the line under the gauge
+  // shows both parts.
+  const m = margin(r);
+  const big = span(`margin ${kind}`, ` ${m.words}`);
+  big.prepend(Object.assign(document.createElement('b'), { textContent: m.number }));
+  els.score.replaceChildren(big, span('sr-only', ', '), span('score-parts', `score ${r.score.toFixed(2)}, threshold ${r.threshold.toFixed(2)}`));
+  els.score.dataset.margin = String(m.value);
   // The gauge squashes the score (any real number) into its width; it is not a probability.
   els.fill.style.width = `${(100 * sigmoid(r.score)).toFixed(1)}%`;
   els.fill.className = `gauge-fill ${inlier ? 'inlier' : 'novel'}`;
@@ -106,10 +114,10 @@ export function render(x, r) {
   const signed = (v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
   els.recon.textContent =
     r.parts
-      ? `score = mean of C’s part ${signed(r.parts[0])} (p = ${r.probability.toFixed(2)}) and A’s part ${signed(r.parts[1])} ` +
+      ? `score = mean of C’s part ${signed(r.parts[0])} and A’s part ${signed(r.parts[1])} ` +
         `(reconstruction error ${r.reconError.toFixed(4)}); 0 = as typical as the training images`
       : `reconstruction error ${r.reconError.toFixed(4)}`;
-  const shown = { inlier, verdict: els.verdict.textContent, score: r.score, reconError: r.reconError, lambda: r.lambda, threshold: r.threshold, model: state.entry.name };
+  const shown = { inlier, verdict: els.verdict.textContent, margin: m.text, score: r.score, reconError: r.reconError, lambda: r.lambda, threshold: r.threshold, model: state.entry.name };
   update({ shown });
   $('keep').disabled = false;
   const after = takeAfterRender();
@@ -123,6 +131,7 @@ export function showEmpty() {
   els.verdict.textContent = 'Draw a digit';
   els.verdict.className = 'verdict empty';
   els.score.textContent = '—';
+  delete els.score.dataset.margin;
   els.fill.style.width = '0';
   els.recon.textContent = '';
   update({ shown: null });
