@@ -527,7 +527,7 @@ try {
     const badge = (await text(p, '[data-testid=backend]')).replace(/\s+/g, ' ');
     await context.close();
     assert(wasm.length === 1 && wasm[0].endsWith('pkg-cpu/connective_bg.wasm'), `wasm fetched: ${wasm.join(', ')}`);
-    assert(/CPU/.test(badge) && /fallback|no WebGPU/i.test(badge), `badge: ${badge}`);
+    assert(/CPU/.test(badge) && /no hardware GPU|no WebGPU/i.test(badge), `badge: ${badge}`);
     return badge;
   });
 

@@ -10,9 +10,20 @@ export function showBackend() {
   $('backend').dataset.backend = c.backend;
   $('backend').dataset.build = state.build;
   $('backend-name').textContent = backendLabel(c.backend);
-  $('backend-reason').textContent = state.buildReason || c.backendReason;
-  // The note is cut to one line: its tooltip holds the whole of it.
-  $('backend').title = `${backendLabel(c.backend)}: ${state.buildReason || c.backendReason}`;
+  const reason = state.buildReason || c.backendReason;
+  $('backend-reason').textContent = brief(reason);
+  // The note is one short line (a projector shows it from the back of the room): the tooltip
+  // holds the whole reason.
+  $('backend').title = `${backendLabel(c.backend)}: ${reason}`;
+}
+
+/** The backend's reason in a few words: the start of the whole one, or the gist of a known one. */
+export function brief(reason) {
+  if (/software fallback/i.test(reason)) return /slow$/.test(reason) ? 'software GPU: slow' : 'no hardware GPU';
+  if (/no WebGPU|has no WebGPU|not available/i.test(reason)) return 'no WebGPU here';
+  if (/^WebGPU adapter: /.test(reason)) return reason.slice('WebGPU adapter: '.length);
+  if (/^CPU backend chosen/.test(reason)) return 'chosen';
+  return reason;
 }
 
 // Two builds of the same Rust code: pkg/ has the WebGPU backend, pkg-cpu/ only the CPU backend
