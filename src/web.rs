@@ -236,7 +236,7 @@ impl Connective {
         wasm_bindgen_futures::future_to_promise(async move {
             let entry: ModelEntry = serde_json::from_str(&entry_json).map_err(|e| err(format!("bad manifest entry: {e}")))?;
             let device = inner.borrow().device.clone();
-            let detector = load_entry(&entry, &bytes, &device).map_err(err)?;
+            let detector = load_entry(&entry, &bytes, &device).map_err(err)?.fold();
             let mut s = inner.borrow_mut();
             s.lambda = entry.lambda;
             s.threshold = entry.threshold;
@@ -266,7 +266,7 @@ impl Connective {
         wasm_bindgen_futures::future_to_promise(async move {
             let (device, backend, reason) = choose(&prefer).await?;
             let reloaded = match &inner.borrow().model {
-                Some((entry, bytes, _)) => Some((entry.clone(), bytes.clone(), load_entry(entry, bytes, &device).map_err(err)?)),
+                Some((entry, bytes, _)) => Some((entry.clone(), bytes.clone(), load_entry(entry, bytes, &device).map_err(err)?.fold())),
                 None => None,
             };
             let mut s = inner.borrow_mut();
@@ -417,7 +417,7 @@ impl Backbone {
     /// device (WebGPU is initialised once per module and shared).
     pub async fn load(bytes: Vec<u8>, prefer: String) -> Result<Backbone, JsValue> {
         let (device, backend, _) = choose(&prefer).await?;
-        let model = backbone_from_bytes(&bytes, &device).map_err(err)?;
+        let model = backbone_from_bytes(&bytes, &device).map_err(err)?.fold();
         Ok(Backbone { model, device, backend })
     }
 

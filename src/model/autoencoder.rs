@@ -10,6 +10,8 @@ use burn::nn::{
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, sigmoid};
 
+use super::fold::fold;
+
 /// Leaky ReLU: with plain ReLU, A fell into the all-black image (the L1 optimum of a mostly
 /// black data set) and every unit died; a small negative slope keeps gradients alive.
 fn relu(x: Tensor<4>) -> Tensor<4> {
@@ -40,6 +42,8 @@ pub struct ResidualBlock {
     bn1: BatchNorm,
     conv2: Conv2d,
     bn2: BatchNorm,
+    /// The batch norms are folded into the convolutions (`fold`): skip them.
+    folded: bool,
 }
 
 /// A 3×3 convolution (stride 1 or 2) followed by batch norm and the activation. Without the
@@ -49,15 +53,26 @@ pub struct ResidualBlock {
 pub struct ConvBn {
     conv: Conv2d,
     bn: BatchNorm,
+    /// The batch norm is folded into the convolution (`fold`): skip it.
+    folded: bool,
 }
 
 impl ConvBn {
     pub fn new(c_in: usize, c_out: usize, stride: usize, device: &Device) -> Self {
-        Self { conv: conv3(c_in, c_out, stride, device), bn: BatchNormConfig::new(c_out).init(device) }
+        Self { conv: conv3(c_in, c_out, stride, device), bn: BatchNormConfig::new(c_out).init(device), folded: false }
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.bn.forward(self.conv.forward(x)))
+        let h = self.conv.forward(x);
+        relu(if self.folded { h } else { self.bn.forward(h) })
+    }
+
+    /// For inference only (see `model::fold`).
+    pub fn fold(self) -> Self {
+        if self.folded {
+            return self;
+        }
+        Self { conv: fold(&self.conv, &self.bn), folded: true, ..self }
     }
 }
 
@@ -81,12 +96,22 @@ impl ResidualBlock {
             bn1: BatchNormConfig::new(width).init(device),
             conv2: conv3(width, width, 1, device),
             bn2: BatchNormConfig::new(width).init(device),
+            folded: false,
         }
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = self.bn2.forward(self.conv2.forward(relu(self.bn1.forward(self.conv1.forward(x.clone())))));
+        let bn = |b: &BatchNorm, h: Tensor<4>| if self.folded { h } else { b.forward(h) };
+        let y = bn(&self.bn2, self.conv2.forward(relu(bn(&self.bn1, self.conv1.forward(x.clone())))));
         relu(x + y)
+    }
+
+    /// For inference only (see `model::fold`).
+    pub fn fold(self) -> Self {
+        if self.folded {
+            return self;
+        }
+        Self { conv1: fold(&self.conv1, &self.bn1), conv2: fold(&self.conv2, &self.bn2), folded: true, ..self }
     }
 }
 
@@ -132,6 +157,24 @@ impl AutoencoderConfig {
 }
 
 impl Autoencoder {
+    /// Every batch norm folded into its convolution, for inference only (see `model::fold`).
+    pub fn fold(self) -> Self {
+        Self {
+            stem: self.stem.fold(),
+            enc0: self.enc0.fold(),
+            down1: self.down1.fold(),
+            enc1: self.enc1.fold(),
+            down2: self.down2.fold(),
+            enc2: self.enc2.fold(),
+            dec2: self.dec2.fold(),
+            up1: self.up1.fold(),
+            dec1: self.dec1.fold(),
+            up0: self.up0.fold(),
+            dec0: self.dec0.fold(),
+            ..self
+        }
+    }
+
     /// A(x): `[batch, channels, size, size]` in [0, 1] to a reconstruction of the same shape.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, _, _, _] = x.dims();

@@ -18,6 +18,7 @@ use burn::nn::{
 use burn::prelude::*;
 use burn::tensor::activation::relu6;
 
+use super::fold::fold;
 use crate::error::{Error, Result};
 
 /// (kernel, stride, expand ratio, output channels, repeats) per stage: EfficientNet-B0's table.
@@ -65,6 +66,8 @@ pub struct MbConv {
     bn1: BatchNorm,
     project_conv: Conv2d,
     bn2: BatchNorm,
+    /// The batch norms are folded into the convolutions (`model::fold`): skip them.
+    folded: bool,
 }
 
 impl MbConv {
@@ -82,7 +85,29 @@ impl MbConv {
             bn1: bn(mid, device),
             project_conv: conv(mid, c_out, 1, 1, 1, device),
             bn2: bn(c_out, device),
+            folded: false,
         }
+    }
+
+    fn fold(self) -> Self {
+        if self.folded {
+            return self;
+        }
+        let expand_conv = match (&self.expand_conv, &self.bn0) {
+            (Some(c), Some(b)) => Some(fold(c, b)),
+            _ => self.expand_conv.clone(),
+        };
+        Self {
+            expand_conv,
+            depthwise_conv: fold(&self.depthwise_conv, &self.bn1),
+            project_conv: fold(&self.project_conv, &self.bn2),
+            folded: true,
+            ..self
+        }
+    }
+
+    fn norm(&self, b: &BatchNorm, h: Tensor<4>) -> Tensor<4> {
+        if self.folded { h } else { b.forward(h) }
     }
 
     /// Residual exactly when the block keeps the resolution and the width.
@@ -98,10 +123,10 @@ impl MbConv {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let mut h = x.clone();
         if let (Some(c), Some(b)) = (&self.expand_conv, &self.bn0) {
-            h = relu6(b.forward(c.forward(h)));
+            h = relu6(self.norm(b, c.forward(h)));
         }
-        h = relu6(self.bn1.forward(self.depthwise_conv.forward(h)));
-        h = self.bn2.forward(self.project_conv.forward(h));
+        h = relu6(self.norm(&self.bn1, self.depthwise_conv.forward(h)));
+        h = self.norm(&self.bn2, self.project_conv.forward(h));
         if self.residual() { h + x } else { h }
     }
 }
@@ -131,6 +156,8 @@ pub struct EfficientNetLite0 {
     conv_head: Conv2d,
     bn1: BatchNorm,
     fc: Linear,
+    /// The batch norms are folded into the convolutions (`fold`): skip them.
+    folded: bool,
 }
 
 impl EfficientNetLite0 {
@@ -145,6 +172,22 @@ impl EfficientNetLite0 {
             conv_head: conv(c_in, FEATURES, 1, 1, 1, device),
             bn1: bn(FEATURES, device),
             fc: LinearConfig::new(FEATURES, CLASSES).init(device),
+            folded: false,
+        }
+    }
+
+    /// Every batch norm folded into its convolution: the same outputs to float rounding with 50
+    /// batch norms fewer (`model::fold`). For inference only: never saved or converted.
+    pub fn fold(self) -> Self {
+        if self.folded {
+            return self;
+        }
+        Self {
+            conv_stem: fold(&self.conv_stem, &self.bn0),
+            conv_head: fold(&self.conv_head, &self.bn1),
+            blocks: self.blocks.into_iter().map(MbConv::fold).collect(),
+            folded: true,
+            ..self
         }
     }
 
@@ -154,7 +197,8 @@ impl EfficientNetLite0 {
     }
 
     fn stem(&self, x: Tensor<4>) -> Tensor<4> {
-        relu6(self.bn0.forward(self.conv_stem.forward(Self::normalize(x))))
+        let h = self.conv_stem.forward(Self::normalize(x));
+        relu6(if self.folded { h } else { self.bn0.forward(h) })
     }
 
     /// The map after block `block` (0-based, 0…15), `[N, C, H, W]`: after block 4, 40 channels at
@@ -171,8 +215,8 @@ impl EfficientNetLite0 {
     /// The last map before pooling, `[N, 1280, H/32, W/32]` (7×7 for 224 px): head conv → BN →
     /// ReLU6. The photo detector's φ.
     pub fn forward_map(&self, x: Tensor<4>) -> Tensor<4> {
-        let h = self.forward_until(x, self.blocks.len() - 1);
-        relu6(self.bn1.forward(self.conv_head.forward(h)))
+        let h = self.conv_head.forward(self.forward_until(x, self.blocks.len() - 1));
+        relu6(if self.folded { h } else { self.bn1.forward(h) })
     }
 
     /// Pooled features `[N, 1280]`: `forward_map`, then the mean over space.
@@ -213,19 +257,21 @@ pub struct EarlyBackbone {
     conv_stem: Conv2d,
     bn0: BatchNorm,
     blocks: Vec<MbConv>,
+    /// The batch norms are folded into the convolutions: skip them.
+    folded: bool,
 }
 
 impl EarlyBackbone {
     /// The architecture up to `block` with untrained weights.
     pub fn new(block: usize, device: &Device) -> Self {
-        Self { conv_stem: conv(3, STEM_CHANNELS, 3, 2, 1, device), bn0: bn(STEM_CHANNELS, device), blocks: blocks_until(block, device) }
+        Self { conv_stem: conv(3, STEM_CHANNELS, 3, 2, 1, device), bn0: bn(STEM_CHANNELS, device), blocks: blocks_until(block, device), folded: false }
     }
 
     /// The early layers of a loaded backbone.
     pub fn from_full(full: EfficientNetLite0, block: usize) -> Self {
         let mut blocks = full.blocks;
         blocks.truncate(block + 1);
-        Self { conv_stem: full.conv_stem, bn0: full.bn0, blocks }
+        Self { conv_stem: full.conv_stem, bn0: full.bn0, blocks, folded: full.folded }
     }
 
     /// Channels of the map after the last block.
@@ -235,7 +281,8 @@ impl EarlyBackbone {
 
     /// `[N, 3, H, W]` RGB in 0…255 → the map after the last block.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let mut h = relu6(self.bn0.forward(self.conv_stem.forward(EfficientNetLite0::normalize(x))));
+        let h = self.conv_stem.forward(EfficientNetLite0::normalize(x));
+        let mut h = relu6(if self.folded { h } else { self.bn0.forward(h) });
         for b in &self.blocks {
             h = b.forward(h);
         }

@@ -55,6 +55,11 @@ impl ClassifierConfig {
 }
 
 impl Classifier {
+    /// Every batch norm folded into its convolution, for inference only (see `model::fold`).
+    pub fn fold(self) -> Self {
+        Self { conv0: self.conv0.fold(), conv1: self.conv1.fold(), conv2: self.conv2.fold(), conv3: self.conv3.fold(), ..self }
+    }
+
     /// Logits `[batch, 1]`: high for "looks like a connective positive".
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let [b, _, _, _] = x.dims();

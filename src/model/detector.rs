@@ -103,6 +103,17 @@ impl Detector {
         Detection { reconstruction, connective, score, recon_error }
     }
 
+    /// Every batch norm folded into its convolution: the same f(x) to float rounding, with six
+    /// element-wise passes fewer per batch norm (`model::fold`). For inference only: a folded
+    /// detector is never trained or saved.
+    pub fn fold(self) -> Self {
+        Self {
+            autoencoder: self.autoencoder.fold(),
+            classifier: self.classifier.fold(),
+            extra_classifiers: self.extra_classifiers.into_iter().map(Classifier::fold).collect(),
+        }
+    }
+
     /// Every C.
     pub fn classifiers(&self) -> impl Iterator<Item = &Classifier> {
         std::iter::once(&self.classifier).chain(&self.extra_classifiers)

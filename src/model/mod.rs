@@ -9,6 +9,7 @@ pub mod calibration;
 pub mod classifier;
 pub mod connective;
 pub mod detector;
+pub mod fold;
 pub mod io;
 pub mod photo_detector;
 pub mod recipe;

@@ -224,7 +224,13 @@ fn early_layers_match_the_full_network() {
     let full = backbone_from_pytorch(&wheel(), &device).unwrap();
     let rgb = grey_to_rgb(x.clone(), DIGIT_SIDE);
     assert_eq!(rgb.dims(), [2, 3, 32, 32]);
-    let expected = to_vec(full.forward_until(rgb, DIGIT_BLOCK));
+    let expected = to_vec(full.forward_until(rgb.clone(), DIGIT_BLOCK));
+    // Batch norms folded into the convolutions (as the page runs the backbone): the same map, and
+    // the same ImageNet logits, to float rounding.
+    let folded = full.clone().fold();
+    assert!(max_abs_diff(&to_vec(folded.forward_until(rgb.clone(), DIGIT_BLOCK)), &expected) < 1e-4 * max_abs(&expected).max(1.0));
+    let (logits, folded_logits) = (to_vec(full.forward_logits(rgb.clone())), to_vec(folded.forward_logits(rgb)));
+    assert!(max_abs_diff(&logits, &folded_logits) < 1e-3 * max_abs(&logits).max(1.0), "folding moved the logits by {}", max_abs_diff(&logits, &folded_logits));
     let early = EarlyBackbone::from_full(full, DIGIT_BLOCK);
     assert_eq!(early.channels(), 40);
     let read = early.read_grey(x, DIGIT_SIDE);

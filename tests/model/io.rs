@@ -492,3 +492,21 @@ fn a_reader_never_fails_while_a_model_is_republished() {
     assert!(reader.join().unwrap() > 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A shipped detector with its batch norms folded into its convolutions (as `score` and the
+/// page run it) computes what it computed before, to float rounding: f(x), A(x) and the error.
+#[test]
+fn folding_batch_norm_keeps_what_a_detector_computes() {
+    let device = Device::flex();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let manifest = Manifest::read_in_dir(&root).unwrap();
+    for name in ["mnist-3", "mnist-8"] {
+        let detector = read_detector(&root, manifest.find(name).unwrap(), &device).unwrap();
+        let before = detect_sync(&detector, batch(&device), 0.5, true).unwrap();
+        let after = detect_sync(&detector.fold(), batch(&device), 0.5, true).unwrap();
+        let max = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(max(&before.score, &after.score) < 1e-5, "{name}: f(x) moved by {}", max(&before.score, &after.score));
+        assert!(max(&before.recon_error, &after.recon_error) < 1e-6, "{name}: error moved");
+        assert!(max(&before.reconstruction, &after.reconstruction) < 1e-5, "{name}: A(x) moved");
+    }
+}

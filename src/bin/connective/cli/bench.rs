@@ -99,6 +99,22 @@ pub fn run(config: &DetectorConfig, recipe: &Recipe, steps: usize, detector: Opt
     let t = Instant::now();
     detect_sync(&detector, x, 0.5, false)?;
     rows.push(BenchRow { what: "f(x), batch of 1000, per image".into(), value: t.elapsed().as_secs_f64(), unit: "ms" });
+    // The same detector with its batch norms folded into the convolutions (`model::fold`), as
+    // `score`, `eval` and the page run it.
+    let folded = detector.fold();
+    let mut times = Vec::new();
+    for _ in 0..51 {
+        let x = batch_tensor(&images(1), 1, shape, &device);
+        let t = Instant::now();
+        detect_sync(&folded, x, 0.5, true)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    rows.push(BenchRow { what: "f(x) folded, 1 image, p50".into(), value: percentile(times[1..].to_vec(), 0.5), unit: "ms" });
+    rows.push(BenchRow { what: "f(x) folded, 1 image, p95".into(), value: percentile(times[1..].to_vec(), 0.95), unit: "ms" });
+    let x = batch_tensor(&images(1000), 1000, shape, &device);
+    let t = Instant::now();
+    detect_sync(&folded, x, 0.5, false)?;
+    rows.push(BenchRow { what: "f(x) folded, batch of 1000, per image".into(), value: t.elapsed().as_secs_f64(), unit: "ms" });
     Ok(rows)
 }
 

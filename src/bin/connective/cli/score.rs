@@ -128,6 +128,7 @@ pub fn run(model: &Path, backbone: &Path, inputs: &[std::path::PathBuf], labels:
         return run_photos(entry, dir, backbone, inputs, lambda);
     }
     let (entry, detector) = load_model(model)?;
+    let detector = detector.fold();
     let lambda = lambda.unwrap_or(entry.lambda);
     if !(0.0..=1.0).contains(&lambda) {
         return Err(Error::Config(format!("λ must lie in [0, 1], got {lambda}")));
