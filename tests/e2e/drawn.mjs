@@ -123,7 +123,7 @@ async function verdict(page, before, quiet = 300) {
   }));
   const { last } = shown;
   assert(last && new RegExp(`\\b${last.verdict}\\b`).test(shown.verdict), `the page shows "${shown.text}", the last score was ${JSON.stringify(last && last.verdict)}`);
-  assert(shown.score.startsWith(`score ${last.score.toFixed(2)}`), `the page shows "${shown.score}", the last score was ${last.score}`);
+  assert(shown.score.includes(`score ${last.score.toFixed(2)}`), `the page shows "${shown.score}", the last score was ${last.score}`);
   return { ...last, shown: `${shown.text} · ${shown.score} · threshold ${shown.threshold}` };
 }
 
