@@ -149,18 +149,27 @@ impl PhotoDetector {
     /// The detector on backbone maps `[n, c, h, w]` (eq. 6 and the two baselines' scores).
     pub fn detect(&self, map: Tensor<4>, lambda: f32) -> PhotoDetection {
         let [n, c, h, w] = map.dims();
-        let pooled = pool(map.clone());
+        let (logits, errors, similarities) = self.scores(map.clone(), lambda);
+        // The heat map: A's error on each position's features, normalised the same way (A at
+        // every position: most of the detector's work, so only where it is shown).
+        let rows = normalise(map.permute([0, 2, 3, 1]).reshape([n * h * w, c]));
+        let d = self.autoencoder.forward(rows.clone()) - rows;
+        let error_map = (d.clone() * d).mean_dim(1).reshape([n, h, w]);
+        PhotoDetection { logits, error_map, errors, similarities }
+    }
+
+    /// `detect` without the heat map: f(φ) `[n]`, A's error `[n]` and the gallery similarities
+    /// `[n, k]`, what scores, thresholds and tables need.
+    pub fn scores(&self, map: Tensor<4>, lambda: f32) -> (Tensor<1>, Tensor<1>, Tensor<2>) {
+        let n = map.dims()[0];
+        let pooled = pool(map);
         let x = normalise(pooled.clone());
         let rebuilt = self.autoencoder.forward(x.clone());
         let d = rebuilt.clone() - x.clone();
         let errors = (d.clone() * d).mean_dim(1).reshape([n]);
         let logits = self.classifier.forward(x * lambda + rebuilt * (1.0 - lambda)).reshape([n]);
-        // The heat map: A's error on each position's features, normalised the same way.
-        let rows = normalise(map.permute([0, 2, 3, 1]).reshape([n * h * w, c]));
-        let d = self.autoencoder.forward(rows.clone()) - rows;
-        let error_map = (d.clone() * d).mean_dim(1).reshape([n, h, w]);
         let similarities = unit_rows(pooled).matmul(self.gallery.val().transpose());
-        PhotoDetection { logits, error_map, errors, similarities }
+        (logits, errors, similarities)
     }
 }
 
@@ -269,11 +278,11 @@ impl PhotoDetector {
         for start in (0..n).step_by(64) {
             let end = (start + 64).min(n);
             let x = Tensor::<4>::from_data(TensorData::new(maps[start * len..end * len].to_vec(), [end - start, shape[0], shape[1], shape[2]]), device);
-            let d = self.detect(x, lambda);
+            let (logits, errors, similarities) = self.scores(x, lambda);
             out.extend(PhotoScores {
-                logits: host(d.logits.into_data())?,
-                errors: host(d.errors.into_data())?,
-                neighbours: neighbour_scores(&host(d.similarities.into_data())?, k, config.neighbours),
+                logits: host(logits.into_data())?,
+                errors: host(errors.into_data())?,
+                neighbours: neighbour_scores(&host(similarities.into_data())?, k, config.neighbours),
             });
         }
         Ok(out)
