@@ -5,7 +5,8 @@
 // pick each get a verdict with a heat map of the detector's h×w and three nearest training photos
 // cut from the gallery sprite; uploads of the fixture PNGs are judged as the native CLI judged them
 // (tests/fixtures/photo-detectors/native.json) within 1e-3; another detector judges the photo shown
-// again; a refused or missing camera says so. Run after `bash www/build.sh`.
+// again; at 1024×768 (a projector) the verdict, the heat map and the nearest photos fit the first
+// screen; a refused or missing camera says so. Run after `bash www/build.sh`.
 import path from 'node:path';
 import { assert, check, finish, judged, judgementGap, manifest, out, photoFixtures, photoNative, start } from './harness.mjs';
 
@@ -148,6 +149,44 @@ try {
   });
 
   await check('no console errors', async () => assert(errors.length === 0, errors.join(' | ')));
+
+  // A 1024×768 projector: after a verdict the first screen (scrollY 0) holds the verdict, the heat
+  // map over the crop, the three nearest training photos and the photo itself; a novel clutter
+  // photo for the airplane detector (screenshot), then an inlier for the three-class detector (the
+  // longest words).
+  await check('projector (1024×768): verdict, heat map, nearest photos and the photo in the first screen after a verdict', async () => {
+    const { page: p, context, errors: errs } = await open('?mode=photos&backend=cpu', { width: 1024, height: 768 });
+    await p.waitForSelector('#photo-gallery button.tile', { timeout: 60_000 });
+    const boxes = async () => {
+      await p.evaluate(() => window.scrollTo(0, 0));
+      await p.waitForTimeout(200);
+      return p.evaluate(() => {
+        const card = document.querySelector('[data-testid=photo-result]');
+        const r = (el) => el.getBoundingClientRect().toJSON();
+        return {
+          scrollY: window.scrollY, width: innerWidth, height: innerHeight, verdict: card.dataset.verdict,
+          parts: { verdict: r(card.querySelector('[data-testid=photo-verdict]')), 'heat map': r(card.querySelector('canvas.heatmap')), 'nearest photos': r(card.querySelector('.nearest-box')), photo: r(document.getElementById('pad')) },
+        };
+      });
+    };
+    const fits = (b, what) => {
+      assert(b.scrollY === 0, `${what}: scrolled to ${b.scrollY}`);
+      for (const [name, x] of Object.entries(b.parts)) {
+        assert(x.width > 100 && x.height > 40, `${what}: ${name} is ${x.width}×${x.height}`);
+        assert(x.left >= 0 && x.top >= 0 && x.right <= b.width && x.bottom <= b.height, `${what}: ${name} at x ${x.left}–${x.right}, y ${x.top}–${x.bottom}, outside ${b.width}×${b.height}`);
+      }
+      return `${what} (${b.verdict}): ` + Object.entries(b.parts).map(([n, x]) => `${n} y ${Math.round(x.top)}–${Math.round(x.bottom)}`).join(', ');
+    };
+    await judged(p, () => p.locator('#photo-gallery button.tile[data-class=clutter]').first().click());
+    const clutter = await boxes();
+    await p.screenshot({ path: path.join(out, 'projector-photos.png') });
+    await judged(p, () => p.evaluate(() => window.connective.setPhotoModel('photo-airplanes-faces_easy-motorbikes')));
+    await judged(p, () => p.locator('#photo-gallery button.tile[data-class=Motorbikes]').first().click());
+    const motorbike = await boxes();
+    await context.close();
+    assert(errs.length === 0, errs.join(' | '));
+    return [fits(clutter, 'clutter, photo-airplanes'), fits(motorbike, 'motorbike, three classes')].join('; ');
+  });
 
   for (const [name, error, want] of [
     ['refused', 'NotAllowedError', /permission was refused/],
