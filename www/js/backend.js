@@ -22,7 +22,7 @@ export function brief(reason) {
   if (/software fallback/i.test(reason)) return /slow$/.test(reason) ? 'software GPU: slow' : 'no hardware GPU';
   if (/no WebGPU|has no WebGPU|not available/i.test(reason)) return 'no WebGPU here';
   if (/^WebGPU adapter: /.test(reason)) return reason.slice('WebGPU adapter: '.length);
-  if (/^CPU backend chosen/.test(reason)) return 'chosen in the menu';
+  if (/^CPU backend chosen/.test(reason)) return 'as chosen';
   return reason;
 }
 
