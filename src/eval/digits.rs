@@ -59,26 +59,43 @@ pub struct EvalOptions {
     pub backbone: Option<PathBuf>,
 }
 
-/// The nearest-neighbour baseline on the frozen backbone's early layers (issue 29): for each of
-/// `queries` (grey 28×28 in [0, 1], flattened), the mean cosine similarity to its `NEIGHBOURS`
-/// nearest among `gallery` (the training positives), on the map after block 4 of the images
-/// enlarged to 32 px. Nothing is trained: what a pretrained backbone alone tells of a digit.
-fn neighbour_scores(backbone: &EarlyBackbone, gallery: &[f32], queries: &[f32], device: &Device) -> Result<Vec<f32>> {
-    const LEN: usize = 28 * 28;
-    let features = |images: &[f32]| -> Tensor<2> {
-        let parts = images.chunks(1000 * LEN).map(|c| unit_rows(backbone.read_grey(batch_tensor(c, c.len() / LEN, [1, 28, 28], device), DIGIT_SIDE)));
-        Tensor::cat(parts.collect(), 0)
-    };
-    let g = features(gallery);
-    let k = g.dims()[0];
-    let gt = g.transpose();
-    let mut out = Vec::with_capacity(queries.len() / LEN);
-    for chunk in queries.chunks(1000 * LEN) {
-        let sims = features(chunk).matmul(gt.clone()).into_data().convert::<f32>();
-        let sims = sims.try_into_vec::<f32>().map_err(|e| Error::Input(format!("cannot read tensor: {e:?}")))?;
-        out.extend(top_mean(&sims, k, NEIGHBOURS));
+/// The nearest-neighbour baseline on the frozen backbone's early layers (issue 29): a digit's
+/// training positives as unit feature rows (the map after block 4 of the images enlarged to
+/// 32 px), read once; a query scores the mean cosine similarity to its `NEIGHBOURS` nearest
+/// rows. Nothing is trained: what a pretrained backbone alone tells of a digit.
+struct Neighbours<'a> {
+    backbone: &'a EarlyBackbone,
+    /// `[features, k]`: the gallery's rows, transposed for the product.
+    gallery_t: Tensor<2>,
+    device: &'a Device,
+}
+
+/// Values per MNIST image.
+const LEN: usize = 28 * 28;
+
+/// Unit feature rows `[n, features]` of grey 28×28 images in [0, 1], flattened.
+fn unit_features(backbone: &EarlyBackbone, images: &[f32], device: &Device) -> Tensor<2> {
+    let parts = images.chunks(1000 * LEN).map(|c| unit_rows(backbone.read_grey(batch_tensor(c, c.len() / LEN, [1, 28, 28], device), DIGIT_SIDE)));
+    Tensor::cat(parts.collect(), 0)
+}
+
+impl<'a> Neighbours<'a> {
+    /// `gallery`: grey 28×28 images in [0, 1], flattened.
+    fn new(backbone: &'a EarlyBackbone, gallery: &[f32], device: &'a Device) -> Self {
+        Self { backbone, gallery_t: unit_features(backbone, gallery, device).transpose(), device }
     }
-    Ok(out)
+
+    /// The score of each of `queries` (grey 28×28 in [0, 1], flattened).
+    fn scores(&self, queries: &[f32]) -> Result<Vec<f32>> {
+        let k = self.gallery_t.dims()[1];
+        let mut out = Vec::with_capacity(queries.len() / LEN);
+        for chunk in queries.chunks(1000 * LEN) {
+            let sims = unit_features(self.backbone, chunk, self.device).matmul(self.gallery_t.clone()).into_data().convert::<f32>();
+            let sims = sims.try_into_vec::<f32>().map_err(|e| Error::Input(format!("cannot read tensor: {e:?}")))?;
+            out.extend(top_mean(&sims, k, NEIGHBOURS));
+        }
+        Ok(out)
+    }
 }
 
 /// ALOCC's F1 at 10, 20, 30, 40, 50 % outliers on MNIST (the issue's anchors).
@@ -98,7 +115,7 @@ struct Scored {
     baseline: Vec<f32>,
     threshold: f32,
     baseline_threshold: f32,
-    /// The nearest-neighbour baseline (`neighbour_scores`) and its threshold (the stored
+    /// The nearest-neighbour baseline (`Neighbours`) and its threshold (the stored
     /// rule's quantile of the validation positives' scores), when the backbone is given.
     neighbours: Option<(Vec<f32>, f32)>,
     /// The threshold for drawn input, on the drawn protocols.
@@ -178,7 +195,8 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         // The baseline's threshold, like CRBND's, from the same held-out training positives.
         let r = &entry.recipe;
         let split = recipe_split(&mnist.train_labels, &[digit], r);
-        let val = run(&to_unit(&mnist.train_images, &split.val), None)?;
+        let val_images = to_unit(&mnist.train_images, &split.val);
+        let val = run(&val_images, None)?;
         // The stored threshold is the recipe's quantile of the same scores, taken in training.
         let baseline_threshold = positive_quantile(&val.baseline(), r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
         let threshold = entry.threshold;
@@ -192,12 +210,11 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         };
         let scored = run(&test, Some(&bar))?;
         let crbnd = scored.verdict(entry.calibration.as_ref());
-        let gallery = to_unit(&mnist.train_images, &split.train);
         let neighbours = match &backbone {
             Some(b) => {
-                let val = neighbour_scores(b, &gallery, &to_unit(&mnist.train_images, &split.val), &device)?;
-                let t = positive_quantile(&val, r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
-                Some((neighbour_scores(b, &gallery, &test, &device)?, t))
+                let gallery = Neighbours::new(b, &to_unit(&mnist.train_images, &split.train), &device);
+                let t = positive_quantile(&gallery.scores(&val_images)?, r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
+                Some((gallery.scores(&test)?, t))
             }
             None => None,
         };
