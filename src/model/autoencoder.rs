@@ -10,7 +10,7 @@ use burn::nn::{
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, sigmoid};
 
-use super::fold::fold;
+use super::fold::{fold, norm};
 
 /// Leaky ReLU: with plain ReLU, A fell into the all-black image (the L1 optimum of a mostly
 /// black data set) and every unit died; a small negative slope keeps gradients alive.
@@ -64,7 +64,7 @@ impl ConvBn {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let h = self.conv.forward(x);
-        relu(if self.folded { h } else { self.bn.forward(h) })
+        relu(norm(&self.bn, self.folded, h))
     }
 
     /// For inference only (see `model::fold`).
@@ -101,8 +101,8 @@ impl ResidualBlock {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let bn = |b: &BatchNorm, h: Tensor<4>| if self.folded { h } else { b.forward(h) };
-        let y = bn(&self.bn2, self.conv2.forward(relu(bn(&self.bn1, self.conv1.forward(x.clone())))));
+        let h = relu(norm(&self.bn1, self.folded, self.conv1.forward(x.clone())));
+        let y = norm(&self.bn2, self.folded, self.conv2.forward(h));
         relu(x + y)
     }
 

@@ -18,7 +18,7 @@ use burn::nn::{
 use burn::prelude::*;
 use burn::tensor::activation::relu6;
 
-use super::fold::fold;
+use super::fold::{fold, norm};
 use crate::error::{Error, Result};
 
 /// (kernel, stride, expand ratio, output channels, repeats) per stage: EfficientNet-B0's table.
@@ -106,10 +106,6 @@ impl MbConv {
         }
     }
 
-    fn norm(&self, b: &BatchNorm, h: Tensor<4>) -> Tensor<4> {
-        if self.folded { h } else { b.forward(h) }
-    }
-
     /// Residual exactly when the block keeps the resolution and the width.
     fn residual(&self) -> bool {
         let [c_out, _, _, _] = self.project_conv.weight.shape().dims();
@@ -123,29 +119,12 @@ impl MbConv {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let mut h = x.clone();
         if let (Some(c), Some(b)) = (&self.expand_conv, &self.bn0) {
-            h = relu6(self.norm(b, c.forward(h)));
+            h = relu6(norm(b, self.folded, c.forward(h)));
         }
-        h = relu6(self.norm(&self.bn1, self.depthwise_conv.forward(h)));
-        h = self.norm(&self.bn2, self.project_conv.forward(h));
+        h = relu6(norm(&self.bn1, self.folded, self.depthwise_conv.forward(h)));
+        h = norm(&self.bn2, self.folded, self.project_conv.forward(h));
         if self.residual() { h + x } else { h }
     }
-}
-
-/// Blocks `0..=last` of the table, untrained.
-fn blocks_until(last: usize, device: &Device) -> Vec<MbConv> {
-    let mut blocks = Vec::with_capacity(last + 1);
-    let mut c_in = STEM_CHANNELS;
-    for &(kernel, stride, expand, out, repeats) in &STAGES {
-        for r in 0..repeats {
-            if blocks.len() > last {
-                return blocks;
-            }
-            let s = if r == 0 { stride } else { 1 };
-            blocks.push(MbConv::new(c_in, out, kernel, s, expand, device));
-            c_in = out;
-        }
-    }
-    blocks
 }
 
 #[derive(Module, Debug)]
@@ -163,8 +142,15 @@ pub struct EfficientNetLite0 {
 impl EfficientNetLite0 {
     /// The architecture with untrained weights; `io::backbone_from_bytes` loads the real ones.
     pub fn new(device: &Device) -> Self {
-        let blocks = blocks_until(BLOCKS - 1, device);
-        let c_in = blocks.last().map_or(STEM_CHANNELS, |b| b.project_conv.weight.shape().dims::<4>()[0]);
+        let mut blocks = Vec::with_capacity(BLOCKS);
+        let mut c_in = STEM_CHANNELS;
+        for &(kernel, stride, expand, out, repeats) in &STAGES {
+            for r in 0..repeats {
+                let s = if r == 0 { stride } else { 1 };
+                blocks.push(MbConv::new(c_in, out, kernel, s, expand, device));
+                c_in = out;
+            }
+        }
         Self {
             conv_stem: conv(3, STEM_CHANNELS, 3, 2, 1, device),
             bn0: bn(STEM_CHANNELS, device),
@@ -198,7 +184,7 @@ impl EfficientNetLite0 {
 
     fn stem(&self, x: Tensor<4>) -> Tensor<4> {
         let h = self.conv_stem.forward(Self::normalize(x));
-        relu6(if self.folded { h } else { self.bn0.forward(h) })
+        relu6(norm(&self.bn0, self.folded, h))
     }
 
     /// The map after block `block` (0-based, 0…15), `[N, C, H, W]`: after block 4, 40 channels at
@@ -216,7 +202,7 @@ impl EfficientNetLite0 {
     /// ReLU6. The photo detector's φ.
     pub fn forward_map(&self, x: Tensor<4>) -> Tensor<4> {
         let h = self.conv_head.forward(self.forward_until(x, self.blocks.len() - 1));
-        relu6(if self.folded { h } else { self.bn1.forward(h) })
+        relu6(norm(&self.bn1, self.folded, h))
     }
 
     /// Pooled features `[N, 1280]`: `forward_map`, then the mean over space.
@@ -262,11 +248,6 @@ pub struct EarlyBackbone {
 }
 
 impl EarlyBackbone {
-    /// The architecture up to `block` with untrained weights.
-    pub fn new(block: usize, device: &Device) -> Self {
-        Self { conv_stem: conv(3, STEM_CHANNELS, 3, 2, 1, device), bn0: bn(STEM_CHANNELS, device), blocks: blocks_until(block, device), folded: false }
-    }
-
     /// The early layers of a loaded backbone.
     pub fn from_full(full: EfficientNetLite0, block: usize) -> Self {
         let mut blocks = full.blocks;
@@ -282,7 +263,7 @@ impl EarlyBackbone {
     /// `[N, 3, H, W]` RGB in 0…255 → the map after the last block.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let h = self.conv_stem.forward(EfficientNetLite0::normalize(x));
-        let mut h = relu6(if self.folded { h } else { self.bn0.forward(h) });
+        let mut h = relu6(norm(&self.bn0, self.folded, h));
         for b in &self.blocks {
             h = b.forward(h);
         }

@@ -23,3 +23,8 @@ pub fn fold(conv: &Conv2d, bn: &BatchNorm) -> Conv2d {
     folded.bias = Some(Param::from_tensor((bias - bn.running_mean.value()) * scale + bn.beta.val()));
     folded
 }
+
+/// `bn(h)`, or `h` itself once `bn` is folded into the convolution that made `h`.
+pub fn norm(bn: &BatchNorm, folded: bool, h: Tensor<4>) -> Tensor<4> {
+    if folded { h } else { bn.forward(h) }
+}

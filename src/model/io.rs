@@ -538,12 +538,12 @@ mod files {
         /// Adds or replaces `entry` in `dir/manifest.json` (created when missing). Callers that train
         /// several models at once hold one lock around this read-modify-write.
         pub fn upsert_in_dir(dir: &Path, entry: ModelEntry) -> Result<()> {
-            Self::edit_in_dir(dir, |m| m.upsert(entry))
+            Self::edit_in_dir(dir, |m| m.upsert(entry)).map(drop)
         }
 
         /// The same for a photo detector's entry.
         pub fn upsert_photo_in_dir(dir: &Path, entry: super::PhotoEntry) -> Result<()> {
-            Self::edit_in_dir(dir, |m| m.upsert_photo(entry))
+            Self::edit_in_dir(dir, |m| m.upsert_photo(entry)).map(drop)
         }
 
         /// Publishes a model in `dir`: its weights `bytes`, and the manifest entry that `entry`
@@ -562,7 +562,7 @@ mod files {
             let file = versioned_file(name, &super::sha256_hex(bytes));
             write_atomically(&dir.join(&file), bytes)?;
             let mut before = None;
-            Self::edit_in_dir(dir, |m| {
+            let manifest = Self::edit_in_dir(dir, |m| {
                 before = m.file_of(name);
                 match entry(file.clone()) {
                     Published::Digits(e) => m.upsert(*e),
@@ -571,7 +571,6 @@ mod files {
             })?;
             // Nothing depends on the old file any more, nor on versions of this model that a
             // publish killed after step 1 or 2 left behind; a failure to remove one only leaves it.
-            let manifest = Self::read_in_dir(dir)?;
             let stale = |f: &str| f != file && !manifest.names_file(f) && (before.as_deref() == Some(f) || is_version_of(f, name));
             for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
                 if let Some(f) = entry.file_name().to_str().filter(|f| stale(f)) {
@@ -581,14 +580,16 @@ mod files {
             Ok(())
         }
 
-        fn edit_in_dir(dir: &Path, edit: impl FnOnce(&mut Manifest)) -> Result<()> {
+        /// Reads, edits and writes back `dir/manifest.json`; returns the manifest as written.
+        fn edit_in_dir(dir: &Path, edit: impl FnOnce(&mut Manifest)) -> Result<Manifest> {
             let path = dir.join("manifest.json");
             let mut manifest = match std::fs::read_to_string(&path) {
                 Ok(text) => Manifest::from_json(&text)?,
                 Err(_) => Manifest::new(),
             };
             edit(&mut manifest);
-            write_atomically(&path, (serde_json::to_string_pretty(&manifest).unwrap() + "\n").as_bytes())
+            write_atomically(&path, (serde_json::to_string_pretty(&manifest).unwrap() + "\n").as_bytes())?;
+            Ok(manifest)
         }
     }
 

@@ -421,6 +421,14 @@ fn publish(dir: &std::path::Path, bytes: &[u8]) {
     Manifest::publish_in_dir(dir, "mnist-3", bytes, |file| Published::Digits(Box::new(entry_for(bytes, file)))).unwrap();
 }
 
+/// An empty folder of this test process's own.
+fn empty_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn sorted_names(dir: &std::path::Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     v.sort();
@@ -433,9 +441,7 @@ fn sorted_names(dir: &std::path::Path) -> Vec<String> {
 /// model loads by its name whatever its file is called (`models/mnist-3.bpk`).
 #[test]
 fn publishing_keeps_the_previous_model_until_the_new_one_is_complete() {
-    let dir = std::env::temp_dir().join(format!("connective-publish-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = empty_dir("connective-publish");
     let (a, b) = two_versions();
     let (file_a, file_b) = (versioned_file("mnist-3", &sha256_hex(&a)), versioned_file("mnist-3", &sha256_hex(&b)));
     // A model of the same name's prefix is someone else's and must survive.
@@ -466,9 +472,7 @@ fn publishing_keeps_the_previous_model_until_the_new_one_is_complete() {
 /// or a missing file (before versioned files, 389 of 634 such reads failed).
 #[test]
 fn a_reader_never_fails_while_a_model_is_republished() {
-    let dir = std::env::temp_dir().join(format!("connective-republish-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = empty_dir("connective-republish");
     let (a, b) = two_versions();
     let shas = [sha256_hex(&a), sha256_hex(&b)];
     publish(&dir, &a);

@@ -86,36 +86,31 @@ pub fn run(config: &DetectorConfig, recipe: &Recipe, steps: usize, detector: Opt
     rows.push(BenchRow { what: "C training throughput".into(), value: recipe.clf_batch as f64 / step, unit: "samples/s" });
 
     let detector = detector.unwrap_or_else(|| Detector { autoencoder: ae.valid(), classifier: clf.valid(), extra_classifiers: Vec::new() });
-    let mut times = Vec::new();
-    for _ in 0..51 {
-        let x = batch_tensor(&images(1), 1, shape, &device);
-        let t = Instant::now();
-        detect_sync(&detector, x, 0.5, true)?;
-        times.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    rows.push(BenchRow { what: "f(x), 1 image, p50".into(), value: percentile(times[1..].to_vec(), 0.5), unit: "ms" });
-    rows.push(BenchRow { what: "f(x), 1 image, p95".into(), value: percentile(times[1..].to_vec(), 0.95), unit: "ms" });
-    let x = batch_tensor(&images(1000), 1000, shape, &device);
-    let t = Instant::now();
-    detect_sync(&detector, x, 0.5, false)?;
-    rows.push(BenchRow { what: "f(x), batch of 1000, per image".into(), value: t.elapsed().as_secs_f64(), unit: "ms" });
+    let mut sample = |n: usize| batch_tensor(&images(n), n, shape, &device);
+    rows.extend(time_detect(&detector, "f(x)", &mut sample)?);
     // The same detector with its batch norms folded into the convolutions (`model::fold`), as
-    // `score`, `eval` and the page run it.
-    let folded = detector.fold();
+    // `score` and the page run it.
+    rows.extend(time_detect(&detector.fold(), "f(x) folded", &mut sample)?);
+    Ok(rows)
+}
+
+/// f(x) of one image (p50 and p95 of 50 after one warm-up) and of a batch of 1000 (per image).
+fn time_detect(detector: &Detector, what: &str, sample: &mut dyn FnMut(usize) -> Tensor<4>) -> Result<Vec<BenchRow>> {
     let mut times = Vec::new();
     for _ in 0..51 {
-        let x = batch_tensor(&images(1), 1, shape, &device);
+        let x = sample(1);
         let t = Instant::now();
-        detect_sync(&folded, x, 0.5, true)?;
+        detect_sync(detector, x, 0.5, true)?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
-    rows.push(BenchRow { what: "f(x) folded, 1 image, p50".into(), value: percentile(times[1..].to_vec(), 0.5), unit: "ms" });
-    rows.push(BenchRow { what: "f(x) folded, 1 image, p95".into(), value: percentile(times[1..].to_vec(), 0.95), unit: "ms" });
-    let x = batch_tensor(&images(1000), 1000, shape, &device);
+    let x = sample(1000);
     let t = Instant::now();
-    detect_sync(&folded, x, 0.5, false)?;
-    rows.push(BenchRow { what: "f(x) folded, batch of 1000, per image".into(), value: t.elapsed().as_secs_f64(), unit: "ms" });
-    Ok(rows)
+    detect_sync(detector, x, 0.5, false)?;
+    Ok(vec![
+        BenchRow { what: format!("{what}, 1 image, p50"), value: percentile(times[1..].to_vec(), 0.5), unit: "ms" },
+        BenchRow { what: format!("{what}, 1 image, p95"), value: percentile(times[1..].to_vec(), 0.95), unit: "ms" },
+        BenchRow { what: format!("{what}, batch of 1000, per image"), value: t.elapsed().as_secs_f64(), unit: "ms" },
+    ])
 }
 
 pub fn print_table(rows: &[BenchRow]) {
