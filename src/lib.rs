@@ -20,8 +20,9 @@
 //! eval:   the verdict scores of test sets ─▶ metrics (AUROC, F1) ─▶ tables, charts, docs
 //! ```
 //!
-//! [`data`], [`model`] and [`metrics`] compile everywhere; [`train`] and [`eval`] are native, and
-//! the wasm build adds the browser bindings in `web`. Both use the same model code and the same
+//! [`data`], [`model`], [`metrics`] and [`train`]'s loop compile everywhere (the page trains a
+//! visitor's own detector with it, [`train::teach`]); [`eval`] and the training jobs over data
+//! sets are native, and the wasm build adds the browser bindings in `web`. Both use the same model code and the same
 //! weights. Dependencies point one way: data knows nothing of models, and model code never
 //! reaches into training, evaluation, the CLI or the bindings (`tests/layout.rs` checks this).
 
@@ -35,7 +36,6 @@ pub mod model;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]

@@ -317,7 +317,7 @@ pub const SHIPPED_PRECISION: Precision = Precision::F16;
 /// network would differ. This collects the tensors itself, as the store does, clears `param_id`
 /// (optional in the format; a load keeps the module's own ids) and writes them with burnpack's
 /// `Writer` and the store's metadata.
-fn module_to_bytes<M: ModuleSnapshot>(module: &M, precision: Precision, what: &str) -> Result<Vec<u8>> {
+pub(crate) fn module_to_bytes<M: ModuleSnapshot>(module: &M, precision: Precision, what: &str) -> Result<Vec<u8>> {
     let adapter: Option<Box<dyn ModuleAdapter>> = match precision {
         Precision::F16 => Some(Box::new(HalfPrecisionAdapter::new())),
         Precision::F32 => None,
@@ -338,7 +338,7 @@ fn module_to_bytes<M: ModuleSnapshot>(module: &M, precision: Precision, what: &s
 /// every tensor of the architecture present with its shape, and every tensor of the file used (a
 /// file with three C's read as one C would silently judge by the first alone); anything else is
 /// an error naming the tensors, never a half-loaded network.
-fn load_strict<M: ModuleSnapshot>(mut module: M, bytes: &[u8], what: &str) -> Result<M> {
+pub(crate) fn load_strict<M: ModuleSnapshot>(mut module: M, bytes: &[u8], what: &str) -> Result<M> {
     let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec()))).with_from_adapter(FloatCastAdapter::to(DType::F32));
     let result = module
         .load_from(&mut store)

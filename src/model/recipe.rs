@@ -40,7 +40,32 @@ pub struct Recipe {
     #[serde(default = "five_percent")]
     pub drawn_threshold_quantile: f64,
     pub augment: AugmentConfig,
+    /// A detector taught in the page (`train::teach`): how the drawings became a training set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teach: Option<TeachRecipe>,
 }
+
+/// What turns a visitor's drawings into a training set; stored in the recipe (`Recipe::teach`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeachRecipe {
+    /// The training drawings become about this many images: each drawing and jittered copies of
+    /// it (as many copies for each), so that 10 drawings train as long as 40. The held-out
+    /// drawings get as many copies each, for a threshold on more than a handful of scores.
+    pub images: usize,
+    /// Largest rotation (degrees), scale change (fraction) and shift (fraction of the side) of
+    /// a copy (`augment::affine_warp`).
+    pub jitter: (f32, f32, f32),
+    /// The time budget's share for A; C gets the rest.
+    pub ae_share: f64,
+}
+
+impl Default for TeachRecipe {
+    fn default() -> Self {
+        Self { images: 192, jitter: (12.0, 0.12, 0.08), ae_share: 0.6 }
+    }
+}
+
+
 
 fn five_percent() -> f64 {
     0.05
@@ -82,6 +107,7 @@ impl Default for Recipe {
             threshold_quantile: 0.03,
             drawn_threshold_quantile: five_percent(),
             augment: AugmentConfig::default(),
+            teach: None,
         }
     }
 }

@@ -24,7 +24,7 @@ pub fn batch_tensor(images: &[f32], n: usize, shape: [usize; 3], device: &Device
     Tensor::from_data(TensorData::new(images.to_vec(), [n, shape[0], shape[1], shape[2]]), device)
 }
 
-fn to_vec(data: TensorData) -> Result<Vec<f32>> {
+pub fn to_vec(data: TensorData) -> Result<Vec<f32>> {
     data.try_into_vec::<f32>().map_err(|e| Error::Input(format!("cannot read tensor: {e:?}")))
 }
 

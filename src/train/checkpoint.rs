@@ -1,6 +1,10 @@
 //! Per-epoch checkpoints so that a killed training run resumes where it stopped: the model and
 //! optimizer state after the last finished epoch, the best model so far, and a small JSON state.
+//! In the browser (`Checkpointer::in_memory`) only the best model of each phase is kept, in
+//! memory: a page's training run is a minute long and never resumes.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
@@ -101,7 +105,13 @@ pub fn classifier_prefix(k: usize) -> String {
 }
 
 pub struct Checkpointer {
-    dir: PathBuf,
+    store: Store,
+}
+
+enum Store {
+    Dir(PathBuf),
+    /// Burnpack bytes by file name (f32: the best epoch as it was).
+    Memory(RefCell<HashMap<String, Vec<u8>>>),
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -111,14 +121,33 @@ fn io(path: &Path, e: impl std::fmt::Display) -> Error {
 impl Checkpointer {
     pub fn new(dir: PathBuf) -> Result<Self> {
         std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-        Ok(Self { dir })
+        Ok(Self { store: Store::Dir(dir) })
     }
 
+    /// Checkpoints that live as long as the run: the best model of each phase, nothing to resume.
+    pub fn in_memory() -> Self {
+        Self { store: Store::Memory(RefCell::new(HashMap::new())) }
+    }
+
+    /// Where `name` is written (in memory: a name in "memory/" for messages).
     pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
+        match &self.store {
+            Store::Dir(dir) => dir.join(name),
+            Store::Memory(_) => Path::new("memory").join(name),
+        }
+    }
+
+    fn memory(&self) -> Option<&RefCell<HashMap<String, Vec<u8>>>> {
+        match &self.store {
+            Store::Memory(m) => Some(m),
+            Store::Dir(_) => None,
+        }
     }
 
     pub fn load_state(&self) -> Result<Option<TrainState>> {
+        if self.memory().is_some() {
+            return Ok(None);
+        }
         let p = self.path("state.json");
         if !p.exists() {
             return Ok(None);
@@ -129,6 +158,9 @@ impl Checkpointer {
 
     /// Writes atomically (temp file + rename) so a kill mid-write leaves the previous state.
     pub fn save_state(&self, state: &TrainState) -> Result<()> {
+        if self.memory().is_some() {
+            return Ok(());
+        }
         crate::model::io::write_atomically(&self.path("state.json"), serde_json::to_string_pretty(state).unwrap().as_bytes())
     }
 
@@ -148,15 +180,27 @@ impl Checkpointer {
     }
 
     pub fn save_module<M: Module>(&self, name: &str, module: &M) -> Result<()> {
+        if let Some(memory) = self.memory() {
+            let bytes = crate::model::io::module_to_bytes(module, crate::model::io::Precision::F32, name)?;
+            memory.borrow_mut().insert(name.to_string(), bytes);
+            return Ok(());
+        }
         self.replace_with(name, |tmp| module.clone().save_file(tmp).map_err(|e| format!("{e:?}")))
     }
 
     pub fn load_module<M: Module>(&self, name: &str, fresh: M) -> Result<M> {
+        if let Some(memory) = self.memory() {
+            let bytes = memory.borrow().get(name).cloned().ok_or_else(|| io(&self.path(name), "not saved in this run"))?;
+            return crate::model::io::load_strict(fresh, &bytes, name);
+        }
         let p = self.path(name);
         fresh.try_load_file(&p).map_err(|e| io(&p, format!("cannot resume from checkpoint: {e:?}")))
     }
 
     pub fn save_optim(&self, name: &str, optim: &ModuleOptimizer) -> Result<()> {
+        if self.memory().is_some() {
+            return Ok(()); // nothing resumes in memory
+        }
         self.replace_with(name, |tmp| optim.save(tmp).map_err(|e| format!("{e:?}")))
     }
 
@@ -180,6 +224,9 @@ impl Checkpointer {
         if best.is_none_or(|(_, b)| val_loss < b) {
             *best = Some((epoch, val_loss));
             self.save_module(&format!("{prefix}_best.bpk"), valid)?;
+        }
+        if self.memory().is_some() {
+            return Ok(()); // only the best model is read back (nothing resumes)
         }
         self.save_module(&format!("{prefix}_last.bpk"), model)?;
         self.save_optim(&format!("{prefix}_optim.bpk"), optim)

@@ -3,15 +3,15 @@
 //! eq. 6′) the calibration and the threshold from the validation positives. Data-agnostic: it
 //! takes flattened images of any `[c, h, w]`.
 
-use std::time::Instant;
+use web_time::Instant;
 
 use burn::nn::loss::BinaryCrossEntropyLossConfig;
 use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use indicatif::ProgressBar;
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
+use super::Observer;
 use super::batches::{ConnectiveSamples, labels};
 use super::checkpoint::{Checkpointer, TrainState, classifier_prefix};
 use crate::data::augment;
@@ -150,7 +150,9 @@ pub fn same_recipe(stored: &str, recipe: &Recipe) -> bool {
     serde_json::from_str::<Recipe>(stored).is_ok_and(|old| old == *recipe)
 }
 
-/// Trains (or resumes) one detector. `bar` counts optimisation steps of both phases.
+/// Trains (or resumes) one detector. `bar` hears of every optimisation step of both phases (a
+/// progress bar natively, the page's progress bar and loss curve in the browser) and may end a
+/// phase early after any epoch (the page's time budget).
 pub fn train_detector(
     config: &DetectorConfig,
     recipe: &Recipe,
@@ -158,7 +160,7 @@ pub fn train_detector(
     ckpt: &Checkpointer,
     resume: bool,
     retrain_classifier: bool,
-    bar: &ProgressBar,
+    bar: &dyn Observer,
 ) -> Result<Trained> {
     let started = Instant::now();
     let state = starting_state(recipe, config.classifiers.max(1), ckpt, resume, retrain_classifier)?;
@@ -171,8 +173,7 @@ pub fn train_detector(
     let clf_steps = n_train.div_ceil(half_batch(recipe));
     let n_classifiers = config.classifiers.max(1);
     let clf_done: usize = (0..n_classifiers).map(|k| progress.state.classifier(k).epochs_done).sum();
-    bar.set_length((ae_steps * recipe.ae_epochs + clf_steps * recipe.clf_epochs * n_classifiers) as u64);
-    bar.set_position((ae_steps * progress.state.ae_epochs_done + clf_steps * clf_done) as u64);
+    bar.start((ae_steps * recipe.ae_epochs + clf_steps * recipe.clf_epochs * n_classifiers) as u64, (ae_steps * progress.state.ae_epochs_done + clf_steps * clf_done) as u64);
 
     let device = Device::flex();
     let ad = device.clone().autodiff();
@@ -201,7 +202,7 @@ fn train_reconstructor(
     progress: &mut Progress,
     ad: &Device,
     device: &Device,
-    bar: &ProgressBar,
+    bar: &dyn Observer,
 ) -> Result<Autoencoder> {
     let (shape, ckpt) = (data.shape, progress.ckpt);
     let len: usize = shape.iter().product();
@@ -227,10 +228,10 @@ fn train_reconstructor(
             let noisy = augment::corrupt(clean.clone(), &recipe.augment, &mut rng);
             let loss = charbonnier(ae.forward(noisy), clean, recipe.charbonnier_eps);
             let grads = GradientsParams::from_grads(loss.backward(), &ae);
-            total += scalar(loss.clone().detach());
+            let value = scalar(loss.clone().detach());
+            total += value;
             ae = optim.step(recipe.ae_lr, ae, grads);
-            bar.inc(1);
-            bar.set_message(format!("A epoch {}/{} loss {:.4}", epoch + 1, recipe.ae_epochs, total / (step + 1) as f64));
+            bar.step("A", epoch, recipe.ae_epochs, value, total / (step + 1) as f64);
         }
         // Validation: how well A rebuilds *clean* held-out positives, as at test time.
         let valid = ae.valid();
@@ -245,6 +246,9 @@ fn train_reconstructor(
         ckpt.record_epoch("ae", &mut state.ae_history, &mut state.ae_best, epoch + 1, losses, &valid, &ae, &optim)?;
         state.ae_epochs_done = epoch + 1;
         progress.save()?;
+        if !bar.epoch_done("A", epoch, losses) {
+            break;
+        }
     }
     ckpt.load_module("ae_best.bpk", config.autoencoder.init(device))
 }
@@ -267,7 +271,7 @@ fn train_classifier(
     progress: &mut Progress,
     ad: &Device,
     device: &Device,
-    bar: &ProgressBar,
+    bar: &dyn Observer,
 ) -> Result<Classifier> {
     let ckpt = progress.ckpt;
     let len = samples.image_len();
@@ -314,10 +318,10 @@ fn train_classifier(
             let input = samples.batch(&gather(samples.train, idx, len), &gather(&samples.recon_train, idx, len), idx.len(), ad, &mut rng);
             let loss = bce.forward(clf.forward(input), labels(idx.len(), ad));
             let grads = GradientsParams::from_grads(loss.backward(), &clf);
-            total += scalar(loss.clone().detach());
+            let value = scalar(loss.clone().detach());
+            total += value;
             clf = optim.step(clf_lr(), clf, grads);
-            bar.inc(1);
-            bar.set_message(format!("{which} epoch {}/{} loss {:.4}", epoch + 1, recipe.clf_epochs, total / (step + 1) as f64));
+            bar.step(&which, epoch, recipe.clf_epochs, value, total / (step + 1) as f64);
         }
         // Validation on held-out positives with negatives drawn from a fixed seed (the same for every C).
         let valid = clf.valid();
@@ -333,6 +337,9 @@ fn train_classifier(
         mine.epochs_done = epoch + 1;
         progress.state.set_classifier(k, mine.clone());
         progress.save()?;
+        if !bar.epoch_done(&which, epoch, losses) {
+            break;
+        }
     }
     ckpt.load_module::<Classifier>(&format!("{prefix}_best.bpk"), config.classifier.init(device))
 }
