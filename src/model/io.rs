@@ -387,6 +387,55 @@ pub fn check_file(name: &str, file: &str, size: u64, sha256: &str, bytes: &[u8])
     Ok(())
 }
 
+/// The first bytes of a detector file: one detector in one file, its manifest entry and then
+/// its weights (what the page's "Download detector" saves and `connective score --model` reads).
+pub const DETECTOR_FILE_MAGIC: &[u8] = b"connective-detector/1\n";
+/// A detector file's entry is a few kilobytes; anything near this is not one.
+const MAX_ENTRY_BYTES: usize = 1 << 20;
+/// Digit-sized detectors are well under a megabyte; this bounds what is read before checking.
+pub const MAX_DETECTOR_FILE_BYTES: usize = 64 << 20;
+
+/// One detector as one file: `DETECTOR_FILE_MAGIC`, the entry's JSON length (u32, little
+/// endian), the entry as JSON, then the weights the entry's size and SHA-256 describe.
+pub fn detector_file(entry: &ModelEntry, weights: &[u8]) -> Result<Vec<u8>> {
+    verify(entry, weights)?;
+    let json = serde_json::to_vec(entry).map_err(|e| Error::model(&entry.name, format!("cannot write its entry: {e}")))?;
+    let mut out = Vec::with_capacity(DETECTOR_FILE_MAGIC.len() + 4 + json.len() + weights.len());
+    out.extend_from_slice(DETECTOR_FILE_MAGIC);
+    out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(weights);
+    Ok(out)
+}
+
+/// Whether `bytes` start like a detector file (and not a burnpack or a manifest).
+pub fn is_detector_file(bytes: &[u8]) -> bool {
+    bytes.starts_with(DETECTOR_FILE_MAGIC)
+}
+
+/// A detector file's entry and weights, checked: the entry in range, the weights of its size
+/// and SHA-256. `what` names the file in errors. Never panics, whatever the bytes.
+pub fn read_detector_file(what: &str, bytes: &[u8]) -> Result<(ModelEntry, Vec<u8>)> {
+    let bad = |why: String| Error::data(what, why);
+    if !is_detector_file(bytes) {
+        return Err(bad("not a connective detector file (it should start with \"connective-detector/1\")".into()));
+    }
+    if bytes.len() > MAX_DETECTOR_FILE_BYTES {
+        return Err(bad(format!("{} bytes is more than a detector file holds (at most {MAX_DETECTOR_FILE_BYTES})", bytes.len())));
+    }
+    let rest = &bytes[DETECTOR_FILE_MAGIC.len()..];
+    let len = rest.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize).ok_or_else(|| bad("truncated before its entry".into()))?;
+    if len > MAX_ENTRY_BYTES || len > rest.len() - 4 {
+        return Err(bad(format!("its entry claims {len} bytes, the file has {} left (truncated or damaged)", rest.len() - 4)));
+    }
+    let entry: ModelEntry = serde_json::from_slice(&rest[4..4 + len]).map_err(|e| bad(format!("its entry is not a detector's: {e}")))?;
+    entry.check_ranges()?;
+    entry.check_calibration()?;
+    let weights = rest[4 + len..].to_vec();
+    verify(&entry, &weights)?;
+    Ok((entry, weights))
+}
+
 /// A photo detector's weights as shipped.
 pub fn photo_detector_to_bytes(detector: &PhotoDetector, precision: Precision) -> Result<Vec<u8>> {
     module_to_bytes(detector, precision, "photo detector")
@@ -647,13 +696,35 @@ mod files {
         load_entry(entry, &bytes, device)
     }
 
+    /// The bytes of `path` if it is a detector file (`detector_file`), read no further than its
+    /// size bound; `None` for anything else (a folder, a burnpack, a name that is no file).
+    fn read_if_detector_file(path: &Path) -> Result<Option<Vec<u8>>> {
+        use std::io::Read;
+        let Ok(mut f) = std::fs::File::open(path) else { return Ok(None) };
+        let mut head = vec![0u8; super::DETECTOR_FILE_MAGIC.len()];
+        if f.read_exact(&mut head).is_err() || !super::is_detector_file(&head) {
+            return Ok(None);
+        }
+        let name = path.display().to_string();
+        let mut rest = Vec::new();
+        f.take(super::MAX_DETECTOR_FILE_BYTES as u64 + 1).read_to_end(&mut rest).map_err(|e| Error::data(&name, e.to_string()))?;
+        head.extend(rest);
+        Ok(Some(head))
+    }
+
     /// Loads the model `path` names and its entry of the `manifest.json` beside it, checksum
-    /// verified. `path` is the model's file, or the folder and the model's name with or without
+    /// verified; or a detector file (one detector with its entry, as the page saves it). `path`
+    /// is the model's file, or the folder and the model's name with or without
     /// `.bpk` (`models/mnist-3.bpk` finds `mnist-3` whatever its file is called). When the file
     /// is gone or differs from the entry because a new model was published meanwhile
     /// (`Manifest::publish_in_dir`), the manifest is read again: a reader never fails because a
     /// writer was busy.
     pub fn load_model(path: &Path) -> Result<(ModelEntry, Detector)> {
+        if let Some(file) = read_if_detector_file(path)? {
+            let (entry, weights) = super::read_detector_file(&path.display().to_string(), &file)?;
+            let detector = load_entry(&entry, &weights, &Device::flex())?;
+            return Ok((entry, detector));
+        }
         let dir = path.parent().unwrap_or(Path::new("."));
         let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
         let mut last = None;

@@ -161,7 +161,13 @@ impl Checkpointer {
         if self.memory().is_some() {
             return Ok(());
         }
-        crate::model::io::write_atomically(&self.path("state.json"), serde_json::to_string_pretty(state).unwrap().as_bytes())
+        #[cfg(not(target_arch = "wasm32"))]
+        return crate::model::io::write_atomically(&self.path("state.json"), serde_json::to_string_pretty(state).unwrap().as_bytes());
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = state;
+            Err(io(&self.path("state.json"), "the browser has no checkpoint folder"))
+        }
     }
 
     /// Writes `name` with `write`, which burn does in place, to a temporary file first, flushed,

@@ -58,7 +58,7 @@ pub struct Taught {
     pub steps: usize,
     /// Drawings held out for the threshold.
     pub held_out: usize,
-    /// Mean training loss of each epoch: A's, then C's.
+    /// The training loss of every step: A's (eq. 3), then C's (BCE).
     pub ae_loss: Vec<f64>,
     pub clf_loss: Vec<f64>,
 }
@@ -87,6 +87,12 @@ pub fn check_drawings(images: &[Vec<u8>]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A detector's name becomes its file's: 1–40 letters, digits, `-` and `_`.
+pub fn check_name(name: &str) -> Result<()> {
+    let ok = (1..=40).contains(&name.chars().count()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok { Ok(()) } else { Err(Error::Config(format!("a detector's name is 1 to 40 letters, digits, - or _, got {name:?}"))) }
 }
 
 /// The images of `idx`, each followed by `copies − 1` jittered versions of itself (on `device`,
@@ -126,12 +132,12 @@ impl Observer for Budgeted<'_> {
 
     fn step(&self, phase: &str, epoch: usize, epochs: usize, loss: f64, mean: f64) {
         self.steps.set(self.steps.get() + 1);
+        (if phase == "A" { &self.ae_loss } else { &self.clf_loss }).borrow_mut().push(loss);
         self.inner.step(phase, epoch, epochs, loss, mean)
     }
 
     fn epoch_done(&self, phase: &str, epoch: usize, losses: (f64, f64)) -> bool {
         let is_a = phase == "A";
-        (if is_a { &self.ae_loss } else { &self.clf_loss }).borrow_mut().push(losses.0);
         let go_on = self.inner.epoch_done(phase, epoch, losses);
         let limit = if is_a { self.ae_until } else { self.until };
         go_on && limit.is_none_or(|s| self.started.elapsed().as_secs_f64() < s)
@@ -143,6 +149,7 @@ impl Observer for Budgeted<'_> {
 /// their jittered copies with `recipe`, and stops each phase early if `seconds` would be
 /// exceeded. `name` names the detector in its entry.
 pub fn teach(name: &str, images: &[Vec<u8>], recipe: &Recipe, seconds: Option<f64>, observer: &dyn Observer) -> Result<Taught> {
+    check_name(name)?;
     check_drawings(images)?;
     let t = recipe.teach.clone().ok_or_else(|| Error::Config("a teaching recipe needs its `teach` part".into()))?;
     if !(1..=10_000).contains(&t.images) {

@@ -7,6 +7,7 @@ import { setPhotoModel } from './photos.js';
 import { judge } from './photo-detector.js';
 import { dropPendingScore, pad, scoreNow, updateButtons } from './scoring.js';
 import { exclusive, query, state } from './state.js';
+import { exportDetector, openDetector, teach } from './teach.js';
 import { $, PX, backendLabel, message } from './util.js';
 
 /** A fixed input for the benchmark: a sample of the model's digit, else a ring. */
@@ -98,7 +99,8 @@ export function installApi(ready) {
     /** Scores 784 grey levels (0–255) with the digit model, shows them on the pad and the panels. */
     async score(pixels) {
       await startedOrRecovered(ready);
-      if (state.mode !== 'digits') throw new Error('score() takes digits: call setModel(digit) first');
+      if (state.mode === 'photos') throw new Error('score() takes drawings: call setModel(digit) or teach() first');
+      if (state.mode === 'teach' && !(state.taught && state.entry === state.taught.entry)) throw new Error('no detector taught yet: call teach() first');
       const x = greyLevels(pixels);
       pad.setBase(tileCanvas(x), 28, 28, x, { dataset: true });
       updateButtons();
@@ -125,6 +127,24 @@ export function installApi(ready) {
       return state.judgement;
     },
     setBackend: (name) => setBackend(name),
+    /**
+     * Teaches a detector on `images` (Uint8Array(784) each: 28×28 grey levels, white strokes on
+     * black, as the pad gives them) in a Web Worker, then makes it the active one (teach mode):
+     * resolves to {steps, ms, threshold, heldOut, examples, loss: {a, c}}.
+     */
+    async teach({ images, seconds = null, seed = 1 } = {}) {
+      await startedOrRecovered(ready);
+      if (state.mode !== 'teach') await enterMode('teach');
+      return teach(images, { seconds, seed });
+    },
+    /** The visitor's detector as one file (entry and weights), as "Download detector" saves it. */
+    exportDetector: async () => exportDetector(),
+    /** Opens a detector file (Uint8Array) as the visitor's detector, in teach mode. */
+    async openDetector(bytes) {
+      await startedOrRecovered(ready);
+      if (state.mode !== 'teach') await enterMode('teach');
+      return openDetector(bytes);
+    },
     bench: (n) => bench(ready, n),
   };
 

@@ -58,8 +58,11 @@ async function loadDigit(digit) {
   return loadEntry(entry, { digit, label: `the model for ${digit}` });
 }
 
-/** Loads a digit model's manifest entry into the session. */
-export async function loadEntry(entry, { digit, label }) {
+/**
+ * Loads a digit model's manifest entry into the session: its file from models/ (or the cache),
+ * or `bytes` given (a detector taught or opened in the page, digit null).
+ */
+export async function loadEntry(entry, { digit, label, bytes: given = null }) {
   if (!state.c) throw new Error('the detector is still starting');
   if (state.evalResult || state.evalBusy) cancelEval('The model changed: press Evaluate to score again.');
   const token = nextPick(digit, null);
@@ -67,7 +70,7 @@ export async function loadEntry(entry, { digit, label }) {
   markPhotoModels();
   say(`Loading ${label}…`);
   try {
-    let bytes = state.bytes.get(entry.file);
+    let bytes = given || state.bytes.get(entry.file);
     if (!bytes) bytes = new Uint8Array(await (await fetchOk(`models/${encodeURIComponent(entry.file)}`)).arrayBuffer());
     const info = await exclusive(async () => {
       if (token !== state.pick) throw new Error('superseded by a later model choice');
@@ -122,7 +125,7 @@ function warmUp(entry) {
 
 /** Switches the page between digits and photos; `load` also loads that mode's last model. */
 export async function enterMode(mode, load = true) {
-  if (!MODES.includes(mode)) throw new Error(`unknown mode "${mode}": use digits or photos`);
+  if (!MODES.includes(mode)) throw new Error(`unknown mode "${mode}": use digits, photos or teach`);
   if (mode === 'photos' && !state.photoEntries.size) {
     say('No photo detectors are listed in models/manifest.json.', 'error');
     throw new Error('no photo detectors');
@@ -131,15 +134,15 @@ export async function enterMode(mode, load = true) {
   update({ mode });
   document.body.dataset.mode = mode;
   for (const b of $('modes').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.mode === mode));
-  pad.enabled = mode === 'digits';
-  pad.background = mode === 'digits' ? '#000' : '#e8ebf0';
+  pad.enabled = mode !== 'photos';
+  pad.background = mode !== 'photos' ? '#000' : '#e8ebf0';
   if (changed) {
     pad.clear();
     clearPhoto();
     updateButtons();
     if (state.evalResult || state.evalBusy) cancelEval();
   }
-  $('h-draw').textContent = mode === 'photos' ? '1. Pick a detector, then a photo' : '1. Pick a digit, then draw';
+  $('h-draw').textContent = { photos: '1. Pick a detector, then a photo', teach: '1. Draw your symbol', digits: '1. Pick a digit, then draw' }[mode];
   $('upload-label').textContent =
     mode === 'photos'
       ? 'Score a photo (PNG, JPEG or WebP; you can also drop it on the picture area):'
@@ -148,6 +151,13 @@ export async function enterMode(mode, load = true) {
   // The backbone (~9.6 MB) only ever downloads here: digits never need it.
   if (mode === 'photos') fetchBackbone().catch(() => {}); // its bar says what went wrong
   else stopCamera();
+  if (mode === 'teach') {
+    markDigits();
+    const t = state.taught;
+    if (load && t && state.entry !== t.entry) return loadEntry(t.entry, { digit: null, label: 'your detector', bytes: t.weights });
+    showEmpty();
+    return;
+  }
   if (!load) return;
   if (mode === 'photos') return setPhotoModel(state.lastPhotoModel && state.photoEntries.has(state.lastPhotoModel) ? state.lastPhotoModel : [...state.photoEntries.keys()][0]);
   return setModel(state.entries.has(state.lastDigit) ? state.lastDigit : [...state.entries.keys()].sort()[0]);

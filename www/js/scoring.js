@@ -28,6 +28,8 @@ let pumping = false;
 export function requestScore() {
   updateButtons();
   if (state.mode === 'photos') return judgeShown(); // a photo detector judges the photo shown
+  // Teach mode judges with the visitor's detector only (never with the digit model still loaded).
+  if (state.mode === 'teach' && !taughtInSession()) return showEmpty();
   wanted = true;
   if (!pumping && state.c && state.wasm && state.entry) pump();
 }
@@ -83,20 +85,25 @@ export async function scoreNow(x) {
   return r;
 }
 
+/** Whether the session holds the visitor's own detector (taught or opened in teach mode). */
+export const taughtInSession = () => !!state.taught && state.entry === state.taught.entry;
+
+/** What the loaded detector knows, for the verdict: "a 3", "an 8", "your symbol". */
+const what = () => (state.digit === null ? 'your symbol' : `${state.digit === 8 ? 'an' : 'a'} ${state.digit}`);
+
 export function render(x, r) {
+  if (state.mode === 'teach' && !taughtInSession()) return; // a result for the digit model left behind
   const shape = shapeOf(state.entry);
   if (x.length !== shape[0] * shape[1] * shape[2]) return; // a result for a model since replaced
   drawImage(panels.input, r.input, shape);
   drawImage(panels.recon, r.reconstruction, shape);
   drawImage(panels.conn, r.connective, shape);
   drawHeat(panels.error, r.errorMap, shape);
-  // "an 8", "a 3": the article follows the spoken number.
-  const what = `${state.digit === 8 ? 'an' : 'a'} ${state.digit}`;
   const inlier = r.verdict === 'inlier';
   const kind = inlier ? 'inlier' : 'novel';
   const span = (className, text) => Object.assign(document.createElement('span'), { className, textContent: text });
   // The symbol and the words carry the verdict without colour; the text reads "✓ inlier — looks like a 3".
-  els.verdict.replaceChildren(span('verdict-word', inlier ? '✓ inlier' : '✗ novel'), span('sr-only', ' — '), span('verdict-what', inlier ? `looks like ${what}` : `not ${what}`));
+  els.verdict.replaceChildren(span('verdict-word', inlier ? '✓ inlier' : '✗ novel'), span('sr-only', ' — '), span('verdict-what', inlier ? `looks like ${what()}` : `not ${what()}`));
   els.verdict.className = `verdict ${kind}`;
   // Beside it, the score's distance from the threshold, on the verdict's side by construction;
   // a combined-score model (eq. 6′) judges by C and A's error together: the line under the gauge
@@ -128,7 +135,7 @@ export function showEmpty() {
   if (state.c) followModelThreshold(); // a blank pad waits for a drawing
   const side = shapeOf(state.entry)[1];
   for (const c of Object.values(panels)) drawBlank(c, side);
-  els.verdict.textContent = 'Draw a digit';
+  els.verdict.textContent = state.mode !== 'teach' ? 'Draw a digit' : taughtInSession() ? 'Draw your symbol, or anything else' : state.teaching ? 'Teaching…' : 'Add examples, then Teach';
   els.verdict.className = 'verdict empty';
   els.score.textContent = '—';
   delete els.score.dataset.margin;
@@ -144,7 +151,10 @@ export const placeTick = (threshold) => {
   els.tick.style.left = `${at.toFixed(1)}%`;
   els.tickLabel.style.left = `${Math.min(90, Math.max(10, at)).toFixed(1)}%`;
 };
-export const updateButtons = () => (els.undo.disabled = els.clear.disabled = pad.isBlank());
+export const updateButtons = () => {
+  els.undo.disabled = els.clear.disabled = pad.isBlank();
+  $('teach-add').disabled = state.teaching || pad.isBlank() || state.examples.length >= 200;
+};
 
 // ---------- sliders ----------
 export function syncSliders() {

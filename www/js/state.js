@@ -3,7 +3,7 @@
 
 const params = new URLSearchParams(location.search);
 export const BACKENDS = ['auto', 'webgpu', 'cpu'];
-export const MODES = ['digits', 'photos'];
+export const MODES = ['digits', 'photos', 'teach'];
 /** What the URL asks for: ?backend=, ?digit=, ?mode=, ?warmup=0, ?bench=1. */
 export const query = {
   backend: BACKENDS.includes(params.get('backend')) ? params.get('backend') : 'auto',
@@ -44,6 +44,9 @@ const s = {
   afterRender: null, // a gallery pick's wish to see its result under the gallery, once
   info: null, // what loadModel read from the entry (thresholds, C count, score rule)
   thresholdTouched: false, // the user moved the threshold slider: it no longer follows the model
+  examples: [], // teach mode: the visitor's drawings, Uint8Array(784) each
+  taught: null, // teach mode: the visitor's detector {entry, weights, file, result}
+  teaching: false, // a teaching run is going on (in a worker)
 };
 
 /** The state, read-only: a write outside this module is a bug, and throws. */
@@ -80,8 +83,22 @@ export function nextPick(digit, photo) {
 export function modelLoaded({ entry, info, bytes, digit }) {
   // Loading resets λ and the threshold to the model's.
   Object.assign(s, { info, entry, digit, thresholdTouched: false });
-  s.lastDigit = digit;
+  if (digit !== null) s.lastDigit = digit; // a taught detector has no digit
+
   s.bytes.set(entry.file, bytes); // only verified bytes are cached
+}
+
+/** Teach mode's examples: adds one drawing (784 grey levels), or removes the one at `i`. */
+export function addExample(x) {
+  s.examples = [...s.examples, x];
+}
+export function removeExample(i) {
+  s.examples = s.examples.filter((_, k) => k !== i);
+}
+
+/** The visitor's detector, taught here or opened from a file: {entry, weights, file, result}. */
+export function setTaught(taught) {
+  s.taught = taught;
 }
 
 /** Stops any running evaluation (its batches see a new run number) and forgets the last result. */

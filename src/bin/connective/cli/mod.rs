@@ -15,6 +15,7 @@ mod bench;
 mod photo_samples;
 mod samples;
 mod score;
+mod teach;
 
 #[derive(Parser)]
 #[command(name = "connective", version, about = "Connective Reconstruction-based Novelty Detection (CRBND)",
@@ -45,6 +46,10 @@ enum Command {
     /// the manifest has one); `verdict`, "inlier" when the score reaches it, else "novel"; and
     /// `label` with --labels.
     Score(ScoreArgs),
+    /// Teach a detector a class of your own from a few drawings (the page's Teach mode, natively):
+    /// writes one detector file for `score --model` and the page's "Open detector"; prints a JSON
+    /// line with the threshold, the held-out count and every step's loss.
+    Teach(TeachArgs),
     /// Measure training throughput and inference latency on this machine.
     Bench(BenchArgs),
     /// Export real MNIST test digits: the page's sprite, and fixtures for tests.
@@ -284,7 +289,8 @@ struct EvalArgs {
 
 #[derive(Args)]
 struct ScoreArgs {
-    /// A model file listed in a manifest.json beside it.
+    /// A model file listed in a manifest.json beside it, or a detector file (`connective teach`,
+    /// the page's "Download detector").
     #[arg(long)]
     model: PathBuf,
     /// IDX image files (gzipped or raw) or PNG/JPEG/WebP pictures (a single digit, or a photo for a photo model).
@@ -302,6 +308,25 @@ struct ScoreArgs {
     /// Photo detectors: the converted ImageNet backbone (`connective backbone`).
     #[arg(long, default_value = ".tools/efficientnet-lite0.bpk")]
     backbone: PathBuf,
+}
+
+#[derive(Args)]
+struct TeachArgs {
+    /// The drawings: IDX image files (every 28×28 image in them) or PNG/JPEG/WebP pictures (each
+    /// preprocessed as the page's drawings are); at least 6, 10 to 40 work best.
+    #[arg(required = true)]
+    drawings: Vec<PathBuf>,
+    /// The detector file to write (e.g. yours.connective).
+    #[arg(long)]
+    out: PathBuf,
+    /// The detector's name (1–40 letters, digits, - or _).
+    #[arg(long, default_value = "yours")]
+    name: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Stop each phase early when this time budget would be exceeded.
+    #[arg(long)]
+    seconds: Option<f64>,
 }
 
 #[derive(Args)]
@@ -484,6 +509,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let bytes = convert_backbone(&a.wheel, &a.out, precision)?;
             println!("{}: {} bytes, {}, SHA-256 {}", a.out.display(), bytes.len(), a.precision, sha256_hex(&bytes));
         }
+        Command::Teach(a) => teach::run(&a.drawings, &a.name, a.seed, a.seconds, &a.out)?,
         Command::Score(a) => score::run(&a.model, &a.backbone, &a.images, a.labels.as_deref(), a.lambda, a.limit)?,
         Command::Bench(a) => {
             let mut config = DetectorConfig::mnist();

@@ -15,7 +15,7 @@ use connective::train::features::{FeatureExtractor, photo_input};
 use connective::model::scoring::score_batches;
 
 /// What one input file holds: a stack of MNIST images, or one picture already preprocessed.
-enum Input {
+pub enum Input {
     Idx(idx::IdxImages),
     /// Model input, preprocessed for the detector's shape.
     Picture(Vec<f32>),
@@ -23,7 +23,7 @@ enum Input {
 
 /// Reads an IDX stack (its images must already have the detector's shape) or a picture, which
 /// is preprocessed as a digit (photos go to a photo detector, `run_photos`).
-fn read_input(path: &Path, shape: [usize; 3]) -> Result<Input> {
+pub fn read_input(path: &Path, shape: [usize; 3]) -> Result<Input> {
     let name = path.display().to_string();
     // IDX first (streamed, bounded by its header's promise), else the whole file as a picture.
     let head = idx::read_idx(path)?;

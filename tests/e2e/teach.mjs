@@ -1,0 +1,232 @@
+// Teach mode end to end, in headless Chromium on the CPU build: a detector taught in the page (a
+// Web Worker running the same Rust training loop as `connective teach`) on letters drawn by a
+// script (symbols.mjs), judged on held-out drawings of the letter against MNIST digits; export →
+// open in a fresh page → the same scores; the native CLI trains the same loss curve from the same
+// drawings and seed and scores the exported file as the page does; bad teaching input is a clear
+// message, and the page keeps answering meanwhile.
+// Run after `bash www/build.sh` and `cargo build --release` (the CLI: $CONNECTIVE_BIN, default
+// target/release/connective):  (cd tests/e2e && node teach.mjs)
+// Environment: TEACH_LETTER (default A), TEACH_EXAMPLES (24), TEACH_SEED (1).
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { assert, check, finish, out, root, start } from './harness.mjs';
+import { drawing, letters, rasterSource } from './symbols.mjs';
+
+const letter = process.env.TEACH_LETTER || 'A';
+const nExamples = Number(process.env.TEACH_EXAMPLES || 24);
+const seed = Number(process.env.TEACH_SEED || 1);
+assert(letters[letter], `TEACH_LETTER: one of ${Object.keys(letters).join(', ')}`);
+const bin = process.env.CONNECTIVE_BIN || path.join(root, process.env.CARGO_TARGET_DIR || 'target', 'release', 'connective');
+const t0 = Date.now();
+
+/** `drawings` (strokes) rendered as the pad draws and preprocessed by the page: Uint8Array(784)s. */
+async function render(page, drawings) {
+  const arrays = await page.evaluate(
+    async ([src, all]) => {
+      const raster = eval(src);
+      return all.map((strokes) => Array.from(window.__wasm.preprocessRgba(new Uint8Array(raster(strokes, 280).buffer), 280, 280)));
+    },
+    [rasterSource, drawings],
+  );
+  return arrays;
+}
+
+/** `n` 28×28 images as an IDX file (what `connective teach` and `score` read). */
+function idx(images) {
+  const head = Buffer.alloc(16);
+  head.writeUInt32BE(0x00000803, 0);
+  head.writeUInt32BE(images.length, 4);
+  head.writeUInt32BE(28, 8);
+  head.writeUInt32BE(28, 12);
+  return Buffer.concat([head, Buffer.from(images.flat())]);
+}
+
+const { open, stop } = await start();
+const { page, errors } = await open('?backend=cpu&mode=teach');
+await page.evaluate(async () => {
+  const m = await import('/pkg-cpu/connective.js');
+  await m.default();
+  window.__wasm = m;
+});
+const examples = await render(page, Array.from({ length: nExamples }, (_, i) => drawing(letter, i)));
+const heldOut = await render(page, Array.from({ length: 30 }, (_, i) => drawing(letter, 1000 + i)));
+await check('teach mode shows the examples card and hides the digit picker and the gallery', async () => {
+  const shown = await page.evaluate(() => ({
+    teach: getComputedStyle(document.getElementById('teach-card')).display !== 'none',
+    picker: getComputedStyle(document.getElementById('digits')).display !== 'none',
+    pad: getComputedStyle(document.getElementById('pad')).display !== 'none',
+    verdict: document.getElementById('verdict').textContent,
+  }));
+  assert(shown.teach && !shown.picker && shown.pad, `teach card ${shown.teach}, picker ${shown.picker}, pad ${shown.pad}`);
+  assert(/Add examples/.test(shown.verdict), `the verdict says "${shown.verdict}" before any teaching`);
+});
+
+await check('teaching on no, one, blank or mis-sized drawings is a clear message, and the page keeps answering', async () => {
+  const cases = [
+    [[], /at least 6 examples.*none yet/],
+    [[examples[0]], /at least 6 examples.*only one/],
+    [Array.from({ length: 8 }, () => new Array(784).fill(0)), /example 1 is blank/],
+    [[...examples.slice(0, 7), examples[7].slice(0, 500)], /example 8 has 500 values/],
+  ];
+  for (const [images, want] of cases) {
+    const got = await page.evaluate(async (imgs) => {
+      try {
+        await window.connective.teach({ images: imgs.map((x) => Uint8Array.from(x)), seed: 1 });
+        return 'resolved';
+      } catch (e) {
+        return e.message;
+      }
+    }, images);
+    assert(want.test(got), `${images.length} images: "${got}" does not match ${want}`);
+  }
+  const shown = await page.evaluate(() => document.getElementById('teach-result').textContent);
+  assert(/Could not teach/.test(shown), `the page says "${shown}"`);
+  return `${cases.length} refusals`;
+});
+
+let taught = null;
+let frames = null;
+await check(`a detector taught on ${nExamples} drawings of ${letter} (seed ${seed}) in a worker, while the page keeps drawing frames`, async () => {
+  const r = await page.evaluate(
+    async ([imgs, s]) => {
+      // Frame gaps while it trains: the worker keeps the page's thread free.
+      const gaps = [];
+      let last = performance.now();
+      let on = true;
+      const loop = (t) => {
+        gaps.push(t - last);
+        last = t;
+        if (on) requestAnimationFrame(loop);
+      };
+      requestAnimationFrame(loop);
+      const t = await window.connective.teach({ images: imgs.map((x) => Uint8Array.from(x)), seed: s });
+      on = false;
+      return { ...t, frames: gaps.length, maxGap: Math.max(...gaps.slice(1)) };
+    },
+    [examples, seed],
+  );
+  taught = r;
+  frames = { n: r.frames, maxGap: r.maxGap };
+  assert(r.steps > 0 && r.loss.a.length + r.loss.c.length === r.steps, `steps ${r.steps}, losses ${r.loss.a.length} + ${r.loss.c.length}`);
+  assert(r.heldOut >= 2 && r.heldOut < nExamples, `held out ${r.heldOut}`);
+  assert(r.frames > 10, `only ${r.frames} animation frames ran while it trained`);
+  const shown = await page.evaluate(() => ({ mode: window.connective.mode, model: window.connective.model, result: document.getElementById('teach-result').textContent }));
+  assert(shown.mode === 'teach' && shown.model === 'yours', `mode ${shown.mode}, model ${shown.model}`);
+  assert(/held out/.test(shown.result), `the page says "${shown.result}"`);
+  return `${r.steps} steps in ${(r.ms / 1000).toFixed(1)} s, threshold ${r.threshold.toFixed(2)}, ${r.frames} frames, longest gap ${r.maxGap.toFixed(0)} ms`;
+});
+
+// Scores of the held-out letters and of MNIST digits (the page's own sample digits), in the page.
+let scores = null;
+await check(`the taught detector accepts held-out ${letter}s and rejects MNIST digits`, async () => {
+  assert(taught, 'nothing was taught');
+  scores = await page.evaluate(async (pos) => {
+    const s = window.connective.session;
+    const flat = (arrs) => Uint8Array.from(arrs.flat());
+    const p = await s.scoreBatch(flat(pos), pos.length);
+    const sprite = await new Promise((resolve, reject) => {
+      const img = new Image();
+      img.onload = () => resolve(img);
+      img.onerror = reject;
+      img.src = 'samples/mnist-test.png';
+    }).catch(() => null);
+    if (!sprite) return { pos: Array.from(p.scores), neg: [], threshold: s.threshold };
+    const cv = new OffscreenCanvas(sprite.width, sprite.height);
+    const ctx = cv.getContext('2d');
+    ctx.drawImage(sprite, 0, 0);
+    const data = ctx.getImageData(0, 0, sprite.width, sprite.height).data;
+    const cols = sprite.width / 28;
+    const n = Math.min(200, cols * (sprite.height / 28));
+    const neg = new Uint8Array(n * 784);
+    for (let k = 0; k < n; k++) {
+      const [r0, c0] = [Math.floor(k / cols) * 28, (k % cols) * 28];
+      for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) neg[k * 784 + y * 28 + x] = data[((r0 + y) * sprite.width + c0 + x) * 4];
+    }
+    const q = await s.scoreBatch(neg, n);
+    return { pos: Array.from(p.scores), neg: Array.from(q.scores), threshold: s.threshold, negPixels: Array.from(neg) };
+  }, heldOut);
+  assert(scores.neg.length >= 100, `only ${scores.neg.length} MNIST digits were read from the sample sprite`);
+  const auc = await page.evaluate(([p, n]) => window.__wasm.auroc(Float32Array.from([...p, ...n]), Uint8Array.from([...p.map(() => 1), ...n.map(() => 0)])), [scores.pos, scores.neg]);
+  const recall = scores.pos.filter((v) => v >= scores.threshold).length / scores.pos.length;
+  const digitsIn = scores.neg.filter((v) => v >= scores.threshold).length / scores.neg.length;
+  assert(auc >= 0.95, `AUROC ${auc.toFixed(4)} < 0.95`);
+  assert(recall >= 0.8, `only ${(100 * recall).toFixed(0)} % of held-out ${letter}s accepted`);
+  assert(digitsIn <= 0.2, `${(100 * digitsIn).toFixed(0)} % of MNIST digits accepted`);
+  return `AUROC ${auc.toFixed(4)}, ${(100 * recall).toFixed(0)} % of ${scores.pos.length} held-out ${letter}s and ${(100 * digitsIn).toFixed(1)} % of ${scores.neg.length} digits accepted`;
+});
+
+await check('drawing on the pad is judged by the taught detector, with the four panels', async () => {
+  const v = await page.evaluate(async (x) => window.connective.score(Uint8Array.from(x)), heldOut[0]);
+  const words = await page.evaluate(() => document.getElementById('verdict').textContent);
+  assert(/your symbol/.test(words), `the verdict reads "${words}"`);
+  assert(Number.isFinite(v.score), `score ${v.score}`);
+  return words;
+});
+
+let file = null;
+await check('export → open in a fresh page → the same scores', async () => {
+  file = await page.evaluate(async () => Array.from(await window.connective.exportDetector()));
+  assert(file.length > 1000, `${file.length} bytes`);
+  const fresh = await open('?backend=cpu');
+  const again = await fresh.page.evaluate(async ([bytes, pos]) => {
+    await window.connective.openDetector(Uint8Array.from(bytes));
+    const r = await window.connective.session.scoreBatch(Uint8Array.from(pos.flat()), pos.length);
+    return { scores: Array.from(r.scores), mode: window.connective.mode, model: window.connective.model };
+  }, [file, heldOut]);
+  const worst = Math.max(...again.scores.map((v, i) => Math.abs(v - scores.pos[i])));
+  assert(again.mode === 'teach' && again.model === 'yours', `mode ${again.mode}, model ${again.model}`);
+  assert(worst <= 1e-5, `scores differ by up to ${worst}`);
+  // A damaged file is refused and the opened detector stays.
+  const damaged = await fresh.page.evaluate(async (bytes) => {
+    const b = Uint8Array.from(bytes);
+    b[b.length - 5] ^= 0xff;
+    try {
+      await window.connective.openDetector(b);
+      return 'opened';
+    } catch (e) {
+      return `${e.message} | still ${window.connective.model}`;
+    }
+  }, file);
+  assert(/SHA-256/.test(damaged) && /still yours/.test(damaged), damaged);
+  await fresh.context.close();
+  return `${file.length} bytes, largest difference ${worst.toExponential(1)}`;
+});
+
+const haveBin = existsSync(bin);
+await check('the CLI scores the exported file as the page does, and trains the same loss curve from the same drawings and seed', async () => {
+  assert(haveBin, `no CLI at ${bin}: cargo build --release first (or set CONNECTIVE_BIN)`);
+  assert(file && taught, 'nothing was exported');
+  const fileAt = path.join(out, 'taught.connective');
+  writeFileSync(fileAt, Buffer.from(file));
+  const posAt = path.join(out, 'teach-heldout.idx');
+  writeFileSync(posAt, idx(heldOut));
+  const lines = execFileSync(bin, ['score', '--model', fileAt, posAt], { encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+  const worst = Math.max(...lines.map((l, i) => Math.abs(l.score - scores.pos[i])));
+  assert(lines.length === heldOut.length, `${lines.length} lines`);
+  assert(worst <= 1e-4, `native and page scores differ by up to ${worst}`);
+  // The same drawings and seed, natively: the loss curve's first steps agree to 1e-3.
+  const exAt = path.join(out, 'teach-examples.idx');
+  writeFileSync(exAt, idx(examples));
+  const native = JSON.parse(execFileSync(bin, ['teach', exAt, '--seed', String(seed), '--out', path.join(out, 'native.connective')], { encoding: 'utf8' }).trim().split('\n').pop());
+  // A starts from the same weights on the same batches: its first steps agree to float rounding,
+  // which Adam then amplifies a little. C starts from A's finished reconstructions, which carry
+  // A's whole drift, so its curve is compared as a whole (mean absolute difference).
+  const first = 10;
+  const diffA = Math.max(...native.loss.a.slice(0, first).map((v, i) => Math.abs(v - taught.loss.a[i])));
+  const meanC = native.loss.c.reduce((acc, v, i) => acc + Math.abs(v - taught.loss.c[i]), 0) / native.loss.c.length;
+  writeFileSync(path.join(out, 'teach-losses.json'), JSON.stringify({ page: taught.loss, native: native.loss }));
+  assert(native.steps === taught.steps, `native ${native.steps} steps, page ${taught.steps}`);
+  assert(diffA <= 1e-3, `A's first ${first} steps differ by up to ${diffA.toExponential(2)}`);
+  assert(meanC <= 0.03, `C's curves differ by ${meanC.toFixed(4)} on average`);
+  return `scores within ${worst.toExponential(1)}; A's first ${first} steps within ${diffA.toExponential(1)} (step 1: ${Math.abs(native.loss.a[0] - taught.loss.a[0]).toExponential(1)}), C's curve within ${meanC.toFixed(4)} on average; native ${native.seconds.toFixed(1)} s`;
+});
+
+await check('no errors in the console', async () => {
+  const real = errors.filter((e) => !/Could not teach|at least 6|blank|values/.test(e));
+  assert(real.length === 0, real.join(' | '));
+});
+
+console.log(`teach: ${((Date.now() - t0) / 1000).toFixed(0)} s; frames while training: ${JSON.stringify(frames)}`);
+await stop();
+finish('teach');

@@ -1,0 +1,19 @@
+// teach-worker.js: trains the visitor's detector off the page's thread (a module Web Worker), so
+// the page keeps drawing and answering meanwhile. The same Rust training loop as `connective
+// train`, in the CPU build; it reports every step to the page and hands back the detector file.
+import init, { teachDetector } from '../pkg-cpu/connective.js';
+
+const ready = init();
+
+self.onmessage = async ({ data }) => {
+  const { images, name, seed, seconds } = data;
+  try {
+    await ready;
+    const progress = (p) => self.postMessage({ type: 'progress', ...p });
+    const r = teachDetector(images, name, seed, seconds ?? undefined, progress);
+    const result = { entry: r.entry, steps: r.steps, ms: r.ms, threshold: r.threshold, heldOut: r.heldOut, examples: r.examples, loss: r.loss };
+    self.postMessage({ type: 'done', result, file: r.file }, [r.file.buffer]);
+  } catch (e) {
+    self.postMessage({ type: 'error', message: e && e.message ? e.message : String(e) });
+  }
+};
