@@ -89,3 +89,32 @@ proptest! {
         }
     }
 }
+
+/// A detector file of a shipped model (entry and weights), as `connective teach` writes them.
+fn detector_file_bytes() -> Vec<u8> {
+    use connective::model::io::{Manifest, detector_file};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let manifest = Manifest::from_json(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let entry = manifest.find("mnist-3").unwrap();
+    detector_file(entry, &std::fs::read(dir.join(&entry.file)).unwrap()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Detector files opened in the page or the CLI: damaged anywhere (the length, the entry, the
+    /// weights) or cut anywhere, they are read or refused, never a panic; only the intact file reads.
+    #[test]
+    fn mutated_detector_files_never_panic_the_reader(edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4), cut in 0.0f64..=1.0) {
+        let file = detector_file_bytes();
+        let bytes = mutate(file.clone(), &edits, cut);
+        let read = connective::model::io::read_detector_file("mutated", &bytes);
+        if bytes != file {
+            // A change inside the entry's JSON may still parse (a digit of the threshold), but
+            // never with the weights' checksum broken or the file cut short.
+            prop_assert!(read.is_err() || bytes.len() == file.len());
+        } else {
+            prop_assert!(read.is_ok());
+        }
+    }
+}

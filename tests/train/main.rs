@@ -8,3 +8,4 @@ mod common;
 mod features;
 mod photos;
 mod quick;
+mod teach;

@@ -1,0 +1,91 @@
+// Teaching in the page, measured: for each letter of symbols.mjs, a detector taught in headless
+// Chromium (CPU build, a Web Worker) on N script-drawn examples, then judged on 50 other drawings
+// of the letter against 500 MNIST test digits (the page's sample sprite): AUROC, the share of
+// held-out letters and of digits accepted at the detector's threshold, training time and steps,
+// and the longest gap between animation frames while it trained. Prints a Markdown table and
+// writes it with the rows as JSON. Run after `bash www/build.sh` (the shipped build measures what
+// visitors get: WASM_PROFILE=wasm-release, the default):
+//   (cd tests/e2e && node teach-bench.mjs [LETTERS [N]])     e.g. node teach-bench.mjs AEGKRWY 30
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { out, start } from './harness.mjs';
+import { drawing, letters, rasterSource } from './symbols.mjs';
+
+const which = (process.argv[2] || Object.keys(letters).join('')).split('');
+const n = Number(process.argv[3] || 30);
+const seed = 1;
+const { open, stop } = await start();
+const rows = [];
+for (const letter of which) {
+  const { page, context } = await open('?backend=cpu&mode=teach');
+  const r = await page.evaluate(
+    async ([src, examples, others, s]) => {
+      const m = await import('/pkg-cpu/connective.js');
+      await m.default();
+      const raster = eval(src);
+      const prep = (strokes) => m.preprocessRgba(new Uint8Array(raster(strokes, 280).buffer), 280, 280);
+      const images = examples.map(prep);
+      const held = others.map(prep);
+      // Frame gaps while it trains.
+      const gaps = [];
+      let last = performance.now();
+      let on = true;
+      const loop = (t) => {
+        gaps.push(t - last);
+        last = t;
+        if (on) requestAnimationFrame(loop);
+      };
+      requestAnimationFrame(loop);
+      const t = await window.connective.teach({ images, seed: s });
+      on = false;
+      const sprite = await new Promise((resolve, reject) => {
+        const img = new Image();
+        img.onload = () => resolve(img);
+        img.onerror = reject;
+        img.src = 'samples/mnist-test.png';
+      });
+      const cv = new OffscreenCanvas(sprite.width, sprite.height);
+      const ctx = cv.getContext('2d');
+      ctx.drawImage(sprite, 0, 0);
+      const data = ctx.getImageData(0, 0, sprite.width, sprite.height).data;
+      const cols = sprite.width / 28;
+      const nd = Math.min(500, cols * (sprite.height / 28));
+      const neg = new Uint8Array(nd * 784);
+      for (let k = 0; k < nd; k++) {
+        const [r0, c0] = [Math.floor(k / cols) * 28, (k % cols) * 28];
+        for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) neg[k * 784 + y * 28 + x] = data[((r0 + y) * sprite.width + c0 + x) * 4];
+      }
+      const session = window.connective.session;
+      const pos = Array.from((await session.scoreBatch(Uint8Array.from(held.flatMap((x) => Array.from(x))), held.length)).scores);
+      const negs = Array.from((await session.scoreBatch(neg, nd)).scores);
+      const auc = m.auroc(Float32Array.from([...pos, ...negs]), Uint8Array.from([...pos.map(() => 1), ...negs.map(() => 0)]));
+      const th = session.threshold;
+      return {
+        auc,
+        recall: pos.filter((v) => v >= th).length / pos.length,
+        digitsAccepted: negs.filter((v) => v >= th).length / negs.length,
+        nPos: pos.length,
+        nNeg: negs.length,
+        ms: t.ms,
+        steps: t.steps,
+        heldOut: t.heldOut,
+        maxGap: Math.max(...gaps.slice(1)),
+      };
+    },
+    [rasterSource, Array.from({ length: n }, (_, i) => drawing(letter, i)), Array.from({ length: 50 }, (_, i) => drawing(letter, 1000 + i)), seed],
+  );
+  rows.push({ letter, examples: n, ...r });
+  console.log(JSON.stringify(rows[rows.length - 1]));
+  await context.close();
+}
+await stop();
+
+const pct = (v) => `${(100 * v).toFixed(1)} %`;
+const md = [
+  `| symbol | examples (held out) | AUROC vs ${rows[0]?.nNeg} MNIST digits | ${rows[0]?.nPos} other drawings accepted | digits accepted | training | steps | longest frame gap |`,
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.letter} | ${r.examples} (${r.heldOut}) | ${r.auc.toFixed(4)} | ${pct(r.recall)} | ${pct(r.digitsAccepted)} | ${(r.ms / 1000).toFixed(1)} s | ${r.steps} | ${r.maxGap.toFixed(0)} ms |`),
+].join('\n');
+console.log(`\n${md}`);
+writeFileSync(path.join(out, 'teach-bench.json'), JSON.stringify(rows, null, 1));
+writeFileSync(path.join(out, 'teach-bench.md'), `${md}\n`);
