@@ -20,8 +20,8 @@
 //! eval:   the verdict scores of test sets ─▶ metrics (AUROC, F1) ─▶ tables, charts, docs
 //! ```
 //!
-//! [`data`], [`model`], [`metrics`] and [`train`]'s loop compile everywhere (the page trains a
-//! visitor's own detector with it, [`train::teach`]); [`eval`] and the training jobs over data
+//! [`data`], [`model`], [`metrics`] and [`train`]'s loop compile everywhere (the page's teach
+//! build, feature `teach`, trains a visitor's own detector with it, `train::teach`); [`eval`] and the training jobs over data
 //! sets are native, and the wasm build adds the browser bindings in `web`. Both use the same model code and the same
 //! weights. Dependencies point one way: data knows nothing of models, and model code never
 //! reaches into training, evaluation, the CLI or the bindings (`tests/layout.rs` checks this).
@@ -36,6 +36,7 @@ pub mod model;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
+#[cfg(any(not(target_arch = "wasm32"), feature = "teach"))]
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]

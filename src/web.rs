@@ -377,6 +377,7 @@ fn unit_pixels(pixels: &JsValue, expected: usize) -> Result<Vec<f32>, JsValue> {
     Err(err("pixels must be a Uint8Array of grey levels (0–255) or a Float32Array of values in [0, 1]"))
 }
 
+#[cfg(feature = "teach")]
 /// Tells the page how a teaching run goes: a call of `on_progress` per step with
 /// `{phase, epoch, epochs, loss, mean, done, total}`.
 struct JsObserver {
@@ -385,6 +386,7 @@ struct JsObserver {
     done: std::cell::Cell<u64>,
 }
 
+#[cfg(feature = "teach")]
 #[derive(Serialize)]
 struct StepReport<'a> {
     phase: &'a str,
@@ -396,6 +398,7 @@ struct StepReport<'a> {
     total: u64,
 }
 
+#[cfg(feature = "teach")]
 impl crate::train::Observer for JsObserver {
     fn start(&self, total: u64, done: u64) {
         self.total.set(total);
@@ -411,6 +414,7 @@ impl crate::train::Observer for JsObserver {
     }
 }
 
+#[cfg(feature = "teach")]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TeachResult {
@@ -425,6 +429,7 @@ struct TeachResult {
     loss: TeachLoss,
 }
 
+#[cfg(feature = "teach")]
 #[derive(Serialize)]
 struct TeachLoss {
     a: Vec<f64>,
@@ -436,6 +441,7 @@ struct TeachLoss {
 /// `seed`, within `seconds` if given. Blocks until done: the page runs it in a Web Worker.
 /// Resolves to `{entry, steps, ms, threshold, heldOut, examples, loss: {a, c}, file}`, `file`
 /// the detector file (entry and weights, as "Download detector" saves it).
+#[cfg(feature = "teach")]
 #[wasm_bindgen(js_name = teachDetector)]
 pub fn teach_detector(images: js_sys::Array, name: String, seed: f64, seconds: Option<f64>, on_progress: js_sys::Function) -> Result<JsValue, JsValue> {
     use crate::train::teach;

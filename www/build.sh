@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the wasm into www/pkg (WebGPU + CPU) and www/pkg-cpu (CPU only), and copies the shipped
+# Builds the wasm into www/pkg (WebGPU + CPU), www/pkg-cpu (CPU only) and www/pkg-teach (CPU with
+# training, for teach mode's worker), and copies the shipped
 # models and the ImageNet backbone (converted from its wheel if missing) next to the page.
 # WASM_PROFILE picks the Cargo profile: `wasm-release` (the default, for the demo: size-optimised,
 # LTO, wasm-opt) or `wasm-ci` (tests/run.sh: fast to compile, no wasm-opt).
@@ -23,6 +24,8 @@ build() {
 }
 build pkg --features webgpu
 build pkg-cpu
+# Teach mode's Web Worker: CPU, with training (burn's autodiff and optimizers); loaded only there.
+build pkg-teach --features teach
 rm -rf www/models && mkdir -p www/models
 cp models/manifest.json models/*.bpk www/models/
 # The ImageNet backbone for photos mode (EfficientNet-Lite0, f16, ~9.6 MB; not committed): converted
@@ -41,6 +44,7 @@ size "first load: pkg-cpu (wasm + glue) + page" www/pkg-cpu/connective_bg.wasm w
 size "  of which pkg-cpu/connective_bg.wasm" www/pkg-cpu/connective_bg.wasm
 size "later, with a real WebGPU adapter: pkg/" www/pkg/connective_bg.wasm www/pkg/connective.js
 size "one digit model (mnist-3.bpk)" models/mnist-3.bpk
+size "teach mode's worker: pkg-teach/" www/pkg-teach/connective_bg.wasm www/pkg-teach/connective.js
 size "photos mode: backbone (efficientnet-lite0)" www/models/efficientnet-lite0.bpk
 [ -f models/photo-airplanes.bpk ] && size "one photo detector (photo-airplanes.bpk)" models/photo-airplanes.bpk
 true

@@ -164,6 +164,22 @@ await check('drawing on the pad is judged by the taught detector, with the four 
   return words;
 });
 
+await check('at 1024×768 the pad, "Add as example", Teach, the verdict and the four panels share the first screen (screenshots)', async () => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const boxes = await page.evaluate(() =>
+    Object.fromEntries(['pad', 'teach-add', 'teach-run', 'teach-count', 'verdict', 'panel-error'].map((id) => {
+      const r = document.getElementById(id).getBoundingClientRect();
+      return [id, { top: Math.round(r.top), bottom: Math.round(r.bottom) }];
+    })),
+  );
+  await page.screenshot({ path: path.join(out, 'teach-projector.png') });
+  await page.screenshot({ path: path.join(out, 'teach-full.png'), fullPage: true });
+  const below = ['pad', 'teach-add', 'teach-run', 'teach-count', 'verdict', 'panel-error'].filter((id) => boxes[id].bottom > 768);
+  assert(below.length === 0, `below the first screen: ${below.map((id) => `${id} ends at ${boxes[id].bottom}`).join(', ')}`);
+  return `the example count ends at y = ${boxes['teach-count'].bottom}`;
+});
+
 let file = null;
 await check('export → open in a fresh page → the same scores', async () => {
   file = await page.evaluate(async () => Array.from(await window.connective.exportDetector()));
@@ -190,6 +206,14 @@ await check('export → open in a fresh page → the same scores', async () => {
   }, file);
   assert(/SHA-256/.test(damaged) && /still yours/.test(damaged), damaged);
   await fresh.context.close();
+  // On a phone: the opened detector judges a drawing (screenshot of the whole page).
+  const phone = await open('?backend=cpu', { width: 390, height: 844 });
+  await phone.page.evaluate(async ([bytes, x]) => {
+    await window.connective.openDetector(Uint8Array.from(bytes));
+    await window.connective.score(Uint8Array.from(x));
+  }, [file, heldOut[1]]);
+  await phone.page.screenshot({ path: path.join(out, 'teach-phone.png'), fullPage: true });
+  await phone.context.close();
   return `${file.length} bytes, largest difference ${worst.toExponential(1)}`;
 });
 

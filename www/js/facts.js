@@ -13,9 +13,11 @@ export function showFacts(entry, info) {
   const secs = entry.training_seconds;
   const oneClass = (entry.metrics && entry.metrics['one-class']) || {};
   const metric = (m, key) => num(m && m[key], 3);
+  const taught = state.digit === null && entry.dataset === 'drawings';
+  const m = entry.metrics || {};
   const facts = [
     ['Model', entry.name],
-    ['Trained on', `${entry.dataset} digit ${(entry.positive_classes || []).join(', ')}`],
+    ['Trained on', taught ? `${m.examples ?? '?'} of your drawings, in this browser (${m.held_out ?? '?'} of them held out for the threshold)` : `${entry.dataset} digit ${(entry.positive_classes || []).join(', ')}`],
     ['Parameters', typeof entry.parameters === 'number' ? entry.parameters.toLocaleString('en') : null],
     ['File size', typeof entry.bytes === 'number' ? `${Math.round(entry.bytes / 1024)} KB` : null],
     ['Classifiers C', classifierWords(info.classifiers)],
@@ -34,7 +36,7 @@ export function showFacts(entry, info) {
   ];
   const el = (tag, text) => Object.assign(document.createElement(tag), { textContent: String(text) });
   $('model-facts').replaceChildren(...facts.filter(([, v]) => v !== null && v !== undefined && v !== '').flatMap(([k, v]) => [el('dt', k), el('dd', v)]));
-  $('model-name').textContent = `Detector for ${state.digit}: ${entry.name}`;
+  $('model-name').textContent = taught ? `Your detector: ${m.examples ?? 'your'} drawings, threshold ${num(entry.threshold, 2)}` : `Detector for ${state.digit}: ${entry.name}`;
 }
 
 /** What the verdict of a photo detector is taken on (entry.score), in words. */

@@ -88,7 +88,8 @@ export async function loadEntry(entry, { digit, label, bytes: given = null }) {
     // The gallery pick still shown is scored again by the new model: its row follows.
     if (galleryDigitShown()) showUnderGallery($('gallery-result'), galleryDigitShown);
     showFacts(entry, info);
-    say(`Model ${info.name} ready: ${info.parameters.toLocaleString('en')} parameters on ${backendLabel(info.backend)}.`);
+    const who = digit === null ? label.replace(/^./, (c) => c.toUpperCase()) : `Model ${info.name}`;
+    say(`${who} ready: ${info.parameters.toLocaleString('en')} parameters on ${backendLabel(info.backend)}.`);
     if (pad.isBlank()) {
       showEmpty();
       warmUp(entry);

@@ -92,6 +92,9 @@ export function modelLoaded({ entry, info, bytes, digit }) {
 export function addExample(x) {
   s.examples = [...s.examples, x];
 }
+export function setExamples(list) {
+  s.examples = [...list];
+}
 export function removeExample(i) {
   s.examples = s.examples.filter((_, k) => k !== i);
 }

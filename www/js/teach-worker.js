@@ -1,7 +1,7 @@
 // teach-worker.js: trains the visitor's detector off the page's thread (a module Web Worker), so
 // the page keeps drawing and answering meanwhile. The same Rust training loop as `connective
-// train`, in the CPU build; it reports every step to the page and hands back the detector file.
-import init, { teachDetector } from '../pkg-cpu/connective.js';
+// train`, in the teach build (pkg-teach: the CPU build with training); it reports every step to the page and hands back the detector file.
+import init, { teachDetector } from '../pkg-teach/connective.js';
 
 const ready = init();
 

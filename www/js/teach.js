@@ -7,7 +7,7 @@
 import { drawGrey } from './charts.js';
 import { loadEntry } from './models.js';
 import { pad, requestScore, updateButtons } from './scoring.js';
-import { addExample, removeExample, setTaught, state, update } from './state.js';
+import { addExample, removeExample, setExamples, setTaught, state, update } from './state.js';
 import { $, message, say } from './util.js';
 
 /** The page's recipe wants at least this many; the Rust side says so too, in words. */
@@ -118,12 +118,15 @@ export async function teach(images, { seconds: budget = null, seed = 1 } = {}) {
   images.forEach((x, i) => {
     if (!(x instanceof Uint8Array)) throw new Error(`example ${i + 1} is not a Uint8Array`);
   });
+  // The page shows what it is taught on (drawings of the wrong size are refused below, in words).
+  if (images !== state.examples && images.every((x) => x.length === 784)) setExamples(images.map((x) => Uint8Array.from(x)));
   update({ teaching: true });
   renderExamples();
   const box = $('teach-progress-box');
   const bar = $('teach-progress');
   const time = $('teach-time');
   box.hidden = false;
+  $('teach-loss').hidden = false;
   bar.value = 0;
   time.textContent = 'starting…';
   const lossA = [];
