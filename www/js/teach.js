@@ -182,7 +182,9 @@ async function useDetectorFile(file, label, result = null) {
   if (entry.config.autoencoder.size !== 28 || entry.config.autoencoder.channels !== 1) throw new Error('this page judges 28×28 drawings; that detector takes other images');
   setTaught({ entry, weights, file, result });
   updateTeachButtons();
-  await loadEntry(entry, { digit: null, label, bytes: weights });
+  // Taught while the visitor looked at digits or photos: it waits for teach mode (enterMode loads it).
+  if (state.mode === 'teach') await loadEntry(entry, { digit: null, label, bytes: weights });
+  else say('Your detector is ready: open Teach to try it.');
 }
 
 /** The visitor's detector file (entry and weights), as "Download detector" saves it. */
