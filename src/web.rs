@@ -460,7 +460,7 @@ pub fn teach_detector(images: js_sys::Array, name: String, seed: f64, seconds: O
     let observer = JsObserver { on_progress, total: Default::default(), done: Default::default() };
     let started = web_time::Instant::now();
     let taught = teach::teach(&name, &images, &teach::recipe(seed as u64), seconds, &observer).map_err(err)?;
-    let file = crate::model::io::detector_file(&taught.entry, &taught.bytes).map_err(err)?;
+    let file = crate::model::io::detector_file(&crate::model::io::FileEntry::Drawings(taught.entry.clone()), &taught.bytes).map_err(err)?;
     let obj = to_js(&TeachResult {
         entry: serde_json::to_string(&taught.entry).map_err(err)?,
         steps: taught.steps,
@@ -474,13 +474,63 @@ pub fn teach_detector(images: js_sys::Array, name: String, seed: f64, seconds: O
     Ok(obj)
 }
 
-/// A detector file (as `teachDetector` or "Download detector" made it) checked and opened:
-/// `{entry, weights}`, the entry as JSON for `loadModel` and the weights it describes.
+/// Teaches a photo detector (in a Web Worker: it blocks until done) on `n` photos given as the
+/// backbone's maps (`maps`: n × `shape` values, `shape` = [1280, h, w], from the backbone
+/// `backbone_json` describes (a manifest's `BackboneRef`) at `side` px), named `names` for the
+/// nearest photos, with the page's photo recipe (`train::teach::photo_recipe`) and `seed`. Resolves
+/// to `{entry, steps, ms, threshold, heldOut, examples, loss: {a, c}, file}` as `teachDetector`.
+#[cfg(feature = "teach")]
+#[wasm_bindgen(js_name = teachPhotoDetector)]
+#[allow(clippy::too_many_arguments)]
+pub fn teach_photo_detector(
+    maps: Vec<f32>,
+    shape: Vec<usize>,
+    names: Vec<String>,
+    backbone_json: String,
+    side: usize,
+    name: String,
+    seed: f64,
+    seconds: Option<f64>,
+    on_progress: js_sys::Function,
+) -> Result<JsValue, JsValue> {
+    use crate::train::teach;
+    let shape: [usize; 3] = shape.try_into().map_err(|s: Vec<usize>| err(format!("the features' shape has {} numbers, not 3 (channels, height, width)", s.len())))?;
+    let backbone: crate::model::io::BackboneRef = serde_json::from_str(&backbone_json).map_err(|e| err(format!("bad backbone description: {e}")))?;
+    if !(seed.is_finite() && seed >= 0.0 && seed <= u32::MAX as f64 && seed.fract() == 0.0) {
+        return Err(err(format!("the seed must be a whole number from 0 to {}, got {seed}", u32::MAX)));
+    }
+    let observer = JsObserver { on_progress, total: Default::default(), done: Default::default() };
+    let started = web_time::Instant::now();
+    let examples = names.len();
+    let taught = teach::teach_photos(&name, &maps, shape, &names, backbone, side, &teach::photo_recipe(seed as u64), seconds, &observer).map_err(err)?;
+    let file = crate::model::io::detector_file(&crate::model::io::FileEntry::Photos(taught.entry.clone()), &taught.bytes).map_err(err)?;
+    let obj = to_js(&TeachResult {
+        entry: serde_json::to_string(&taught.entry).map_err(err)?,
+        steps: taught.steps,
+        ms: started.elapsed().as_secs_f64() * 1e3,
+        threshold: taught.entry.threshold,
+        held_out: taught.held_out,
+        examples,
+        loss: TeachLoss { a: taught.ae_loss, c: taught.clf_loss },
+    })?;
+    js_sys::Reflect::set(&obj, &JsValue::from_str("file"), &js_sys::Uint8Array::from(file.as_slice()))?;
+    Ok(obj)
+}
+
+/// A detector file (as `teachDetector`, `teachPhotoDetector` or "Download detector" made it)
+/// checked and opened: `{kind, entry, weights}`, `kind` "drawings" or "photos", the entry as JSON
+/// for `loadModel` or `PhotoDetector.load`, and the weights it describes.
 #[wasm_bindgen(js_name = readDetectorFile)]
 pub fn read_detector_file(bytes: Vec<u8>, what: String) -> Result<JsValue, JsValue> {
+    use crate::model::io::FileEntry;
     let (entry, weights) = crate::model::io::read_detector_file(&what, &bytes).map_err(err)?;
+    let (kind, json) = match &entry {
+        FileEntry::Drawings(e) => ("drawings", serde_json::to_string(e)),
+        FileEntry::Photos(e) => ("photos", serde_json::to_string(e)),
+    };
     let obj = js_sys::Object::new();
-    js_sys::Reflect::set(&obj, &JsValue::from_str("entry"), &JsValue::from_str(&serde_json::to_string(&entry).map_err(err)?))?;
+    js_sys::Reflect::set(&obj, &JsValue::from_str("kind"), &JsValue::from_str(kind))?;
+    js_sys::Reflect::set(&obj, &JsValue::from_str("entry"), &JsValue::from_str(&json.map_err(err)?))?;
     js_sys::Reflect::set(&obj, &JsValue::from_str("weights"), &js_sys::Uint8Array::from(weights.as_slice()))?;
     Ok(obj.into())
 }

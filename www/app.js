@@ -5,7 +5,8 @@
 // radio-group (the pickers' keyboard), photos (picker, samples, judging a photo), backbone
 // (photos mode's ImageNet network), photo-detector (a detector on it), photo-result, heatmap and
 // neighbours (showing a judgement), camera, gallery, uploads, kept, evaluate, facts, teach (teach
-// mode, with teach-worker: the visitor's own detector trained in a Web Worker), api.
+// mode, with teach-worker: the visitor's own detector trained in a Web Worker), photo-teach (the
+// same for photos, in photos mode), api.
 import { installApi } from './js/api.js';
 import { createSession, loadBuild, probeWebgpu, setBackend, showBackend, upgradeToWebgpu } from './js/backend.js';
 import { wireCamera } from './js/camera.js';
@@ -16,6 +17,7 @@ import { buildPicker, enterMode, markDigits, setModel } from './js/models.js';
 import { buildPhotoPicker } from './js/photos.js';
 import { modelThreshold, pad, placeTick, requestScore, showEmpty, showSliderValues, syncSliders, updateButtons } from './js/scoring.js';
 import { exclusive, query, setManifest, setStarted, state, update } from './js/state.js';
+import { wirePhotoTeach } from './js/photo-teach.js';
 import { wireTeach } from './js/teach.js';
 import { wireUploads } from './js/uploads.js';
 import { $, backendLabel, els, fetchOk, message, say } from './js/util.js';
@@ -27,6 +29,7 @@ wireUploads();
 wireCamera();
 wireKept();
 wireTeach();
+wirePhotoTeach();
 els.backendSelect.addEventListener('change', () => setBackend(els.backendSelect.value).catch(() => {}));
 // The session validates the values; a refusal is shown, the old value stays.
 function setParam(fn) {

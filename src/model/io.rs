@@ -395,11 +395,45 @@ const MAX_ENTRY_BYTES: usize = 1 << 20;
 /// Digit-sized detectors are well under a megabyte; this bounds what is read before checking.
 pub const MAX_DETECTOR_FILE_BYTES: usize = 64 << 20;
 
+/// What a detector file holds besides the weights: a drawing detector's entry (28×28 input, as
+/// the digit models) or a photo detector's (on the backbone's features).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum FileEntry {
+    Drawings(ModelEntry),
+    Photos(PhotoEntry),
+}
+
+impl FileEntry {
+    pub fn name(&self) -> &str {
+        match self {
+            FileEntry::Drawings(e) => &e.name,
+            FileEntry::Photos(e) => &e.name,
+        }
+    }
+
+    /// The weights are the ones the entry describes (size and SHA-256), and its numbers in range.
+    pub fn check(&self, weights: &[u8]) -> Result<()> {
+        match self {
+            FileEntry::Drawings(e) => {
+                e.check_ranges()?;
+                e.check_calibration()?;
+                verify(e, weights)
+            }
+            FileEntry::Photos(e) => {
+                e.check_ranges()?;
+                check_file(&e.name, &e.file, e.bytes, &e.sha256, weights)
+            }
+        }
+    }
+}
+
 /// One detector as one file: `DETECTOR_FILE_MAGIC`, the entry's JSON length (u32, little
-/// endian), the entry as JSON, then the weights the entry's size and SHA-256 describe.
-pub fn detector_file(entry: &ModelEntry, weights: &[u8]) -> Result<Vec<u8>> {
-    verify(entry, weights)?;
-    let json = serde_json::to_vec(entry).map_err(|e| Error::model(&entry.name, format!("cannot write its entry: {e}")))?;
+/// endian), the entry as JSON (`FileEntry`), then the weights the entry's size and SHA-256
+/// describe.
+pub fn detector_file(entry: &FileEntry, weights: &[u8]) -> Result<Vec<u8>> {
+    entry.check(weights)?;
+    let json = serde_json::to_vec(entry).map_err(|e| Error::model(entry.name(), format!("cannot write its entry: {e}")))?;
     let mut out = Vec::with_capacity(DETECTOR_FILE_MAGIC.len() + 4 + json.len() + weights.len());
     out.extend_from_slice(DETECTOR_FILE_MAGIC);
     out.extend_from_slice(&(json.len() as u32).to_le_bytes());
@@ -415,7 +449,7 @@ pub fn is_detector_file(bytes: &[u8]) -> bool {
 
 /// A detector file's entry and weights, checked: the entry in range, the weights of its size
 /// and SHA-256. `what` names the file in errors. Never panics, whatever the bytes.
-pub fn read_detector_file(what: &str, bytes: &[u8]) -> Result<(ModelEntry, Vec<u8>)> {
+pub fn read_detector_file(what: &str, bytes: &[u8]) -> Result<(FileEntry, Vec<u8>)> {
     let bad = |why: String| Error::data(what, why);
     if !is_detector_file(bytes) {
         return Err(bad("not a connective detector file (it should start with \"connective-detector/1\")".into()));
@@ -428,11 +462,9 @@ pub fn read_detector_file(what: &str, bytes: &[u8]) -> Result<(ModelEntry, Vec<u
     if len > MAX_ENTRY_BYTES || len > rest.len() - 4 {
         return Err(bad(format!("its entry claims {len} bytes, the file has {} left (truncated or damaged)", rest.len() - 4)));
     }
-    let entry: ModelEntry = serde_json::from_slice(&rest[4..4 + len]).map_err(|e| bad(format!("its entry is not a detector's: {e}")))?;
-    entry.check_ranges()?;
-    entry.check_calibration()?;
+    let entry: FileEntry = serde_json::from_slice(&rest[4..4 + len]).map_err(|e| bad(format!("its entry is not a detector's: {e}")))?;
     let weights = rest[4 + len..].to_vec();
-    verify(&entry, &weights)?;
+    entry.check(&weights)?;
     Ok((entry, weights))
 }
 
@@ -698,7 +730,7 @@ mod files {
 
     /// The bytes of `path` if it is a detector file (`detector_file`), read no further than its
     /// size bound; `None` for anything else (a folder, a burnpack, a name that is no file).
-    fn read_if_detector_file(path: &Path) -> Result<Option<Vec<u8>>> {
+    pub fn read_if_detector_file(path: &Path) -> Result<Option<Vec<u8>>> {
         use std::io::Read;
         let Ok(mut f) = std::fs::File::open(path) else { return Ok(None) };
         let mut head = vec![0u8; super::DETECTOR_FILE_MAGIC.len()];
@@ -721,9 +753,14 @@ mod files {
     /// writer was busy.
     pub fn load_model(path: &Path) -> Result<(ModelEntry, Detector)> {
         if let Some(file) = read_if_detector_file(path)? {
-            let (entry, weights) = super::read_detector_file(&path.display().to_string(), &file)?;
-            let detector = load_entry(&entry, &weights, &Device::flex())?;
-            return Ok((entry, detector));
+            let name = path.display().to_string();
+            return match super::read_detector_file(&name, &file)? {
+                (super::FileEntry::Drawings(entry), weights) => {
+                    let detector = load_entry(&entry, &weights, &Device::flex())?;
+                    Ok((entry, detector))
+                }
+                (super::FileEntry::Photos(_), _) => Err(Error::data(name, "holds a photo detector, not a drawing detector")),
+            };
         }
         let dir = path.parent().unwrap_or(Path::new("."));
         let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
@@ -742,4 +779,4 @@ mod files {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use files::{Published, load_model, read_detector, versioned_file};
+pub use files::{Published, load_model, read_detector, read_if_detector_file, versioned_file};

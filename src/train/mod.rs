@@ -11,7 +11,6 @@ pub mod digits;
 pub mod features;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod jobs;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod photo_detector;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ship;
@@ -43,6 +42,9 @@ impl Observer for indicatif::ProgressBar {
 
     fn step(&self, phase: &str, epoch: usize, epochs: usize, _loss: f64, mean: f64) {
         self.inc(1);
-        self.set_message(format!("{phase} epoch {}/{epochs} loss {mean:.4}", epoch + 1));
+        // Photo detectors count steps, not epochs: a message per 50 steps is enough.
+        if epochs <= 100 || epoch % 50 == 0 {
+            self.set_message(format!("{phase} {} {}/{epochs} loss {mean:.4}", if epochs > 100 { "step" } else { "epoch" }, epoch + 1));
+        }
     }
 }

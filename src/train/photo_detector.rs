@@ -3,16 +3,16 @@
 //! calibration (eq. 6′) and the thresholds from the validation positives.
 //! Seconds, not minutes: no checkpoints (a killed run starts over).
 
-use std::time::Instant;
+use web_time::Instant;
 
 use burn::module::Param;
 use burn::nn::loss::BinaryCrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use indicatif::ProgressBar;
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use rand_distr::{Distribution, Normal};
 
+use super::Observer;
 use crate::error::{Error, Result};
 use crate::model::calibration::Calibration;
 
@@ -73,7 +73,9 @@ fn std_of(v: &[f32]) -> f32 {
     (v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n).sqrt().max(1e-6) as f32
 }
 
-pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, data: &PhotoTrainData, device: &Device, bar: &ProgressBar) -> Result<TrainedPhoto> {
+/// Trains one photo detector; `bar` hears of every step (and may end a phase early: the page's
+/// time budget).
+pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, data: &PhotoTrainData, device: &Device, bar: &dyn Observer) -> Result<TrainedPhoto> {
     let start = Instant::now();
     let shape = data.shape;
     let [c, h, w] = shape;
@@ -94,7 +96,7 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
         ad.seed(recipe.seed);
         (config.init_autoencoder(&ad), config.init_classifier(&ad))
     };
-    bar.set_length((recipe.ae_steps + recipe.clf_steps) as u64);
+    bar.start((recipe.ae_steps + recipe.clf_steps) as u64, 0);
 
     // A: denoising at every position (eqs. 1–3).
     let rows = to_host(normalise(pool(tensor4(data.ae, n_ae, shape, device))));
@@ -117,11 +119,13 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
         let out = ae.forward(tensor2(noisy, b, c, &ad));
         let d = out - clean;
         let loss = (d.clone() * d + recipe.charbonnier_eps * recipe.charbonnier_eps).sqrt().mean();
+        let value = loss.clone().detach().into_scalar::<f32>() as f64;
         let grads = GradientsParams::from_grads(loss.backward(), &ae);
         ae = optim.step(recipe.ae_lr, ae, grads);
-        bar.inc(1);
-        if step % 50 == 0 {
-            bar.set_message(format!("A step {}/{}", step + 1, recipe.ae_steps));
+        bar.step("A", step, recipe.ae_steps, value, value);
+        // Every 50 steps counts as an epoch: where a time budget may end the phase.
+        if (step + 1) % 50 == 0 && !bar.epoch_done("A", step / 50, (value, value)) {
+            break;
         }
     }
     let ae = ae.valid();
@@ -184,11 +188,12 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
         let logits = clf.forward(tensor2(x, 2 * half, c, &ad));
         let target = Tensor::<2, Int>::from_data(TensorData::new(labels, [2 * half, 1]), &ad);
         let loss = bce.forward(logits, target);
+        let value = loss.clone().detach().into_scalar::<f32>() as f64;
         let grads = GradientsParams::from_grads(loss.backward(), &clf);
         clf = optim.step(recipe.clf_lr, clf, grads);
-        bar.inc(1);
-        if step % 50 == 0 {
-            bar.set_message(format!("C step {}/{}", step + 1, recipe.clf_steps));
+        bar.step("C", step, recipe.clf_steps, value, value);
+        if (step + 1) % 50 == 0 && !bar.epoch_done("C", step / 50, (value, value)) {
+            break;
         }
     }
 
@@ -214,4 +219,25 @@ pub fn train_photo_detector(config: &PhotoDetectorConfig, recipe: &PhotoRecipe, 
 
     let loo_neighbours = detector.leave_one_out(config.neighbours)?;
     Ok(TrainedPhoto { detector, bytes, calibration, val, gallery_rows: keep, loo_neighbours, seconds: start.elapsed().as_secs_f64() })
+}
+
+/// How the manifest states a photo detector's threshold rule.
+pub fn threshold_words(recipe: &crate::model::recipe::PhotoRecipe, score: PhotoScore, n_val: usize, n_gallery: usize) -> String {
+    match (score, recipe.neighbour_quantile) {
+        (PhotoScore::Neighbours, Some(q)) => format!(
+            "{} of the {} on {n_val} held-out training photos and the {n_gallery} training photos, each against the others (leave one out)",
+            crate::model::recipe::percentile_words(q),
+            score_words(score)
+        ),
+        _ => format!("{} of the {} on {n_val} held-out training photos", crate::model::recipe::percentile_words(recipe.threshold_quantile), score_words(score)),
+    }
+}
+
+/// For threshold rules.
+pub fn score_words(score: PhotoScore) -> &'static str {
+    match score {
+        PhotoScore::Combined => "CRBND score (f(φ) and A's error, eq. 6′)",
+        PhotoScore::Classifier => "f(φ) (eq. 6)",
+        PhotoScore::Neighbours => "nearest-neighbour similarity",
+    }
 }

@@ -13,7 +13,6 @@ use crate::error::{Error, Result};
 use crate::eval::caltech::{BackboneFiles, CLUTTER, PhotoPlan, RunOutcome, TEST_FRACTION, load_features, train_and_test};
 use crate::model::io::{Manifest, PhotoEntry, Published, SHIPPED_PRECISION, sha256_hex, versioned_file};
 use crate::model::photo_detector::PhotoScore;
-use crate::model::recipe::percentile_words;
 
 /// `photo-airplanes`, `photo-airplanes-faces_easy-motorbikes`.
 pub fn model_name(classes: &[String]) -> String {
@@ -119,23 +118,4 @@ fn score_key(score: PhotoScore) -> &'static str {
     }
 }
 
-/// How the manifest states a photo detector's threshold rule.
-pub fn threshold_words(recipe: &crate::model::recipe::PhotoRecipe, score: PhotoScore, n_val: usize, n_gallery: usize) -> String {
-    match (score, recipe.neighbour_quantile) {
-        (PhotoScore::Neighbours, Some(q)) => format!(
-            "{} of the {} on {n_val} held-out training photos and the {n_gallery} training photos, each against the others (leave one out)",
-            percentile_words(q),
-            score_words(score)
-        ),
-        _ => format!("{} of the {} on {n_val} held-out training photos", percentile_words(recipe.threshold_quantile), score_words(score)),
-    }
-}
-
-/// For threshold rules.
-pub fn score_words(score: PhotoScore) -> &'static str {
-    match score {
-        PhotoScore::Combined => "CRBND score (f(φ) and A's error, eq. 6′)",
-        PhotoScore::Classifier => "f(φ) (eq. 6)",
-        PhotoScore::Neighbours => "nearest-neighbour similarity",
-    }
-}
+pub use super::photo_detector::{score_words, threshold_words};

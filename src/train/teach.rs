@@ -1,5 +1,5 @@
 //! Teaching a detector a class of the visitor's own (a symbol, a letter, initials) from a few
-//! dozen drawings, in the page. It is `train_detector` itself, the loop `connective train` runs,
+//! dozen drawings, in the page; and one of photos (`teach_photos`), on the backbone's features. It is `train_detector` itself, the loop `connective train` runs,
 //! with checkpoints kept in memory and a recipe sized for a minute in a browser tab: the same
 //! A and C as the digit detectors, trained on the drawings and jittered copies of them (a person
 //! never draws a symbol twice in the same place, size and slant, and 24 drawings are too few to
@@ -10,9 +10,13 @@ use burn::prelude::*;
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use web_time::Instant;
 
+use super::Observer;
 use super::checkpoint::Checkpointer;
 use super::detector::{TrainData, train_detector};
-use super::Observer;
+use super::photo_detector::{PhotoTrainData, threshold_words, train_photo_detector};
+use crate::model::io::{BackboneRef, PhotoEntry};
+use crate::model::photo_detector::{PhotoDetectorConfig, PhotoScore};
+use crate::model::recipe::PhotoRecipe;
 use crate::data::augment::{self, AugmentConfig};
 use crate::error::{Error, Result};
 use crate::model::detector::{Detector, DetectorConfig};
@@ -208,6 +212,117 @@ pub fn teach(name: &str, images: &[Vec<u8>], recipe: &Recipe, seconds: Option<f6
     Ok(Taught {
         entry,
         detector: trained.detector,
+        bytes: trained.bytes,
+        steps: observer.steps.get(),
+        held_out,
+        ae_loss: observer.ae_loss.take(),
+        clf_loss: observer.clf_loss.take(),
+    })
+}
+
+/// The page's recipe for photos: the shipped photo detectors' networks and recipe (`PhotoRecipe`'s
+/// default) with half the steps, for a few dozen photos instead of hundreds.
+pub fn photo_recipe(seed: u64) -> PhotoRecipe {
+    PhotoRecipe { seed, ae_steps: 300, clf_steps: 200, clf_fraction: 0.0, ..PhotoRecipe::default() }
+}
+
+/// A photo detector taught in the page: its manifest entry and weights (A, C and the gallery).
+pub struct TaughtPhotos {
+    pub entry: PhotoEntry,
+    pub bytes: Vec<u8>,
+    pub steps: usize,
+    pub held_out: usize,
+    pub ae_loss: Vec<f64>,
+    pub clf_loss: Vec<f64>,
+}
+
+/// Teaches a photo detector the class of `n` photos given as the backbone's maps (`shape` =
+/// `[1280, h, w]` each, flattened, from `backbone` at `side` px), named `names` (the gallery's
+/// names for the nearest photos): a fifth held out (at least two) for the calibration and the
+/// threshold, the rest for A, C and the gallery, with `recipe`; each phase stops early if `seconds`
+/// would be exceeded. The verdict is the nearest photos' similarity, as for the shipped photo
+/// detectors.
+#[allow(clippy::too_many_arguments)]
+pub fn teach_photos(
+    name: &str,
+    maps: &[f32],
+    shape: [usize; 3],
+    names: &[String],
+    backbone: BackboneRef,
+    side: usize,
+    recipe: &PhotoRecipe,
+    seconds: Option<f64>,
+    observer: &dyn Observer,
+) -> Result<TaughtPhotos> {
+    check_name(name)?;
+    let [c, h, w] = shape;
+    if c != crate::model::backbone::FEATURES || !(1..=32).contains(&h) || !(1..=32).contains(&w) {
+        return Err(Error::Config(format!("photo features must be {}×h×w with h, w in 1..=32, got {c}×{h}×{w}", crate::model::backbone::FEATURES)));
+    }
+    let len = c * h * w;
+    let n = maps.len() / len;
+    if maps.len() % len != 0 || names.len() != n {
+        return Err(Error::Config(format!("{} feature values and {} names do not make whole photos of {c}×{h}×{w}", maps.len(), names.len())));
+    }
+    if n < MIN_EXAMPLES {
+        return Err(Error::Config(format!("add at least {MIN_EXAMPLES} photos to teach a detector (have {n}; 15 to 50 work best)")));
+    }
+    if n > MAX_EXAMPLES {
+        return Err(Error::Config(format!("at most {MAX_EXAMPLES} photos can be taught at once, got {n}")));
+    }
+    if maps.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Config("the photos' features hold NaN or infinite values".into()));
+    }
+    let started = Instant::now();
+    let mut rng = StdRng::seed_from_u64(recipe.seed ^ 0x7EAC);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng);
+    let held_out = ((n as f64 * recipe.val_fraction).round() as usize).clamp(2, n - 2);
+    let (val_idx, train_idx) = order.split_at(held_out);
+    let gather = |idx: &[usize]| -> Vec<f32> { idx.iter().flat_map(|&i| maps[i * len..(i + 1) * len].iter().copied()).collect() };
+    let (train, val) = (gather(train_idx), gather(val_idx));
+    let config = PhotoDetectorConfig { side, ..PhotoDetectorConfig::default() };
+    let data = PhotoTrainData { shape, ae: &train, clf: &[], val: &val };
+    let budget = seconds.filter(|s| s.is_finite() && *s > 0.0);
+    let observer = Budgeted {
+        inner: observer,
+        started,
+        ae_until: budget.map(|s| s * TeachRecipe::default().ae_share),
+        until: budget,
+        ae_loss: Default::default(),
+        clf_loss: Default::default(),
+        steps: Default::default(),
+    };
+    let trained = train_photo_detector(&config, recipe, &data, &Device::flex(), &observer)?;
+    let score = PhotoScore::Neighbours;
+    let threshold = trained.threshold(score, recipe);
+    if !threshold.is_finite() {
+        return Err(Error::Config("the held-out photos gave no threshold (are the photos all alike?)".into()));
+    }
+    let gallery: Vec<String> = trained.gallery_rows.iter().map(|&i| names[train_idx[i]].clone()).collect();
+    let entry = PhotoEntry {
+        name: name.to_string(),
+        file: format!("{name}.bpk"),
+        sha256: sha256_hex(&trained.bytes),
+        bytes: trained.bytes.len() as u64,
+        parameters: trained.detector.num_params(),
+        dataset: "photos".into(),
+        positive_classes: vec![name.to_string()],
+        lambda: recipe.lambda,
+        score,
+        threshold,
+        threshold_rule: threshold_words(recipe, score, held_out, gallery.len()),
+        calibration: trained.calibration,
+        config,
+        gallery,
+        backbone,
+        recipe: recipe.clone(),
+        training_seconds: started.elapsed().as_secs_f64(),
+        precision: SHIPPED_PRECISION,
+        metrics: serde_json::json!({ "examples": n, "held_out": held_out }),
+    };
+    Ok(TaughtPhotos {
+        entry,
         bytes: trained.bytes,
         steps: observer.steps.get(),
         held_out,

@@ -92,11 +92,11 @@ proptest! {
 
 /// A detector file of a shipped model (entry and weights), as `connective teach` writes them.
 fn detector_file_bytes() -> Vec<u8> {
-    use connective::model::io::{Manifest, detector_file};
+    use connective::model::io::{FileEntry, Manifest, detector_file};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
     let manifest = Manifest::from_json(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
     let entry = manifest.find("mnist-3").unwrap();
-    detector_file(entry, &std::fs::read(dir.join(&entry.file)).unwrap()).unwrap()
+    detector_file(&FileEntry::Drawings(entry.clone()), &std::fs::read(dir.join(&entry.file)).unwrap()).unwrap()
 }
 
 proptest! {

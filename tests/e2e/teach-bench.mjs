@@ -7,11 +7,19 @@
 // writes it with the rows as JSON. Run after `bash www/build.sh` (the shipped build measures what
 // visitors get: WASM_PROFILE=wasm-release, the default):
 //   (cd tests/e2e && node teach-bench.mjs [LETTERS [N]])     e.g. node teach-bench.mjs AEGKRWY 30
-import { writeFileSync } from 'node:fs';
+// Photos instead (photos mode, on the backbone): Caltech 101 classes no shipped detector knows,
+// each taught on its first N photos and judged on 30 others against 30 clutter photos
+// ($CONNECTIVE_CALTECH, default ../shared/data/caltech101):
+//   (cd tests/e2e && node teach-bench.mjs --photos bonsai,butterfly,chandelier,ewer,ketch 20)
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { out, start } from './harness.mjs';
+import { out, root, start } from './harness.mjs';
 import { drawing, letters, rasterSource } from './symbols.mjs';
 
+if (process.argv[2] === '--photos') {
+  await benchPhotos(process.argv[3] || 'bonsai,butterfly,chandelier,ewer,ketch', Number(process.argv[4] || 20));
+  process.exit(0);
+}
 const which = (process.argv[2] || Object.keys(letters).join('')).split('');
 const n = Number(process.argv[3] || 30);
 const seed = 1;
@@ -102,3 +110,78 @@ const md = [
 console.log(`\n${md}`);
 writeFileSync(path.join(out, `teach-bench-${n}.json`), JSON.stringify(rows, null, 1));
 writeFileSync(path.join(out, `teach-bench-${n}.md`), `${md}\n`);
+
+/** Photos: each class taught in photos mode on its first `n` photos, judged on 30 more against 30 clutter photos. */
+async function benchPhotos(classes, n) {
+  const caltech = process.env.CONNECTIVE_CALTECH || path.resolve(root, '../shared/data/caltech101');
+  const files = (cls, from, k) => readdirSync(path.join(caltech, cls)).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(from, from + k).map((f) => readFileSync(path.join(caltech, cls, f)).toString('base64'));
+  const clutter = files('clutter', 100, 30);
+  const { open, stop } = await start();
+  const rows = [];
+  for (const cls of classes.split(',')) {
+    const { page, context } = await open('?backend=cpu&mode=photos');
+    const r = await page.evaluate(
+      async ([teachB64, posB64, negB64]) => {
+        const decode = async (list) => {
+          const out = [];
+          for (const b of list) {
+            const bmp = await createImageBitmap(new Blob([Uint8Array.from(atob(b), (c) => c.charCodeAt(0))]));
+            const cv = new OffscreenCanvas(bmp.width, bmp.height);
+            cv.getContext('2d').drawImage(bmp, 0, 0);
+            out.push({ rgba: cv.getContext('2d').getImageData(0, 0, bmp.width, bmp.height).data, width: bmp.width, height: bmp.height });
+          }
+          return out;
+        };
+        const [teachPhotos, pos, neg] = [await decode(teachB64), await decode(posB64), await decode(negB64)];
+        const m = await import('/pkg-cpu/connective.js');
+        await m.default();
+        const gaps = [];
+        let last = performance.now();
+        let on = true;
+        const loop = (t) => {
+          gaps.push(t - last);
+          last = t;
+          if (on) requestAnimationFrame(loop);
+        };
+        requestAnimationFrame(loop);
+        const t0 = performance.now();
+        const t = await window.connective.teach({ images: teachPhotos, seed: 1 });
+        const wall = performance.now() - t0;
+        on = false;
+        const judge = async (list) => {
+          const out = [];
+          for (const p of list) out.push(await window.connective.judgePhoto(p));
+          return out;
+        };
+        const [jp, jn] = [await judge(pos), await judge(neg)];
+        const s = [...jp, ...jn].map((x) => x.score);
+        return {
+          auc: m.auroc(Float32Array.from(s), Uint8Array.from([...jp.map(() => 1), ...jn.map(() => 0)])),
+          recall: jp.filter((x) => x.verdict === 'inlier').length / jp.length,
+          clutterAccepted: jn.filter((x) => x.verdict === 'inlier').length / jn.length,
+          nPos: jp.length,
+          nNeg: jn.length,
+          trainMs: t.ms,
+          wallMs: wall,
+          steps: t.steps,
+          heldOut: t.heldOut,
+          maxGap: Math.max(...gaps.slice(1)),
+        };
+      },
+      [files(cls, 0, n), files(cls, n, 30), clutter],
+    );
+    rows.push({ class: cls, examples: n, ...r });
+    console.log(JSON.stringify(rows[rows.length - 1]));
+    await context.close();
+  }
+  await stop();
+  const pct = (v) => `${(100 * v).toFixed(0)} %`;
+  const md = [
+    `| class | photos (held out) | AUROC vs ${rows[0]?.nNeg} clutter | ${rows[0]?.nPos} other photos of it accepted | clutter accepted | features + training | of which training (worker) | steps | longest frame gap |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.class} | ${r.examples} (${r.heldOut}) | ${r.auc.toFixed(3)} | ${pct(r.recall)} | ${pct(r.clutterAccepted)} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.trainMs / 1000).toFixed(1)} s | ${r.steps} | ${r.maxGap.toFixed(0)} ms |`),
+  ].join('\n');
+  console.log(`\n${md}`);
+  writeFileSync(path.join(out, `teach-bench-photos-${n}.json`), JSON.stringify(rows, null, 1));
+  writeFileSync(path.join(out, `teach-bench-photos-${n}.md`), `${md}\n`);
+}

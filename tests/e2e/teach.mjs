@@ -6,9 +6,12 @@
 // message, and the page keeps answering meanwhile.
 // Run after `bash www/build.sh` and `cargo build --release` (the CLI: $CONNECTIVE_BIN, default
 // target/release/connective):  (cd tests/e2e && node teach.mjs)
+// Then photos: a photo detector taught in photos mode on 16 Caltech 101 photos of a class no shipped
+// detector knows (bonsai, from $CONNECTIVE_CALTECH, default ../shared/data/caltech101), judged on
+// other bonsai photos against clutter, exported and scored by the CLI alike.
 // Environment: TEACH_LETTER (default A), TEACH_EXAMPLES (24), TEACH_SEED (1).
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { assert, check, finish, out, root, start } from './harness.mjs';
 import { drawing, letters, rasterSource } from './symbols.mjs';
@@ -244,6 +247,71 @@ await check('the CLI scores the exported file as the page does, and trains the s
   assert(diffA <= 1e-3, `A's first ${first} steps differ by up to ${diffA.toExponential(2)}`);
   assert(meanC <= 0.03, `C's curves differ by ${meanC.toFixed(4)} on average`);
   return `scores within ${worst.toExponential(1)}; A's first ${first} steps within ${diffA.toExponential(1)} (step 1: ${Math.abs(native.loss.a[0] - taught.loss.a[0]).toExponential(1)}), C's curve within ${meanC.toFixed(4)} on average; native ${native.seconds.toFixed(1)} s`;
+});
+
+const caltech = process.env.CONNECTIVE_CALTECH || path.resolve(root, '../shared/data/caltech101');
+const photoFiles = (cls, from, n) => readdirSync(path.join(caltech, cls)).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(from, from + n).map((f) => path.join(caltech, cls, f));
+/** Decodes JPEG files in the page to {rgba, width, height} (as an upload is decoded). */
+async function decodeIn(p, files) {
+  return p.evaluate(async (b64s) => {
+    const out = [];
+    for (const b of b64s) {
+      const bytes = Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
+      const bmp = await createImageBitmap(new Blob([bytes]));
+      const cv = new OffscreenCanvas(bmp.width, bmp.height);
+      cv.getContext('2d').drawImage(bmp, 0, 0);
+      // And as a PNG, for the CLI: JPEG decoders round differently; a PNG of these pixels does not.
+      const png = new Uint8Array(await (await cv.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      let bin = '';
+      for (const v of png) bin += String.fromCharCode(v);
+      out.push({ rgba: Array.from(cv.getContext('2d').getImageData(0, 0, bmp.width, bmp.height).data), width: bmp.width, height: bmp.height, png: btoa(bin) });
+    }
+    return out;
+  }, files.map((f) => readFileSync(f).toString('base64')));
+}
+
+await check('photos: a detector taught on 16 bonsai photos in photos mode judges other bonsai against clutter; export → the CLI scores it alike', async () => {
+  assert(existsSync(path.join(caltech, 'bonsai')), `no Caltech 101 photos at ${caltech} (set CONNECTIVE_CALTECH)`);
+  const teachFiles = photoFiles('bonsai', 0, 16);
+  const posFiles = photoFiles('bonsai', 40, 8);
+  const negFiles = photoFiles('clutter', 0, 8);
+  const r = await page.evaluate(async (photos) => window.connective.teach({ images: photos.map((p) => ({ rgba: Uint8ClampedArray.from(p.rgba), width: p.width, height: p.height })), seed: 1 }), await decodeIn(page, teachFiles));
+  const model = await page.evaluate(() => ({ mode: window.connective.mode, model: window.connective.model, result: document.getElementById('photo-teach-result').textContent }));
+  assert(model.mode === 'photos' && model.model === 'your_object', `mode ${model.mode}, model ${model.model}`);
+  assert(r.heldOut >= 2 && r.steps > 0, `held out ${r.heldOut}, steps ${r.steps}`);
+  const judge = (files) => decodeIn(page, files).then((ps) => page.evaluate(async (list) => {
+    const out = [];
+    for (const p of list) out.push(await window.connective.judgePhoto({ rgba: Uint8ClampedArray.from(p.rgba), width: p.width, height: p.height }));
+    return out;
+  }, ps));
+  const posPhotos = await decodeIn(page, posFiles);
+  const pos = await page.evaluate(async (list) => {
+    const out = [];
+    for (const p of list) out.push(await window.connective.judgePhoto({ rgba: Uint8ClampedArray.from(p.rgba), width: p.width, height: p.height }));
+    return out;
+  }, posPhotos);
+  const neg = await judge(negFiles);
+  const auc = await page.evaluate(([p, n]) => window.__wasm.auroc(Float32Array.from([...p, ...n]), Uint8Array.from([...p.map(() => 1), ...n.map(() => 0)])), [pos.map((x) => x.score), neg.map((x) => x.score)]);
+  const acceptedPos = pos.filter((x) => x.verdict === 'inlier').length;
+  const acceptedNeg = neg.filter((x) => x.verdict === 'inlier').length;
+  assert(auc >= 0.9, `AUROC ${auc.toFixed(3)} on ${pos.length} bonsai against ${neg.length} clutter photos`);
+  assert(acceptedPos >= 5 && acceptedNeg <= 2, `accepted ${acceptedPos} of ${pos.length} bonsai and ${acceptedNeg} of ${neg.length} clutter photos`);
+  // Export, then the CLI with the same backbone file scores the same photos alike.
+  const file = await page.evaluate(async () => Array.from(await window.connective.exportDetector()));
+  const fileAt = path.join(out, 'taught-photos.connective');
+  writeFileSync(fileAt, Buffer.from(file));
+  const backbone = path.join(root, '.tools', 'efficientnet-lite0.bpk');
+  assert(haveBin && existsSync(backbone), `needs the CLI (${bin}) and the backbone (${backbone})`);
+  const pngs = posPhotos.slice(0, 3).map((p, i) => {
+    const at = path.join(out, `teach-bonsai-${i}.png`);
+    writeFileSync(at, Buffer.from(p.png, 'base64'));
+    return at;
+  });
+  const lines = execFileSync(bin, ['score', '--model', fileAt, '--backbone', backbone, ...pngs], { encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+  const worst = Math.max(...lines.map((l, i) => Math.abs(l.score - pos[i].score)));
+  assert(worst <= 1e-3, `native and page scores differ by up to ${worst}`);
+  assert(lines.every((l, i) => l.verdict === pos[i].verdict), 'a verdict differs between the CLI and the page');
+  return `${r.steps} steps in ${(r.ms / 1000).toFixed(1)} s (${r.heldOut} held out); AUROC ${auc.toFixed(3)}, ${acceptedPos}/${pos.length} bonsai and ${acceptedNeg}/${neg.length} clutter accepted; CLI within ${worst.toExponential(1)}`;
 });
 
 await check('no errors in the console', async () => {

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use connective::data::idx::parse_images;
 use connective::data::mnist::{Mnist, to_unit};
 use connective::metrics::auroc;
-use connective::model::io::{detector_file, load_model, read_detector_file};
+use connective::model::io::{FileEntry, detector_file, load_model, read_detector_file};
 use connective::model::scoring::score_batches;
 use connective::train::{Observer, teach};
 
@@ -54,8 +54,8 @@ fn a_detector_taught_on_24_drawings_separates_its_letter_from_digits_and_travels
     assert!(recall >= 0.8 && digits_in <= 0.2, "accepts {recall} of held-out As and {digits_in} of digits");
 
     // One file: entry and weights; read back, the same scores; through `load_model` too.
-    let file = detector_file(&taught.entry, &taught.bytes).unwrap();
-    let (entry, weights) = read_detector_file("taught", &file).unwrap();
+    let file = detector_file(&FileEntry::Drawings(taught.entry.clone()), &taught.bytes).unwrap();
+    let (FileEntry::Drawings(entry), weights) = read_detector_file("taught", &file).unwrap() else { panic!("not a drawing detector") };
     assert_eq!(entry.threshold, taught.entry.threshold);
     assert_eq!(entry.recipe, teach::recipe(1));
     assert_eq!(weights, taught.bytes);

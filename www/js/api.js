@@ -7,6 +7,8 @@ import { setPhotoModel } from './photos.js';
 import { judge } from './photo-detector.js';
 import { dropPendingScore, pad, scoreNow, updateButtons } from './scoring.js';
 import { exclusive, query, state } from './state.js';
+import { judge as judgePhotoWith } from './photo-detector.js';
+import { teachPhotos, usePhotoFile } from './photo-teach.js';
 import { exportDetector, openDetector, teach } from './teach.js';
 import { $, PX, backendLabel, message } from './util.js';
 
@@ -128,22 +130,44 @@ export function installApi(ready) {
     },
     setBackend: (name) => setBackend(name),
     /**
-     * Teaches a detector on `images` (Uint8Array(784) each: 28×28 grey levels, white strokes on
-     * black, as the pad gives them) in a Web Worker, then makes it the active one (teach mode):
-     * resolves to {steps, ms, threshold, heldOut, examples, loss: {a, c}}.
+     * Teaches a detector and makes it the active one. `images`: Uint8Array(784) drawings (28×28
+     * grey levels, white strokes on black, as the pad gives them; teach mode), or photos
+     * {rgba, width, height} (photos mode, on the backbone). Runs in a Web Worker; resolves to
+     * {steps, ms, threshold, heldOut, examples, loss: {a, c}}.
      */
     async teach({ images, seconds = null, seed = 1 } = {}) {
       await startedOrRecovered(ready);
+      if (Array.isArray(images) && images.length && images[0] && images[0].rgba) return teachPhotos(images, { seconds, seed });
       if (state.mode !== 'teach') await enterMode('teach');
       return teach(images, { seconds, seed });
     },
-    /** The visitor's detector as one file (entry and weights), as "Download detector" saves it. */
-    exportDetector: async () => exportDetector(),
-    /** Opens a detector file (Uint8Array) as the visitor's detector, in teach mode. */
+    /**
+     * The visitor's detector as one file (entry and weights), as "Download detector" saves it:
+     * the photo detector in photos mode, else the drawing detector.
+     */
+    async exportDetector() {
+      if (state.mode === 'photos') {
+        if (!state.taughtPhoto) throw new Error('no photo detector has been taught or opened yet');
+        return Uint8Array.from(state.taughtPhoto.file);
+      }
+      return exportDetector();
+    },
+    /** Opens a detector file (Uint8Array): a drawing detector in teach mode, a photo detector in photos mode. */
     async openDetector(bytes) {
       await startedOrRecovered(ready);
+      if (!(bytes instanceof Uint8Array)) throw new Error('a detector file is a Uint8Array of bytes');
+      const { kind } = state.wasm.readDetectorFile(bytes, 'the detector file');
+      if (kind === 'photos') return usePhotoFile(bytes);
       if (state.mode !== 'teach') await enterMode('teach');
       return openDetector(bytes);
+    },
+    /** Photos mode: judges a photo {rgba, width, height} with the chosen photo detector (not shown). */
+    async judgePhoto({ rgba, width, height }) {
+      await startedOrRecovered(ready);
+      const entry = state.photoEntries.get(state.photoModel);
+      if (state.mode !== 'photos' || !entry) throw new Error('judgePhoto() needs photos mode and a photo detector');
+      const r = await judgePhotoWith(entry, rgba, width, height);
+      return { verdict: r.verdict, score: r.score, threshold: r.threshold, judgedBy: r.judgedBy, logit: r.logit, reconError: r.reconError, neighbours: r.neighbours, nearest: r.nearest };
     },
     bench: (n) => bench(ready, n),
   };

@@ -8,7 +8,13 @@ const sprites = new Map(); // detector name → Promise<HTMLImageElement>
 
 /** photos.json's "galleries". */
 export function setGalleries(meta) {
-  galleries = (meta && typeof meta === 'object' && meta) || {};
+  galleries = { ...galleries, ...((meta && typeof meta === 'object' && meta) || {}) };
+}
+
+/** A gallery sprite made in the page (a taught detector's own photos): `image` holds `count` cells. */
+export function addGallery(name, image, { cell, columns, count }) {
+  galleries[name] = { file: null, cell, columns, count };
+  sprites.set(name, Promise.resolve(image));
 }
 
 function sprite(name) {

@@ -13,6 +13,12 @@ async function bytesOf(entry) {
   return bytes.get(entry.file);
 }
 
+/** Bytes for `entry`'s file that are not in models/ (a detector taught or opened in the page). */
+export function provideDetector(entry, b) {
+  bytes.set(entry.file, b);
+  if (loaded && loaded.name === entry.name) loaded = null; // a detector of the same name, replaced
+}
+
 /** The backbone and `entry`'s detector on its device, loaded (verified) when either changed. */
 export async function detectorFor(entry) {
   const [backbone, b] = await Promise.all([backboneNow(), bytesOf(entry)]);

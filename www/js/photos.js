@@ -76,6 +76,7 @@ export async function setPhotoModel(name) {
 /** Forgets the photo shown (entering photos mode, or leaving it). */
 export function clearPhoto() {
   update({ photo: null, judgement: null });
+  document.dispatchEvent(new Event('photo-shown'));
   renderEmpty($('photo-judgement'), 'Upload, photograph or pick a photo');
   $('photo-gallery-result').hidden = true;
 }
@@ -96,6 +97,7 @@ export function showPhoto(source, width, height, name, kind = 'upload') {
   pad.setBase(cv, w, h);
   updateButtons();
   update({ photo: { rgba, width: w, height: h, name, kind } });
+  document.dispatchEvent(new Event('photo-shown')); // "Add the photo shown" (photo-teach.js) follows
   const side = state.photoModel ? state.photoEntries.get(state.photoModel).config.side : null;
   say(`${name}: ${width}×${height}${side ? `, judged on its centre square at ${side}×${side}` : ''}.`);
   judgeShown();

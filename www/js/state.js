@@ -47,6 +47,8 @@ const s = {
   examples: [], // teach mode: the visitor's drawings, Uint8Array(784) each
   taught: null, // teach mode: the visitor's detector {entry, weights, file, result}
   teaching: false, // a teaching run is going on (in a worker)
+  photoExamples: [], // photos mode: the visitor's photos to teach, {rgba, width, height, name, thumb}
+  taughtPhoto: null, // photos mode: the visitor's photo detector {entry, weights, file}
 };
 
 /** The state, read-only: a write outside this module is a bug, and throws. */
@@ -97,6 +99,17 @@ export function setExamples(list) {
 }
 export function removeExample(i) {
   s.examples = s.examples.filter((_, k) => k !== i);
+}
+
+/** Photos mode's examples to teach: the whole list. */
+export function setPhotoExamples(list) {
+  s.photoExamples = [...list];
+}
+
+/** The visitor's photo detector: its entry joins the photo detectors (the picker lists it). */
+export function setTaughtPhoto(taught) {
+  s.taughtPhoto = taught;
+  s.photoEntries.set(taught.entry.name, taught.entry);
 }
 
 /** The visitor's detector, taught here or opened from a file: {entry, weights, file, result}. */

@@ -74,14 +74,13 @@ function addPadExample() {
 
 // ---------- the loss curves ----------
 /** A's and C's step losses, each on its own scale (they are different losses), steps along x. */
-function drawLoss(a, c) {
-  const cv = $('teach-loss');
+export function drawLoss(cv, a, c) {
   const ctx = cv.getContext('2d');
   const [w, h] = [cv.width, cv.height];
   ctx.clearRect(0, 0, w, h);
   ctx.font = '13px system-ui, sans-serif';
   const halves = [
-    { xs: a, x0: 0, label: 'A (rebuilding, eq. 3)', colour: '#0b57d0' },
+    { xs: a, x0: 0, label: 'A (rebuilding)', colour: '#0b57d0' },
     { xs: c, x0: w / 2, label: 'C (telling x_CP from x_CN)', colour: '#9a4400' },
   ];
   for (const { xs, x0, label, colour } of halves) {
@@ -106,7 +105,7 @@ function drawLoss(a, c) {
   }
 }
 
-const seconds = (ms) => (ms < 60_000 ? `${Math.max(0, Math.round(ms / 1000))} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
+export const seconds = (ms) => (ms < 60_000 ? `${Math.max(0, Math.round(ms / 1000))} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
 
 /**
  * Teaches a detector on `images` (Uint8Array(784) each) in a worker and loads it into the page.
@@ -122,41 +121,15 @@ export async function teach(images, { seconds: budget = null, seed = 1 } = {}) {
   if (images !== state.examples && images.every((x) => x.length === 784)) setExamples(images.map((x) => Uint8Array.from(x)));
   update({ teaching: true });
   renderExamples();
-  const box = $('teach-progress-box');
-  const bar = $('teach-progress');
-  const time = $('teach-time');
-  box.hidden = false;
   $('teach-loss').hidden = false;
-  bar.value = 0;
-  time.textContent = 'starting…';
-  const lossA = [];
-  const lossC = [];
-  drawLoss(lossA, lossC);
   $('teach-result').textContent = `Teaching on ${images.length} examples in your browser…`;
   const t0 = performance.now();
-  const worker = new Worker(new URL('./teach-worker.js', import.meta.url), { type: 'module' });
-  let frame = 0;
   try {
-    const { result, file } = await new Promise((resolve, reject) => {
-      worker.onmessage = ({ data }) => {
-        if (data.type === 'progress') {
-          (data.phase === 'A' ? lossA : lossC).push(data.loss);
-          bar.max = data.total;
-          bar.value = data.done;
-          const spent = performance.now() - t0;
-          const left = data.done ? (spent * (data.total - data.done)) / data.done : NaN;
-          time.textContent = `${data.phase === 'A' ? 'A, the reconstructor' : 'C, the classifier'}: step ${data.done} of ${data.total}${Number.isFinite(left) ? `, about ${seconds(left)} left` : ''}`;
-          // One redraw per frame however fast the steps come.
-          if (!frame) frame = requestAnimationFrame(() => ((frame = 0), drawLoss(lossA, lossC)));
-        } else if (data.type === 'done') resolve(data);
-        else reject(new Error(data.message));
-      };
-      worker.onerror = (e) => reject(new Error(e.message || 'the teaching worker failed to start'));
-      worker.postMessage({ images: images.map((x) => Uint8Array.from(x)), name: NAME, seed, seconds: budget });
-    });
-    drawLoss(lossA, lossC);
-    bar.value = bar.max;
-    time.textContent = `done in ${seconds(performance.now() - t0)}`;
+    const { result, file } = await runTeaching(
+      { kind: 'drawings', images: images.map((x) => Uint8Array.from(x)), name: NAME, seed, seconds: budget },
+      { box: $('teach-progress-box'), bar: $('teach-progress'), time: $('teach-time'), loss: $('teach-loss') },
+    );
+    $('teach-time').textContent = `done in ${seconds(performance.now() - t0)}`;
     await useDetectorFile(file, 'your detector', result);
     const r = { steps: result.steps, ms: result.ms, threshold: result.threshold, heldOut: result.heldOut, examples: result.examples, loss: result.loss };
     $('teach-result').textContent =
@@ -165,19 +138,60 @@ export async function teach(images, { seconds: budget = null, seed = 1 } = {}) {
       'Now draw your symbol, or anything else, and see whether the detector calls it novel.';
     return r;
   } catch (e) {
-    time.textContent = 'stopped';
+    $('teach-time').textContent = 'stopped';
     $('teach-result').textContent = `Could not teach: ${message(e)}`;
     throw e;
   } finally {
-    worker.terminate();
     update({ teaching: false });
     renderExamples();
   }
 }
 
+/**
+ * Runs one teaching in a Web Worker (teach-worker.js: `message` is what it trains on) and shows
+ * its progress in `ui` ({box, bar, time, loss}: the progress box, bar, time-left line and loss
+ * canvas). Resolves to the worker's {result, file}; rejects with its reason.
+ */
+export async function runTeaching(message, ui) {
+  ui.box.hidden = false;
+  ui.bar.value = 0;
+  ui.time.textContent = 'starting…';
+  const lossA = [];
+  const lossC = [];
+  drawLoss(ui.loss, lossA, lossC);
+  const t0 = performance.now();
+  const worker = new Worker(new URL('./teach-worker.js', import.meta.url), { type: 'module' });
+  let frame = 0;
+  try {
+    const done = await new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => {
+        if (data.type === 'progress') {
+          (data.phase === 'A' ? lossA : lossC).push(data.loss);
+          ui.bar.max = data.total;
+          ui.bar.value = data.done;
+          const spent = performance.now() - t0;
+          const left = data.done ? (spent * (data.total - data.done)) / data.done : NaN;
+          ui.time.textContent = `${data.phase === 'A' ? 'A, the reconstructor' : 'C, the classifier'}: step ${data.done} of ${data.total}${Number.isFinite(left) ? `, about ${seconds(left)} left` : ''}`;
+          // One redraw per frame however fast the steps come.
+          if (!frame) frame = requestAnimationFrame(() => ((frame = 0), drawLoss(ui.loss, lossA, lossC)));
+        } else if (data.type === 'done') resolve(data);
+        else reject(new Error(data.message));
+      };
+      worker.onerror = (e) => reject(new Error(e.message || 'the teaching worker failed to start'));
+      worker.postMessage(message);
+    });
+    drawLoss(ui.loss, lossA, lossC);
+    ui.bar.value = ui.bar.max;
+    return done;
+  } finally {
+    worker.terminate();
+  }
+}
+
 /** Loads a detector file (taught here, or opened) into the session as the visitor's detector. */
 async function useDetectorFile(file, label, result = null) {
-  const { entry: json, weights } = state.wasm.readDetectorFile(file, label);
+  const { kind, entry: json, weights } = state.wasm.readDetectorFile(file, label);
+  if (kind !== 'drawings') throw new Error('that file holds a photo detector: open it in photos mode');
   const entry = JSON.parse(json);
   if (entry.config.autoencoder.size !== 28 || entry.config.autoencoder.channels !== 1) throw new Error('this page judges 28×28 drawings; that detector takes other images');
   setTaught({ entry, weights, file, result });

@@ -9,7 +9,7 @@ use connective::data::photo::decode_picture;
 use connective::data::preprocess::{MNIST_SIDE, grey_to_unit, mnist_from_rgba};
 use connective::error::{Error, Result};
 use connective::eval::caltech::open_backbone;
-use connective::model::io::{InputKind, Manifest, PhotoEntry, load_model, load_photo_entry};
+use connective::model::io::{FileEntry, InputKind, Manifest, PhotoEntry, load_model, load_photo_entry, read_detector_file, read_if_detector_file};
 use connective::model::photo_detector::nearest;
 use connective::train::features::{FeatureExtractor, photo_input};
 use connective::model::scoring::score_batches;
@@ -60,10 +60,9 @@ fn all_scored(failed: usize, total: usize) -> Result<()> {
 /// Scores photos with a photo detector (on the backbone): one JSON line each with the verdict,
 /// its score and threshold, the three scores (f(φ), A's error, the neighbours' similarity), CRBND's
 /// combined score (eq. 6′) and the three nearest training photos (gallery row, file, similarity).
-fn run_photos(entry: &PhotoEntry, dir: &Path, backbone: &Path, inputs: &[std::path::PathBuf], lambda: f32) -> Result<()> {
+fn run_photos(entry: &PhotoEntry, bytes: &[u8], backbone: &Path, inputs: &[std::path::PathBuf], lambda: f32) -> Result<()> {
     let device = Device::flex();
-    let bytes = std::fs::read(dir.join(&entry.file)).map_err(|e| Error::data(dir.join(&entry.file).display().to_string(), e.to_string()))?;
-    let detector = load_photo_entry(entry, &bytes, &device)?;
+    let detector = load_photo_entry(entry, bytes, &device)?;
     let (net, sha) = open_backbone(backbone)?;
     if sha != entry.backbone.sha256 {
         return Err(Error::model(&entry.name, format!("expects the backbone {} (SHA-256 {}), {} has {sha}", entry.backbone.file, entry.backbone.sha256, backbone.display())));
@@ -115,9 +114,22 @@ pub fn run(model: &Path, backbone: &Path, inputs: &[std::path::PathBuf], labels:
     }
     let dir = model.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file = model.file_name().and_then(|f| f.to_str()).unwrap_or_default();
-    if let Ok(manifest) = Manifest::read_in_dir(dir)
-        && let Ok(entry) = manifest.find_photo(file)
-    {
+    // A photo detector: listed in the manifest beside it, or a detector file of one (the page's).
+    let photo = match read_if_detector_file(model)? {
+        Some(bytes) => match read_detector_file(&model.display().to_string(), &bytes)? {
+            (FileEntry::Photos(entry), weights) => Some((entry, weights)),
+            (FileEntry::Drawings(_), _) => None,
+        },
+        None => match Manifest::read_in_dir(dir).ok().and_then(|m| m.find_photo(file).ok().cloned()) {
+            Some(entry) => {
+                let path = dir.join(&entry.file);
+                let weights = std::fs::read(&path).map_err(|e| Error::data(path.display().to_string(), e.to_string()))?;
+                Some((entry, weights))
+            }
+            None => None,
+        },
+    };
+    if let Some((entry, weights)) = photo {
         let lambda = lambda.unwrap_or(entry.lambda);
         if !(0.0..=1.0).contains(&lambda) {
             return Err(Error::Config(format!("λ must lie in [0, 1], got {lambda}")));
@@ -125,7 +137,7 @@ pub fn run(model: &Path, backbone: &Path, inputs: &[std::path::PathBuf], labels:
         if labels.is_some() || limit.is_some() {
             return Err(Error::Config("--labels and --limit are for IDX files and digit models".into()));
         }
-        return run_photos(entry, dir, backbone, inputs, lambda);
+        return run_photos(&entry, &weights, backbone, inputs, lambda);
     }
     let (entry, detector) = load_model(model)?;
     let detector = detector.fold();

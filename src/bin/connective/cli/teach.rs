@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use connective::data::preprocess::MNIST_SIDE;
 use connective::error::{Error, Result};
-use connective::model::io::{detector_file, write_atomically};
+use connective::model::io::{FileEntry, detector_file, write_atomically};
 use connective::train::teach;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -36,7 +36,7 @@ pub fn run(inputs: &[PathBuf], name: &str, seed: u64, seconds: Option<f64>, out:
     bar.set_prefix(format!("teaching {name}"));
     let taught = teach::teach(name, &images, &teach::recipe(seed), seconds, &bar)?;
     bar.finish_and_clear();
-    let file = detector_file(&taught.entry, &taught.bytes)?;
+    let file = detector_file(&FileEntry::Drawings(taught.entry.clone()), &taught.bytes)?;
     write_atomically(out, &file)?;
     let summary = serde_json::json!({
         "out": out.display().to_string(),
