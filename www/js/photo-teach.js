@@ -14,6 +14,7 @@ import { MIN_EXAMPLES, runTeaching, seconds } from './teach.js';
 import { $, canvas2d, message, say } from './util.js';
 
 const NAME = 'your_object';
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
 const MAX_PHOTOS = 200;
 const THUMB = 64;
 
@@ -104,14 +105,22 @@ async function addFiles(files) {
 export async function teachPhotos(photos, { seconds: budget = null, seed = 1 } = {}) {
   if (state.teaching) throw new Error('a detector is being taught already');
   if (!Array.isArray(photos)) throw new Error('images must be an array of {rgba, width, height} photos');
-  const examples = photos.map((p, i) => {
+  photos.forEach((p, i) => {
     if (!p || !p.rgba || !(p.width > 0) || !(p.height > 0) || p.rgba.length !== p.width * p.height * 4) {
       throw new Error(`photo ${i + 1} is not {rgba, width, height} with width × height × 4 bytes of RGBA`);
     }
+  });
+  const examples = [];
+  for (const [i, p] of photos.entries()) {
+    if (p.thumb) {
+      examples.push(p);
+      continue;
+    }
     const [cv, ctx] = canvas2d(p.width, p.height);
     ctx.putImageData(new ImageData(new Uint8ClampedArray(p.rgba), p.width, p.height), 0, 0);
-    return p.thumb ? p : { ...example(cv, p.width, p.height), name: p.name || `photo ${i + 1}` };
-  });
+    examples.push({ ...example(cv, p.width, p.height), name: p.name || `photo ${i + 1}` });
+    if (i % 4 === 3) await nextFrame(); // large photos: a few per frame
+  }
   if (examples.length < MIN_EXAMPLES) throw new Error(`add at least ${MIN_EXAMPLES} photos to teach a detector (have ${examples.length}; 15 to 50 work best)`);
   if (state.mode !== 'photos') await enterMode('photos');
   if (photos !== state.photoExamples) setPhotoExamples(examples);
@@ -139,6 +148,9 @@ export async function teachPhotos(photos, { seconds: budget = null, seed = 1 } =
       const f = await exclusive(() => backbone.features(rgb, side));
       maps.push(f.map);
       shape = f.mapShape;
+      // One photo per frame: the CPU backend answers without yielding, and 20 photos in a row
+      // held the page for 1.3 s (one photo takes about 70 ms).
+      await nextFrame();
     }
     const flat = new Float32Array(maps.reduce((n, m) => n + m.length, 0));
     maps.reduce((at, m) => (flat.set(m, at), at + m.length), 0);
