@@ -1,9 +1,13 @@
-//! Teaching a detector a class of the visitor's own (a symbol, a letter, initials) from a few
-//! dozen drawings, in the page; and one of photos (`teach_photos`), on the backbone's features. It is `train_detector` itself, the loop `connective train` runs,
-//! with checkpoints kept in memory and a recipe sized for a minute in a browser tab: the same
-//! A and C as the digit detectors, trained on the drawings and jittered copies of them (a person
+//! Teaching a detector a class of the visitor's own from a few dozen examples, in the page.
+//!
+//! Drawings (`teach`: a symbol, a letter, initials): `train_detector` itself, the loop `connective
+//! train` runs, with checkpoints kept in memory and a recipe sized for a minute in a browser tab:
+//! the digit detectors' A and C, trained on the drawings and jittered copies of them (a person
 //! never draws a symbol twice in the same place, size and slant, and 24 drawings are too few to
 //! show that), and the same threshold rule on held-out drawings.
+//!
+//! Photos (`teach_photos`): `train_photo_detector`, the shipped photo detectors' loop, on the
+//! backbone's features of the visitor's photos (computed by the page, which holds the backbone).
 
 use burn::module::Module;
 use burn::prelude::*;
@@ -14,14 +18,12 @@ use super::Observer;
 use super::checkpoint::Checkpointer;
 use super::detector::{TrainData, train_detector};
 use super::photo_detector::{PhotoTrainData, threshold_words, train_photo_detector};
-use crate::model::io::{BackboneRef, PhotoEntry};
-use crate::model::photo_detector::{PhotoDetectorConfig, PhotoScore};
-use crate::model::recipe::PhotoRecipe;
 use crate::data::augment::{self, AugmentConfig};
 use crate::error::{Error, Result};
 use crate::model::detector::{Detector, DetectorConfig};
-use crate::model::io::{ModelEntry, Precision, SHIPPED_PRECISION, sha256_hex};
-use crate::model::recipe::{Recipe, TeachRecipe, percentile_words};
+use crate::model::io::{BackboneRef, ModelEntry, PhotoEntry, SHIPPED_PRECISION, sha256_hex};
+use crate::model::photo_detector::{PhotoDetectorConfig, PhotoScore};
+use crate::model::recipe::{PhotoRecipe, Recipe, TeachRecipe, percentile_words};
 use crate::model::scoring::{batch_tensor, to_vec};
 
 /// Side of a drawing: the page's drawing pad preprocessed as for the digit detectors (28×28,
@@ -208,7 +210,6 @@ pub fn teach(name: &str, images: &[Vec<u8>], recipe: &Recipe, seconds: Option<f6
         precision: SHIPPED_PRECISION,
         metrics: serde_json::json!({ "examples": images.len(), "held_out": held_out }),
     };
-    debug_assert_eq!(SHIPPED_PRECISION, Precision::F16);
     Ok(Taught {
         entry,
         detector: trained.detector,

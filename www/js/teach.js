@@ -44,7 +44,7 @@ export function renderExamples() {
   );
   const n = state.examples.length;
   $('teach-count').textContent =
-    n === 0 ? 'No examples yet: draw your symbol and add it, 10 to 40 times.' : n < MIN_EXAMPLES ? `${n} example${n > 1 ? 's' : ''}: at least ${MIN_EXAMPLES} to teach, 10 to 40 work best.` : `${n} examples: ready to teach${n < 10 ? ' (more work better)' : ''}.`;
+    n === 0 ? 'No examples yet: draw your symbol and add it, 20 to 40 times.' : n < MIN_EXAMPLES ? `${n} example${n > 1 ? 's' : ''}: at least ${MIN_EXAMPLES} to teach, 20 to 40 work best.` : `${n} examples: ready to teach${n < 20 ? ' (20 or more set a surer threshold)' : ''}.`;
   $('teach-run').disabled = state.teaching || n < MIN_EXAMPLES;
   $('teach-clear').hidden = n === 0 || state.teaching;
   updateTeachButtons();

@@ -313,7 +313,7 @@ struct ScoreArgs {
 #[derive(Args)]
 struct TeachArgs {
     /// The drawings: IDX image files (every 28×28 image in them) or PNG/JPEG/WebP pictures (each
-    /// preprocessed as the page's drawings are); at least 6, 10 to 40 work best.
+    /// preprocessed as the page's drawings are); at least 6, 20 to 40 work best.
     #[arg(required = true)]
     drawings: Vec<PathBuf>,
     /// The detector file to write (e.g. yours.connective).
