@@ -6,7 +6,7 @@
 // cut from the gallery sprite; uploads of the fixture PNGs are judged as the native CLI judged them
 // (tests/fixtures/photo-detectors/native.json) within 1e-3; another detector judges the photo shown
 // again; at 1024×768 (a projector) the verdict, the heat map and the nearest photos fit the first
-// screen; a refused or missing camera says so. Run after `bash www/build.sh`.
+// screen; a camera frame can be added as an example to teach; a refused or missing camera says so. Run after `bash www/build.sh`.
 import path from 'node:path';
 import { assert, check, finish, judged, judgementGap, manifest, out, photoFixtures, photoNative, start } from './harness.mjs';
 
@@ -116,6 +116,10 @@ try {
     const side = entry.config.side;
     assert(new RegExp(`^Camera photo: \\d+×\\d+, judged on its centre square at ${side}×${side}\\.$`).test(status), `status "${status}"`);
     await page.screenshot({ path: path.join(out, 'photos-camera.png'), fullPage: true });
+    // The frame taken can be an example to teach (photo-teach.js): "Add the photo shown".
+    await page.click('[data-testid=photo-teach-add]');
+    const count = await text(page, '#photo-teach-count');
+    assert(/^1 photo:/.test(count) && (await page.locator('#photo-teach-examples li').count()) === 1, `after "Add the photo shown": "${count}"`);
     await page.click('#camera-stop');
     assert(await page.locator('#camera-box').isHidden(), 'the preview stays after Stop camera');
     assert(fetched(requests) === 1, `${fetched(requests)} requests for ${BACKBONE}`);
