@@ -424,6 +424,8 @@ struct TeachResult {
     ms: f64,
     threshold: f32,
     held_out: usize,
+    /// Which examples were held out (indices, ascending): the page marks their thumbnails.
+    held_out_examples: Vec<usize>,
     examples: usize,
     /// Every step's training loss: A's, then C's.
     loss: TeachLoss,
@@ -467,6 +469,7 @@ pub fn teach_detector(images: js_sys::Array, name: String, seed: f64, seconds: O
         ms: started.elapsed().as_secs_f64() * 1e3,
         threshold: taught.entry.threshold,
         held_out: taught.held_out,
+        held_out_examples: taught.held_out_examples,
         examples: images.len(),
         loss: TeachLoss { a: taught.ae_loss, c: taught.clf_loss },
     })?;
@@ -510,6 +513,7 @@ pub fn teach_photo_detector(
         ms: started.elapsed().as_secs_f64() * 1e3,
         threshold: taught.entry.threshold,
         held_out: taught.held_out,
+        held_out_examples: taught.held_out_examples,
         examples,
         loss: TeachLoss { a: taught.ae_loss, c: taught.clf_loss },
     })?;

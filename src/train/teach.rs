@@ -62,8 +62,9 @@ pub struct Taught {
     pub bytes: Vec<u8>,
     /// Optimisation steps taken (both phases).
     pub steps: usize,
-    /// Drawings held out for the threshold.
+    /// Drawings held out for the threshold: how many, and which (indices into the drawings, ascending).
     pub held_out: usize,
+    pub held_out_examples: Vec<usize>,
     /// The training loss of every step: A's (eq. 3), then C's (BCE).
     pub ae_loss: Vec<f64>,
     pub clf_loss: Vec<f64>,
@@ -93,6 +94,12 @@ pub fn check_drawings(images: &[Vec<u8>]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn sorted(idx: &[usize]) -> Vec<usize> {
+    let mut v = idx.to_vec();
+    v.sort_unstable();
+    v
 }
 
 /// A detector's name becomes its file's: 1–40 letters, digits, `-` and `_`.
@@ -216,6 +223,7 @@ pub fn teach(name: &str, images: &[Vec<u8>], recipe: &Recipe, seconds: Option<f6
         bytes: trained.bytes,
         steps: observer.steps.get(),
         held_out,
+        held_out_examples: sorted(val_idx),
         ae_loss: observer.ae_loss.take(),
         clf_loss: observer.clf_loss.take(),
     })
@@ -232,7 +240,9 @@ pub struct TaughtPhotos {
     pub entry: PhotoEntry,
     pub bytes: Vec<u8>,
     pub steps: usize,
+    /// How many photos were held out, and which (indices into the photos, ascending).
     pub held_out: usize,
+    pub held_out_examples: Vec<usize>,
     pub ae_loss: Vec<f64>,
     pub clf_loss: Vec<f64>,
 }
@@ -327,6 +337,7 @@ pub fn teach_photos(
         bytes: trained.bytes,
         steps: observer.steps.get(),
         held_out,
+        held_out_examples: sorted(val_idx),
         ae_loss: observer.ae_loss.take(),
         clf_loss: observer.clf_loss.take(),
     })

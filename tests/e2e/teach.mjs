@@ -114,8 +114,15 @@ await check(`a detector taught on ${nExamples} drawings of ${letter} (seed ${see
   assert(r.steps > 0 && r.loss.a.length + r.loss.c.length === r.steps, `steps ${r.steps}, losses ${r.loss.a.length} + ${r.loss.c.length}`);
   assert(r.heldOut >= 2 && r.heldOut < nExamples, `held out ${r.heldOut}`);
   assert(r.frames > 10, `only ${r.frames} animation frames ran while it trained`);
-  const shown = await page.evaluate(() => ({ mode: window.connective.mode, model: window.connective.model, result: document.getElementById('teach-result').textContent }));
+  const shown = await page.evaluate(() => ({
+    mode: window.connective.mode,
+    model: window.connective.model,
+    result: document.getElementById('teach-result').textContent,
+    thumbs: document.querySelectorAll('#teach-examples li').length,
+    outlined: document.querySelectorAll('#teach-examples li.held-out').length,
+  }));
   assert(shown.mode === 'teach' && shown.model === 'yours', `mode ${shown.mode}, model ${shown.model}`);
+  assert(shown.thumbs === nExamples && shown.outlined === r.heldOut, `${shown.thumbs} thumbnails, ${shown.outlined} outlined as held out (held out: ${r.heldOut})`);
   assert(/held out/.test(shown.result), `the page says "${shown.result}"`);
   return `${r.steps} steps in ${(r.ms / 1000).toFixed(1)} s, threshold ${r.threshold.toFixed(2)}, ${r.frames} frames, longest gap ${r.maxGap.toFixed(0)} ms`;
 });

@@ -38,6 +38,8 @@ function thumbnail(source, w, h) {
 
 export function renderPhotoExamples() {
   const list = $('photo-teach-examples');
+  const t = state.taughtPhoto;
+  const heldOut = new Set(t && t.examples === state.photoExamples && t.result ? t.result.heldOutExamples || [] : []);
   list.replaceChildren(
     ...state.photoExamples.map((x, i) => {
       const li = document.createElement('li');
@@ -52,6 +54,10 @@ export function renderPhotoExamples() {
         renderPhotoExamples();
       });
       li.append(cv, del);
+      if (heldOut.has(i)) {
+        li.classList.add('held-out');
+        li.title = `Photo ${i + 1} was held out: it set the threshold, it was not trained on`;
+      }
       return li;
     }),
   );
@@ -162,7 +168,7 @@ export async function teachPhotos(photos, { seconds: budget = null, seed = 1 } =
     ui.time.textContent = `done in ${seconds(performance.now() - t0)}`;
     await usePhotoFile(file, r);
     result.textContent =
-      `Taught in ${seconds(performance.now() - t0)} (${r.steps} steps) on ${r.examples - r.heldOut} of your photos; ${r.heldOut} were held out ` +
+      `Taught in ${seconds(performance.now() - t0)} (${r.steps} steps) on ${r.examples - r.heldOut} of your photos; ${r.heldOut} (outlined) were held out ` +
       `to set the threshold with them. It judges by the similarity to your nearest photos, as the shipped detectors do; pick a photo to try it.`;
     return { steps: r.steps, ms: r.ms, threshold: r.threshold, heldOut: r.heldOut, examples: r.examples, loss: r.loss };
   } catch (e) {
@@ -181,7 +187,7 @@ export async function usePhotoFile(file, result = null) {
   if (kind !== 'photos') throw new Error('that file holds a drawing detector: open it in Teach mode');
   const entry = JSON.parse(json);
   provideDetector(entry, weights);
-  setTaughtPhoto({ entry, weights, file, result });
+  setTaughtPhoto({ entry, weights, file, result, examples: result ? state.photoExamples : null });
   // The nearest photos are the visitor's own: a sprite of those still here (none for a file opened later).
   const byName = new Map(state.photoExamples.map((x) => [x.name, x.thumb]));
   const cells = entry.gallery.map((n) => byName.get(n));

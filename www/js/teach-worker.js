@@ -17,7 +17,7 @@ self.onmessage = async ({ data }) => {
       kind === 'photos'
         ? teachPhotoDetector(data.maps, Uint32Array.from(data.shape), data.names, data.backbone, data.side, name, seed, seconds ?? undefined, progress)
         : teachDetector(data.images, name, seed, seconds ?? undefined, progress);
-    const result = { entry: r.entry, steps: r.steps, ms: r.ms, threshold: r.threshold, heldOut: r.heldOut, examples: r.examples, loss: r.loss };
+    const result = { entry: r.entry, steps: r.steps, ms: r.ms, threshold: r.threshold, heldOut: r.heldOut, heldOutExamples: Array.from(r.heldOutExamples), examples: r.examples, loss: r.loss };
     self.postMessage({ type: 'done', result, file: r.file }, [r.file.buffer]);
   } catch (e) {
     self.postMessage({ type: 'error', message: e && e.message ? e.message : String(e) });

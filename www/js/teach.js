@@ -24,6 +24,8 @@ function padInput() {
 /** The examples as thumbnails, each with a delete button, and the buttons that depend on them. */
 export function renderExamples() {
   const list = $('teach-examples');
+  const t = state.taught;
+  const heldOut = new Set(t && t.examples === state.examples && t.result ? t.result.heldOutExamples || [] : []);
   list.replaceChildren(
     ...state.examples.map((x, i) => {
       const li = document.createElement('li');
@@ -39,6 +41,11 @@ export function renderExamples() {
         renderExamples();
       });
       li.append(cv, del);
+      // The drawings that set the threshold, while the examples are the ones taught.
+      if (heldOut.has(i)) {
+        li.classList.add('held-out');
+        li.title = `Example ${i + 1} was held out: it set the threshold, it was not trained on`;
+      }
       return li;
     }),
   );
@@ -134,7 +141,7 @@ export async function teach(images, { seconds: budget = null, seed = 1 } = {}) {
     const r = { steps: result.steps, ms: result.ms, threshold: result.threshold, heldOut: result.heldOut, examples: result.examples, loss: result.loss };
     $('teach-result').textContent =
       `Taught in ${seconds(result.ms)} (${result.steps} steps) on ${result.examples - result.heldOut} of your examples; ` +
-      `${result.heldOut} were held out to set the threshold (${result.threshold.toFixed(2)}), so that they and jittered copies of them pass. ` +
+      `${result.heldOut} (outlined) were held out to set the threshold (${result.threshold.toFixed(2)}), so that they and jittered copies of them pass. ` +
       'Now draw your symbol, or anything else, and see whether the detector calls it novel.';
     return r;
   } catch (e) {
@@ -194,7 +201,7 @@ async function useDetectorFile(file, label, result = null) {
   if (kind !== 'drawings') throw new Error('that file holds a photo detector: open it in photos mode');
   const entry = JSON.parse(json);
   if (entry.config.autoencoder.size !== 28 || entry.config.autoencoder.channels !== 1) throw new Error('this page judges 28×28 drawings; that detector takes other images');
-  setTaught({ entry, weights, file, result });
+  setTaught({ entry, weights, file, result, examples: result ? state.examples : null });
   updateTeachButtons();
   // Taught while the visitor looked at digits or photos: it waits for teach mode (enterMode loads it).
   if (state.mode === 'teach') await loadEntry(entry, { digit: null, label, bytes: weights });
