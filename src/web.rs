@@ -438,6 +438,25 @@ struct TeachLoss {
     c: Vec<f64>,
 }
 
+/// A teaching call's seed: a whole number in 0..=u32::MAX (JavaScript passes a double).
+#[cfg(feature = "teach")]
+fn teach_seed(seed: f64) -> Result<u64, JsValue> {
+    if seed.is_finite() && (0.0..=u32::MAX as f64).contains(&seed) && seed.fract() == 0.0 {
+        Ok(seed as u64)
+    } else {
+        Err(err(format!("the seed must be a whole number from 0 to {}, got {seed}", u32::MAX)))
+    }
+}
+
+/// What a teaching call resolves to: `result`, and `file`, the detector file of `entry` and `weights`.
+#[cfg(feature = "teach")]
+fn with_detector_file(result: TeachResult, entry: &crate::model::io::FileEntry, weights: &[u8]) -> Result<JsValue, JsValue> {
+    let file = crate::model::io::detector_file(entry, weights).map_err(err)?;
+    let obj = to_js(&result)?;
+    js_sys::Reflect::set(&obj, &JsValue::from_str("file"), &js_sys::Uint8Array::from(file.as_slice()))?;
+    Ok(obj)
+}
+
 /// Teaches a detector the class of `images` (an array of 784 grey levels each, 28×28, white
 /// strokes on black as the drawing pad gives them) with the page's recipe (`train::teach`) and
 /// `seed`, within `seconds` if given. Blocks until done: the page runs it in a Web Worker.
@@ -456,14 +475,11 @@ pub fn teach_detector(images: js_sys::Array, name: String, seed: f64, seconds: O
                 .ok_or_else(|| err(format!("example {} is not a Uint8Array of 784 grey levels", i + 1)))
         })
         .collect::<Result<_, _>>()?;
-    if !(seed.is_finite() && seed >= 0.0 && seed <= u32::MAX as f64 && seed.fract() == 0.0) {
-        return Err(err(format!("the seed must be a whole number from 0 to {}, got {seed}", u32::MAX)));
-    }
+    let seed = teach_seed(seed)?;
     let observer = JsObserver { on_progress, total: Default::default(), done: Default::default() };
     let started = web_time::Instant::now();
-    let taught = teach::teach(&name, &images, &teach::recipe(seed as u64), seconds, &observer).map_err(err)?;
-    let file = crate::model::io::detector_file(&crate::model::io::FileEntry::Drawings(taught.entry.clone()), &taught.bytes).map_err(err)?;
-    let obj = to_js(&TeachResult {
+    let taught = teach::teach(&name, &images, &teach::recipe(seed), seconds, &observer).map_err(err)?;
+    let result = TeachResult {
         entry: serde_json::to_string(&taught.entry).map_err(err)?,
         steps: taught.steps,
         ms: started.elapsed().as_secs_f64() * 1e3,
@@ -472,9 +488,8 @@ pub fn teach_detector(images: js_sys::Array, name: String, seed: f64, seconds: O
         held_out_examples: taught.held_out_examples,
         examples: images.len(),
         loss: TeachLoss { a: taught.ae_loss, c: taught.clf_loss },
-    })?;
-    js_sys::Reflect::set(&obj, &JsValue::from_str("file"), &js_sys::Uint8Array::from(file.as_slice()))?;
-    Ok(obj)
+    };
+    with_detector_file(result, &crate::model::io::FileEntry::Drawings(taught.entry), &taught.bytes)
 }
 
 /// Teaches a photo detector (in a Web Worker: it blocks until done) on `n` photos given as the
@@ -499,15 +514,12 @@ pub fn teach_photo_detector(
     use crate::train::teach;
     let shape: [usize; 3] = shape.try_into().map_err(|s: Vec<usize>| err(format!("the features' shape has {} numbers, not 3 (channels, height, width)", s.len())))?;
     let backbone: crate::model::io::BackboneRef = serde_json::from_str(&backbone_json).map_err(|e| err(format!("bad backbone description: {e}")))?;
-    if !(seed.is_finite() && seed >= 0.0 && seed <= u32::MAX as f64 && seed.fract() == 0.0) {
-        return Err(err(format!("the seed must be a whole number from 0 to {}, got {seed}", u32::MAX)));
-    }
+    let seed = teach_seed(seed)?;
     let observer = JsObserver { on_progress, total: Default::default(), done: Default::default() };
     let started = web_time::Instant::now();
     let examples = names.len();
-    let taught = teach::teach_photos(&name, &maps, shape, &names, backbone, side, &teach::photo_recipe(seed as u64), seconds, &observer).map_err(err)?;
-    let file = crate::model::io::detector_file(&crate::model::io::FileEntry::Photos(taught.entry.clone()), &taught.bytes).map_err(err)?;
-    let obj = to_js(&TeachResult {
+    let taught = teach::teach_photos(&name, &maps, shape, &names, backbone, side, &teach::photo_recipe(seed), seconds, &observer).map_err(err)?;
+    let result = TeachResult {
         entry: serde_json::to_string(&taught.entry).map_err(err)?,
         steps: taught.steps,
         ms: started.elapsed().as_secs_f64() * 1e3,
@@ -516,9 +528,8 @@ pub fn teach_photo_detector(
         held_out_examples: taught.held_out_examples,
         examples,
         loss: TeachLoss { a: taught.ae_loss, c: taught.clf_loss },
-    })?;
-    js_sys::Reflect::set(&obj, &JsValue::from_str("file"), &js_sys::Uint8Array::from(file.as_slice()))?;
-    Ok(obj)
+    };
+    with_detector_file(result, &crate::model::io::FileEntry::Photos(taught.entry), &taught.bytes)
 }
 
 /// A detector file (as `teachDetector`, `teachPhotoDetector` or "Download detector" made it)

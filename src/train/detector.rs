@@ -77,7 +77,8 @@ fn epoch_rng(seed: u64, phase: u64, epoch: usize) -> StdRng {
     StdRng::seed_from_u64(seed ^ (phase << 56) ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-fn gather(data: &[f32], idx: &[usize], len: usize) -> Vec<f32> {
+/// The images `idx` of flattened `data`, `len` values each, in that order.
+pub(crate) fn gather(data: &[f32], idx: &[usize], len: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(idx.len() * len);
     for &i in idx {
         out.extend_from_slice(&data[i * len..(i + 1) * len]);

@@ -16,7 +16,7 @@ use web_time::Instant;
 
 use super::Observer;
 use super::checkpoint::Checkpointer;
-use super::detector::{TrainData, train_detector};
+use super::detector::{TrainData, gather, train_detector};
 use super::photo_detector::{PhotoTrainData, threshold_words, train_photo_detector};
 use crate::data::augment::{self, AugmentConfig};
 use crate::error::{Error, Result};
@@ -138,6 +138,22 @@ struct Budgeted<'a> {
     steps: std::cell::Cell<usize>,
 }
 
+impl<'a> Budgeted<'a> {
+    /// Times from `started`; A may use `ae_share` of `seconds` (when given, finite and positive).
+    fn new(inner: &'a dyn Observer, started: Instant, seconds: Option<f64>, ae_share: f64) -> Self {
+        let budget = seconds.filter(|s| s.is_finite() && *s > 0.0);
+        Budgeted {
+            inner,
+            started,
+            ae_until: budget.map(|s| s * ae_share),
+            until: budget,
+            ae_loss: Default::default(),
+            clf_loss: Default::default(),
+            steps: Default::default(),
+        }
+    }
+}
+
 impl Observer for Budgeted<'_> {
     fn start(&self, total: u64, done: u64) {
         self.inner.start(total, done)
@@ -180,16 +196,7 @@ pub fn teach(name: &str, images: &[Vec<u8>], recipe: &Recipe, seconds: Option<f6
     let val = with_copies(images, val_idx, copies, &t, &mut rng, &device)?;
     let config = DetectorConfig::mnist();
     let data = TrainData { shape: [1, SIDE, SIDE], train: &train, val: &val };
-    let budget = seconds.filter(|s| s.is_finite() && *s > 0.0);
-    let observer = Budgeted {
-        inner: observer,
-        started,
-        ae_until: budget.map(|s| s * t.ae_share),
-        until: budget,
-        ae_loss: Default::default(),
-        clf_loss: Default::default(),
-        steps: Default::default(),
-    };
+    let observer = Budgeted::new(observer, started, seconds, t.ae_share);
     let trained = train_detector(&config, recipe, &data, &Checkpointer::in_memory(), false, false, &observer)?;
     let threshold = trained.threshold;
     let sha256 = sha256_hex(&trained.bytes);
@@ -290,20 +297,10 @@ pub fn teach_photos(
     order.shuffle(&mut rng);
     let held_out = ((n as f64 * recipe.val_fraction).round() as usize).clamp(2, n - 2);
     let (val_idx, train_idx) = order.split_at(held_out);
-    let gather = |idx: &[usize]| -> Vec<f32> { idx.iter().flat_map(|&i| maps[i * len..(i + 1) * len].iter().copied()).collect() };
-    let (train, val) = (gather(train_idx), gather(val_idx));
+    let (train, val) = (gather(maps, train_idx, len), gather(maps, val_idx, len));
     let config = PhotoDetectorConfig { side, ..PhotoDetectorConfig::default() };
     let data = PhotoTrainData { shape, ae: &train, clf: &[], val: &val };
-    let budget = seconds.filter(|s| s.is_finite() && *s > 0.0);
-    let observer = Budgeted {
-        inner: observer,
-        started,
-        ae_until: budget.map(|s| s * TeachRecipe::default().ae_share),
-        until: budget,
-        ae_loss: Default::default(),
-        clf_loss: Default::default(),
-        steps: Default::default(),
-    };
+    let observer = Budgeted::new(observer, started, seconds, TeachRecipe::default().ae_share);
     let trained = train_photo_detector(&config, recipe, &data, &Device::flex(), &observer)?;
     let score = PhotoScore::Neighbours;
     let threshold = trained.threshold(score, recipe);

@@ -10,7 +10,7 @@ import { provideDetector } from './photo-detector.js';
 import { buildPhotoPicker, setPhotoModel } from './photos.js';
 import { enterMode } from './models.js';
 import { exclusive, setPhotoExamples, setTaughtPhoto, state, update } from './state.js';
-import { MIN_EXAMPLES, runTeaching, seconds } from './teach.js';
+import { MIN_EXAMPLES, downloadDetector, heldOutOf, renderThumbnails, runTeaching, seconds } from './teach.js';
 import { $, canvas2d, message, say } from './util.js';
 
 const NAME = 'your_object';
@@ -37,30 +37,15 @@ function thumbnail(source, w, h) {
 }
 
 export function renderPhotoExamples() {
-  const list = $('photo-teach-examples');
-  const t = state.taughtPhoto;
-  const heldOut = new Set(t && t.examples === state.photoExamples && t.result ? t.result.heldOutExamples || [] : []);
-  list.replaceChildren(
-    ...state.photoExamples.map((x, i) => {
-      const li = document.createElement('li');
-      const cv = x.thumb;
-      cv.setAttribute('role', 'img');
-      cv.setAttribute('aria-label', `your photo ${i + 1}`);
-      const del = Object.assign(document.createElement('button'), { type: 'button', textContent: '×', title: `Delete photo ${i + 1}` });
-      del.setAttribute('aria-label', `Delete photo ${i + 1}`);
-      del.disabled = state.teaching;
-      del.addEventListener('click', () => {
-        setPhotoExamples(state.photoExamples.filter((_, k) => k !== i));
-        renderPhotoExamples();
-      });
-      li.append(cv, del);
-      if (heldOut.has(i)) {
-        li.classList.add('held-out');
-        li.title = `Photo ${i + 1} was held out: it set the threshold, it was not trained on`;
-      }
-      return li;
-    }),
-  );
+  renderThumbnails($('photo-teach-examples'), state.photoExamples, {
+    what: 'photo',
+    canvasOf: (x) => x.thumb,
+    onDelete: (i) => {
+      setPhotoExamples(state.photoExamples.filter((_, k) => k !== i));
+      renderPhotoExamples();
+    },
+    heldOut: heldOutOf(state.taughtPhoto, state.photoExamples),
+  });
   const n = state.photoExamples.length;
   $('photo-teach-count').textContent =
     n === 0 ? 'No photos yet.' : n < MIN_EXAMPLES ? `${n} photo${n > 1 ? 's' : ''}: at least ${MIN_EXAMPLES} to teach, 15 to 50 work best.` : `${n} photos: ready to teach.`;
@@ -203,16 +188,6 @@ export async function usePhotoFile(file, result = null) {
   renderPhotoExamples();
 }
 
-function download() {
-  if (!state.taughtPhoto) return;
-  const url = URL.createObjectURL(new Blob([state.taughtPhoto.file], { type: 'application/octet-stream' }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: `${state.taughtPhoto.entry.name}.connective` });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 export function wirePhotoTeach() {
   $('photo-teach-add').addEventListener('click', addShown);
   document.addEventListener('photo-shown', renderPhotoExamples);
@@ -222,7 +197,7 @@ export function wirePhotoTeach() {
     await addFiles(files);
   });
   $('photo-teach-run').addEventListener('click', () => teachPhotos(state.photoExamples).catch((e) => say(`Could not teach: ${message(e)}`, 'error')));
-  $('photo-teach-download').addEventListener('click', download);
+  $('photo-teach-download').addEventListener('click', () => downloadDetector(state.taughtPhoto));
   $('photo-teach-open').addEventListener('change', async (e) => {
     const f = e.target.files && e.target.files[0];
     e.target.value = '';

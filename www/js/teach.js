@@ -21,34 +21,51 @@ function padInput() {
   return state.wasm.preprocessRgba(img.data, img.width, img.height);
 }
 
-/** The examples as thumbnails, each with a delete button, and the buttons that depend on them. */
-export function renderExamples() {
-  const list = $('teach-examples');
-  const t = state.taught;
-  const heldOut = new Set(t && t.examples === state.examples && t.result ? t.result.heldOutExamples || [] : []);
+/**
+ * Fills `list` with one thumbnail per item (`canvasOf(item, i)` draws it), each with a delete
+ * button (`onDelete(i)`), disabled while teaching; the items at `heldOut` (indices) are outlined
+ * as the ones that set the threshold. `what` names an item ("example", "photo").
+ */
+export function renderThumbnails(list, items, { what, canvasOf, onDelete, heldOut }) {
+  const Word = what[0].toUpperCase() + what.slice(1);
   list.replaceChildren(
-    ...state.examples.map((x, i) => {
+    ...items.map((x, i) => {
       const li = document.createElement('li');
-      const cv = Object.assign(document.createElement('canvas'), { width: 28, height: 28 });
+      const cv = canvasOf(x, i);
       cv.setAttribute('role', 'img');
-      cv.setAttribute('aria-label', `example ${i + 1}`);
-      drawGrey(cv, Float32Array.from(x, (v) => v / 255));
-      const del = Object.assign(document.createElement('button'), { type: 'button', textContent: '×', title: `Delete example ${i + 1}` });
-      del.setAttribute('aria-label', `Delete example ${i + 1}`);
+      cv.setAttribute('aria-label', `${what} ${i + 1}`);
+      const del = Object.assign(document.createElement('button'), { type: 'button', textContent: '×', title: `Delete ${what} ${i + 1}` });
+      del.setAttribute('aria-label', `Delete ${what} ${i + 1}`);
       del.disabled = state.teaching;
-      del.addEventListener('click', () => {
-        removeExample(i);
-        renderExamples();
-      });
+      del.addEventListener('click', () => onDelete(i));
       li.append(cv, del);
-      // The drawings that set the threshold, while the examples are the ones taught.
       if (heldOut.has(i)) {
         li.classList.add('held-out');
-        li.title = `Example ${i + 1} was held out: it set the threshold, it was not trained on`;
+        li.title = `${Word} ${i + 1} was held out: it set the threshold, it was not trained on`;
       }
       return li;
     }),
   );
+}
+
+/** The held-out indices of `taught`'s result, while `examples` are the ones it was taught on. */
+export const heldOutOf = (taught, examples) => new Set(taught && taught.examples === examples && taught.result ? taught.result.heldOutExamples || [] : []);
+
+/** The examples as thumbnails, each with a delete button, and the buttons that depend on them. */
+export function renderExamples() {
+  renderThumbnails($('teach-examples'), state.examples, {
+    what: 'example',
+    canvasOf: (x) => {
+      const cv = Object.assign(document.createElement('canvas'), { width: 28, height: 28 });
+      drawGrey(cv, Float32Array.from(x, (v) => v / 255));
+      return cv;
+    },
+    onDelete: (i) => {
+      removeExample(i);
+      renderExamples();
+    },
+    heldOut: heldOutOf(state.taught, state.examples),
+  });
   const n = state.examples.length;
   $('teach-count').textContent =
     n === 0 ? 'No examples yet: draw your symbol and add it, 20 to 40 times.' : n < MIN_EXAMPLES ? `${n} example${n > 1 ? 's' : ''}: at least ${MIN_EXAMPLES} to teach, 20 to 40 work best.` : `${n} examples: ready to teach${n < 20 ? ' (20 or more set a surer threshold)' : ''}.`;
@@ -222,10 +239,11 @@ export async function openDetector(bytes, name = 'the opened detector') {
   $('teach-result').textContent = `Opened ${name}: threshold ${state.taught.entry.threshold.toFixed(2)}, ${state.taught.entry.threshold_rule}.`;
 }
 
-function download() {
-  if (!state.taught) return;
-  const url = URL.createObjectURL(new Blob([state.taught.file], { type: 'application/octet-stream' }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: `${state.taught.entry.name}.connective` });
+/** Saves a taught detector ({file, entry}) as NAME.connective (the browser's download). */
+export function downloadDetector(taught) {
+  if (!taught) return;
+  const url = URL.createObjectURL(new Blob([taught.file], { type: 'application/octet-stream' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: `${taught.entry.name}.connective` });
   document.body.append(a);
   a.click();
   a.remove();
@@ -239,7 +257,7 @@ export function wireTeach() {
     while (state.examples.length) removeExample(0);
     renderExamples();
   });
-  $('teach-download').addEventListener('click', download);
+  $('teach-download').addEventListener('click', () => downloadDetector(state.taught));
   $('teach-open').addEventListener('change', async (e) => {
     const f = e.target.files && e.target.files[0];
     e.target.value = '';
