@@ -14,11 +14,11 @@ use wasm_bindgen::prelude::*;
 
 use crate::data::preprocess::{check_unit, grey_to_unit, mnist_from_rgba};
 use crate::model::backbone::{EfficientNetLite0, rgb_to_tensor};
-use crate::model::calibration::{Calibration, ScoreRule, verdict_scores};
+use crate::model::calibration::{Calibration, ScoreRule};
 use crate::model::detector::Detector;
 use crate::model::io::{InputKind, ModelEntry, PhotoEntry, backbone_from_bytes, load_entry, load_photo_entry};
 use crate::model::photo_detector::{PhotoDetector as PhotoNet, PhotoScore, PhotoScores, nearest, neighbour_scores};
-use crate::model::scoring::{batch_tensor, detect_async};
+use crate::model::scoring::{HostScores, batch_tensor, detect_async};
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -134,6 +134,10 @@ struct ScoreResult {
     /// the validation positives (0: a typical training image); the score is their mean.
     parts: Option<[f32; 2]>,
     verdict: &'static str,
+    /// What the verdict was taken on (`ScoreRule`): "neighbours", "classifier" or "combined".
+    judged_by: ScoreRule,
+    /// The nearest training digits' similarity, for a detector that has them.
+    neighbours: Option<f32>,
     threshold: f32,
     lambda: f32,
     recon_error: f32,
@@ -287,14 +291,14 @@ impl Connective {
     pub fn score(&self, pixels: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let Session { detector, shape, device, lambda, threshold, backend, calibration } = session(&inner)?;
+            let Session { detector, shape, device, lambda, threshold, backend, calibration, rule } = session(&inner)?;
             let pixels = unit_pixels(&pixels, shape.iter().product())?;
             let t0 = now_ms();
             let x = batch_tensor(&pixels, 1, shape, &device);
             let d = detect_async(&detector, x, lambda, true).await.map_err(err)?;
             let ms = now_ms() - t0;
             let logit = d.score[0];
-            let score = verdict_scores(calibration.as_ref(), &d.score, &d.recon_error)[0];
+            let score = HostScores::of(&d).verdict(rule, calibration.as_ref())[0];
             let error_map: Vec<f32> = pixels.iter().zip(&d.reconstruction).map(|(a, b)| (a - b).abs()).collect();
             let obj = to_js(&ScoreResult {
                 score,
@@ -305,6 +309,8 @@ impl Connective {
                     [classifier, reconstruction]
                 }),
                 verdict: if score >= threshold { "inlier" } else { "novel" },
+                judged_by: rule,
+                neighbours: d.neighbours.first().copied(),
                 threshold,
                 lambda,
                 recon_error: d.recon_error[0],
@@ -321,7 +327,7 @@ impl Connective {
     pub fn score_batch(&self, pixels: JsValue, n: usize) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let Session { detector, shape, device, lambda, backend, calibration, .. } = session(&inner)?;
+            let Session { detector, shape, device, lambda, backend, calibration, rule, .. } = session(&inner)?;
             let len: usize = shape.iter().product();
             if n == 0 {
                 return Err(err("a batch needs at least one image"));
@@ -330,8 +336,8 @@ impl Connective {
             let t0 = now_ms();
             let d = detect_async(&detector, batch_tensor(&pixels, n, shape, &device), lambda, false).await.map_err(err)?;
             let obj = to_js(&BatchResult { ms: now_ms() - t0, backend })?;
-            let scores = verdict_scores(calibration.as_ref(), &d.score, &d.recon_error);
-            with_floats(obj, &[("scores", &scores), ("logits", &d.score), ("reconErrors", &d.recon_error)])
+            let scores = HostScores::of(&d).verdict(rule, calibration.as_ref());
+            with_floats(obj, &[("scores", &scores), ("logits", &d.score), ("reconErrors", &d.recon_error), ("neighbours", &d.neighbours)])
         })
     }
 }
@@ -347,6 +353,8 @@ struct Session {
     backend: &'static str,
     /// Eq. 6′'s scale for a combined-score model.
     calibration: Option<Calibration>,
+    /// What the verdict is taken on.
+    rule: ScoreRule,
 }
 
 fn session(inner: &Rc<RefCell<Inner>>) -> Result<Session, JsValue> {
@@ -360,6 +368,7 @@ fn session(inner: &Rc<RefCell<Inner>>) -> Result<Session, JsValue> {
         threshold: s.threshold,
         backend: s.backend,
         calibration: entry.calibration,
+        rule: entry.config.score,
     })
 }
 

@@ -18,7 +18,7 @@ use crate::data::mnist::{Mnist, to_unit};
 use crate::data::redraw::{Style, redraw};
 use crate::error::{Error, Result};
 use crate::metrics::{Confusion, auroc, f1_at, mean_std};
-use crate::model::calibration::positive_quantile;
+use crate::model::calibration::{ScoreRule, positive_quantile};
 use crate::model::io::{Manifest, ModelEntry, read_detector};
 use crate::model::recipe::percentile_words;
 use crate::model::backbone::{DIGIT_BLOCK, DIGIT_SIDE, EarlyBackbone};
@@ -103,23 +103,51 @@ pub const ALOCC_F1: [f64; 5] = [0.97, 0.92, 0.92, 0.91, 0.88];
 pub const RATIOS: [f64; 5] = [0.1, 0.2, 0.3, 0.4, 0.5];
 /// Neighbours the nearest-neighbour baseline averages over (as for the photos).
 pub const NEIGHBOURS: usize = 2;
-/// What the tables' notes say of the nearest-neighbour columns.
+/// What the tables' notes say of the nearest-neighbour columns when the detectors judge by them
+/// (`model::neighbours`).
+const VERDICT_NEIGHBOUR_NOTE: &str = " Nearest neighbour (the verdict; nothing trained): the mean cosine similarity to the 2 nearest of the detector's 128 gallery rows on the frozen ImageNet backbone's early layers (EfficientNet-Lite0 to block 4, the digit enlarged to 32 px); the rows are k-means centres of its training digits' maps, as MNIST has them and traced with the page's pen.";
+/// … and when they are the baseline made from the backbone file.
 const NEIGHBOUR_NOTE: &str = " Nearest neighbour (nothing trained): the mean cosine similarity to the 2 nearest training images of the digit on the frozen ImageNet backbone's early layers (EfficientNet-Lite0 to block 4, the digit enlarged to 32 px), its threshold by the stored rule on the same validation images.";
 
-/// Test-set scores of one detector, and its two thresholds.
+/// Test-set scores of one detector, and the thresholds of each score.
+#[derive(Clone)]
 struct Scored {
     digit: u8,
     name: String,
+    /// CRBND's f(x) and its threshold: the stored one when f(x) is the verdict, else the stored
+    /// rule's quantile of the validation positives' f(x).
     crbnd: Vec<f32>,
+    threshold: f32,
     /// −reconstruction error: higher = more like an inlier, as for f(x).
     baseline: Vec<f32>,
-    threshold: f32,
     baseline_threshold: f32,
-    /// The nearest-neighbour baseline (`Neighbours`) and its threshold (the stored
-    /// rule's quantile of the validation positives' scores), when the backbone is given.
+    /// The nearest training digits' score (`model::neighbours`) and its threshold (the stored
+    /// rule's quantile of the validation positives' scores): the detector's own when it carries
+    /// them, else the baseline made here from the backbone file.
     neighbours: Option<(Vec<f32>, f32)>,
-    /// The threshold for drawn input, on the drawn protocols.
+    /// The detector judges by its neighbours (`ScoreRule::Neighbours`).
+    judged_by_neighbours: bool,
+    /// The threshold for drawn input, on the verdict's score, on the drawn protocols.
     drawn_threshold: Option<DrawnThreshold>,
+}
+
+impl Scored {
+    /// The same scores without the neighbours' (a table of models of which only some have them).
+    fn without_neighbours(&self) -> Self {
+        let drawn_threshold = if self.judged_by_neighbours { None } else { self.drawn_threshold };
+        Self { neighbours: None, judged_by_neighbours: false, drawn_threshold, ..self.clone() }
+    }
+
+    /// Every score with its name and threshold, the verdict's first.
+    fn methods(&self) -> Vec<(&'static str, &[f32], f32)> {
+        let c = ("CRBND", self.crbnd.as_slice(), self.threshold);
+        let b = ("recon-error", self.baseline.as_slice(), self.baseline_threshold);
+        match &self.neighbours {
+            Some((n, t)) if self.judged_by_neighbours => vec![("nearest-neighbour", n.as_slice(), *t), c, b],
+            Some((n, t)) => vec![c, b, ("nearest-neighbour", n.as_slice(), *t)],
+            None => vec![c, b],
+        }
+    }
 }
 
 /// The threshold for drawn input that a drawn protocol reports beside the stored one.
@@ -199,26 +227,32 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         let val = run(&val_images, None)?;
         // The stored threshold is the recipe's quantile of the same scores, taken in training.
         let baseline_threshold = positive_quantile(&val.baseline(), r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
-        let threshold = entry.threshold;
         // Penned (the page's pen): the drawn threshold is measured again, as training set it
         // (`--update-manifest` stores it, for models trained before it existed); redrawn (a
         // scan): the stored one is put to the test on another rendering.
         let drawn = match style {
-            Some(Style::Pen) => drawn_threshold(&detector, entry.calibration.as_ref(), entry.lambda, r.drawn_threshold_quantile, &mnist.train_images, &split.val, &device)?.map(DrawnThreshold::Measured),
+            Some(Style::Pen) => drawn_threshold(&detector, entry.config.score, entry.calibration.as_ref(), entry.lambda, r.drawn_threshold_quantile, &mnist.train_images, &split.val, &device)?.map(DrawnThreshold::Measured),
             Some(Style::Binary) => entry.drawn_threshold.map(DrawnThreshold::Stored),
             None => None,
         };
         let scored = run(&test, Some(&bar))?;
-        let crbnd = scored.verdict(entry.calibration.as_ref());
-        let neighbours = match &backbone {
-            Some(b) => {
-                let gallery = Neighbours::new(b, &to_unit(&mnist.train_images, &split.train), &device);
-                let t = positive_quantile(&gallery.scores(&val_images)?, r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
-                Some((gallery.scores(&test)?, t))
-            }
-            None => None,
+        let judged_by_neighbours = entry.config.score == ScoreRule::Neighbours;
+        let (threshold, neighbours) = if judged_by_neighbours {
+            let t = positive_quantile(&val.logits, r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
+            (t, Some((scored.neighbours.clone(), entry.threshold)))
+        } else {
+            let neighbours = match &backbone {
+                Some(b) => {
+                    let gallery = Neighbours::new(b, &to_unit(&mnist.train_images, &split.train), &device);
+                    let t = positive_quantile(&gallery.scores(&val_images)?, r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
+                    Some((gallery.scores(&test)?, t))
+                }
+                None => None,
+            };
+            (entry.threshold, neighbours)
         };
-        out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline: scored.baseline(), threshold, baseline_threshold, neighbours, drawn_threshold: drawn });
+        let crbnd = scored.verdict(ScoreRule::Classifier, None);
+        out.push(Scored { digit, name: entry.name.clone(), crbnd, baseline: scored.baseline(), threshold, baseline_threshold, neighbours, judged_by_neighbours, drawn_threshold: drawn });
     }
     bar.finish_and_clear();
     Ok(out)
@@ -248,10 +282,9 @@ impl AtThreshold {
 /// One digit's line of a one-class table.
 struct Row<'a> {
     s: &'a Scored,
-    c: Pair,
-    b: Pair,
-    /// The nearest-neighbour baseline, when the backbone is given.
-    n: Option<Pair>,
+    /// AUROC and F1 of every score, the verdict's first (`Scored::methods`).
+    pairs: Vec<Pair>,
+    /// The verdict at its stored threshold, and at the threshold for drawn input.
     at: AtThreshold,
     at_drawn: Option<AtThreshold>,
 }
@@ -284,18 +317,23 @@ impl ThresholdWords {
 
 fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords) -> (String, serde_json::Value, String) {
     let drawn = scored.iter().all(|s| s.drawn_threshold.is_some());
-    let nn = scored.iter().all(|s| s.neighbours.is_some());
+    // Every model must have the same scores, in the same order, for one table.
+    let names: Vec<&str> = scored[0].methods().iter().map(|m| m.0).collect();
+    if scored.iter().any(|s| s.methods().iter().map(|m| m.0).collect::<Vec<_>>() != names) {
+        return one_class(&scored.iter().map(Scored::without_neighbours).collect::<Vec<_>>(), mnist, key, words);
+    }
+    let verdict = names[0];
     // A line of the table: the drawn threshold's three columns sit between the stored
-    // threshold's and the baseline's, where a protocol has them.
+    // threshold's and the other scores', where a protocol has them.
     let line = |first: Vec<String>, drawn_cells: Option<Vec<String>>, last: Vec<String>| -> String {
         let cells: Vec<String> = first.into_iter().chain(drawn_cells.into_iter().flatten()).chain(last).collect();
         format!("| {} |\n", cells.join(" | "))
     };
-    let texts = |v: &[&str]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    let texts = |v: &[String]| v.to_vec();
     let mut md = line(
-        texts(&["digit", "CRBND AUROC", "CRBND F1", "CRBND recall", "CRBND FPR"]),
-        drawn.then(|| texts(&["F1, drawn threshold ³", "recall", "FPR"])),
-        [texts(&["recon-error AUROC", "recon-error F1"]), if nn { texts(&["nearest-neighbour AUROC", "nearest-neighbour F1"]) } else { vec![] }].concat(),
+        texts(&["digit".into(), format!("{verdict} AUROC"), format!("{verdict} F1"), format!("{verdict} recall"), format!("{verdict} FPR")]),
+        drawn.then(|| texts(&["F1, drawn threshold ³".into(), "recall".into(), "FPR".into()])),
+        names[1..].iter().flat_map(|n| [format!("{n} AUROC"), format!("{n} F1")]).collect(),
     );
     let columns = md.matches('|').count() - 1;
     md += &format!("|{}\n", "---:|".repeat(columns));
@@ -307,34 +345,29 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords
     let mut rows = Vec::new();
     for s in scored {
         let labels: Vec<bool> = mnist.test_labels.iter().map(|&l| l == s.digit).collect();
-        let at = AtThreshold::of(&s.crbnd, &labels, s.threshold);
-        let c = Pair { auroc: auroc(&s.crbnd, &labels).unwrap_or(f64::NAN), f1: at.f1 };
-        let b = pair(&s.baseline, &labels, s.baseline_threshold);
-        let at_drawn = s.drawn_threshold.map(|t| AtThreshold::of(&s.crbnd, &labels, t.value()));
-        let n = s.neighbours.as_ref().map(|(scores, t)| pair(scores, &labels, *t));
-        let first = [vec![s.digit.to_string(), format!("{:.4}", c.auroc)], cells(&at, false)].concat();
-        let mut last = vec![format!("{:.4}", b.auroc), format!("{:.4}", b.f1)];
-        if let (true, Some(n)) = (nn, n) {
-            last.extend([format!("{:.4}", n.auroc), format!("{:.4}", n.f1)]);
-        }
+        let methods = s.methods();
+        let (_, vs, vt) = methods[0];
+        let at = AtThreshold::of(vs, &labels, vt);
+        let pairs: Vec<Pair> = methods.iter().map(|(_, scores, t)| pair(scores, &labels, *t)).collect();
+        let at_drawn = s.drawn_threshold.map(|t| AtThreshold::of(vs, &labels, t.value()));
+        let first = [vec![s.digit.to_string(), format!("{:.4}", pairs[0].auroc)], cells(&at, false)].concat();
+        let last = pairs[1..].iter().flat_map(|p| [format!("{:.4}", p.auroc), format!("{:.4}", p.f1)]).collect();
         md += &line(first, at_drawn.map(|d| cells(&d, false)), last);
-        rows.push(Row { s, c, b, n, at, at_drawn });
+        rows.push(Row { s, pairs, at, at_drawn });
     }
     let mean = |f: &dyn Fn(&Row) -> f64| rows.iter().map(f).sum::<f64>() / rows.len() as f64;
-    let (ca, cf, ba, bf) = (mean(&|r| r.c.auroc), mean(&|r| r.c.f1), mean(&|r| r.b.auroc), mean(&|r| r.b.f1));
-    let min_auroc = rows.iter().map(|r| r.c.auroc).fold(f64::INFINITY, f64::min);
+    let means: Vec<Pair> = (0..names.len()).map(|m| Pair { auroc: mean(&|r| r.pairs[m].auroc), f1: mean(&|r| r.pairs[m].f1) }).collect();
+    let mins: Vec<f64> = (0..names.len()).map(|m| rows.iter().map(|r| r.pairs[m].auroc).fold(f64::INFINITY, f64::min)).collect();
     let at = AtThreshold::mean(&rows.iter().map(|r| r.at).collect::<Vec<_>>());
     let at_drawn = drawn.then(|| AtThreshold::mean(&rows.iter().filter_map(|r| r.at_drawn).collect::<Vec<_>>()));
-    let first = [vec!["**mean**".to_string(), format!("**{ca:.4}**")], cells(&at, true)].concat();
-    let mut last = vec![format!("**{ba:.4}**"), format!("**{bf:.4}**")];
-    let nn_mean = nn.then(|| Pair { auroc: mean(&|r| r.n.map_or(f64::NAN, |n| n.auroc)), f1: mean(&|r| r.n.map_or(f64::NAN, |n| n.f1)) });
-    if let Some(n) = nn_mean {
-        last.extend([format!("**{:.4}**", n.auroc), format!("**{:.4}**", n.f1)]);
-    }
+    let first = [vec!["**mean**".to_string(), format!("**{:.4}**", means[0].auroc)], cells(&at, true)].concat();
+    let last = means[1..].iter().flat_map(|p| [format!("**{:.4}**", p.auroc), format!("**{:.4}**", p.f1)]).collect();
     md += &line(first, at_drawn.map(|d| cells(&d, true)), last);
+    let judged = if verdict == "CRBND" { String::new() } else { format!(" The detectors judge by the {verdict} score (its columns first); CRBND's f(x) is beside it, its F1 at the stored rule's quantile of f(x) on the same validation images.") };
+    let lowest = names.iter().zip(&mins).map(|(n, m)| format!("{n} {m:.4}")).collect::<Vec<_>>().join(", ");
     let _ = writeln!(
         md,
-        "\nLowest CRBND AUROC: {min_auroc:.4}. F1 of the inlier class at {}; recall: the share of the digit's test images {} accepts{}; FPR: the share of other digits it accepts; test set: all 10,000 MNIST test images{}.",
+        "\nLowest AUROC: {lowest}.{judged} F1 of the inlier class at {}; recall: the share of the digit's test images {} accepts{}; FPR: the share of other digits it accepts; test set: all 10,000 MNIST test images{}.",
         words.at,
         words.accepts,
         words.promise,
@@ -344,52 +377,80 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords
             _ => String::new(),
         }
     );
-    if nn {
+    if names.contains(&"nearest-neighbour") {
         md.pop();
-        md += NEIGHBOUR_NOTE;
+        md += if verdict == "nearest-neighbour" { VERDICT_NEIGHBOUR_NOTE } else { NEIGHBOUR_NOTE };
         md.push('\n');
     }
+    let key_of = |n: &str| match n {
+        "CRBND" => "crbnd",
+        "recon-error" => "recon_error",
+        _ => "neighbours",
+    };
     let json = json!({
         "protocol": key,
+        "verdict": key_of(verdict),
         "per_model": rows
             .iter()
-            .map(|Row { s, c, b, n, at, at_drawn }| {
-                let mut m = json!({"model": s.name, "digit": s.digit, "crbnd": c, "crbnd_recall": at.recall, "crbnd_fpr": at.fpr, "recon_error": b});
-                if let Some(n) = n {
-                    m["neighbours"] = json!(n);
+            .map(|Row { s, pairs, at, at_drawn }| {
+                let mut m = json!({"model": s.name, "digit": s.digit, "verdict": key_of(verdict), "verdict_recall": at.recall, "verdict_fpr": at.fpr});
+                for (n, p) in names.iter().zip(pairs) {
+                    m[key_of(n)] = json!(p);
                 }
+                // CRBND's own recall and FPR at its threshold (the verdict's, before the neighbours).
+                let crbnd_at = AtThreshold::of(&s.crbnd, &mnist.test_labels.iter().map(|&l| l == s.digit).collect::<Vec<_>>(), s.threshold);
+                m["crbnd_recall"] = json!(crbnd_at.recall);
+                m["crbnd_fpr"] = json!(crbnd_at.fpr);
                 if let (Some(t), Some(d)) = (s.drawn_threshold, at_drawn) {
                     m["drawn_threshold"] = json!({"threshold": t.value(), "f1": d.f1, "recall": d.recall, "fpr": d.fpr});
                 }
                 m
             })
             .collect::<Vec<_>>(),
-        "mean": {"crbnd": Pair { auroc: ca, f1: cf }, "crbnd_recall": at.recall, "crbnd_fpr": at.fpr, "recon_error": Pair { auroc: ba, f1: bf }, "drawn_threshold": at_drawn},
-        "min_crbnd_auroc": min_auroc,
+        "mean": {"verdict_recall": at.recall, "verdict_fpr": at.fpr, "drawn_threshold": at_drawn},
     });
     let mut json = json;
-    if let Some(n) = nn_mean {
-        json["mean"]["neighbours"] = json!(n);
-        json["min_neighbours_auroc"] = json!(rows.iter().filter_map(|r| r.n).map(|n| n.auroc).fold(f64::INFINITY, f64::min));
+    for ((n, p), min) in names.iter().zip(&means).zip(&mins) {
+        json["mean"][key_of(n)] = json!(p);
+        json[format!("min_{}_auroc", key_of(n))] = json!(min);
     }
     let cats: Vec<String> = rows.iter().map(|r| r.s.digit.to_string()).collect();
+    let colours = ["#1f77b4", "#ff7f0e", "#9467bd"];
     let svg = bar_chart(
         &format!("MNIST {key}: AUROC per positive digit"),
         &cats,
         "AUROC",
-        y_range_for(rows.iter().flat_map(|r| [r.c.auroc, r.b.auroc])),
-        &[
-            Series { name: "CRBND f(x)".into(), colour: "#1f77b4", points: rows.iter().enumerate().map(|(i, r)| (i as f64, r.c.auroc)).collect(), dashed: false },
-            Series { name: "reconstruction error".into(), colour: "#ff7f0e", points: rows.iter().enumerate().map(|(i, r)| (i as f64, r.b.auroc)).collect(), dashed: false },
-        ],
+        y_range_for(rows.iter().flat_map(|r| r.pairs.iter().map(|p| p.auroc))),
+        &names
+            .iter()
+            .enumerate()
+            .map(|(m, n)| Series {
+                name: match *n {
+                    "CRBND" => "CRBND f(x)".into(),
+                    "recon-error" => "reconstruction error".into(),
+                    _ => "nearest training digits".into(),
+                },
+                colour: colours[match *n {
+                    "CRBND" => 0,
+                    "recon-error" => 1,
+                    _ => 2,
+                }],
+                points: rows.iter().enumerate().map(|(i, r)| (i as f64, r.pairs[m].auroc)).collect(),
+                dashed: false,
+            })
+            .collect::<Vec<_>>(),
     );
     (md, json, svg)
 }
 
 fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -> (String, serde_json::Value, String) {
-    // metric[ratio][method] collects one value per (digit, seed); methods: CRBND, the
-    // reconstruction error, the nearest neighbours (when every model has them).
-    let nn = scored.iter().all(|s| s.neighbours.is_some());
+    // metric[ratio][method] collects one value per (digit, seed); methods: the verdict's score
+    // first, then the others (`Scored::methods`), the same for every model.
+    let names: Vec<&str> = scored[0].methods().iter().map(|m| m.0).collect();
+    if scored.iter().any(|s| s.methods().iter().map(|m| m.0).collect::<Vec<_>>() != names) {
+        return paper(&scored.iter().map(Scored::without_neighbours).collect::<Vec<_>>(), mnist, seeds, words);
+    }
+    let nn = names.len() == 3;
     let mut f1 = vec![[Vec::new(), Vec::new(), Vec::new()]; RATIOS.len()];
     let mut au = vec![[Vec::new(), Vec::new(), Vec::new()]; RATIOS.len()];
     let mut per_model = Vec::new();
@@ -405,11 +466,7 @@ fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -
                 let chosen: Vec<usize> = sample(&mut rng, outliers.len(), n_out).into_iter().map(|k| outliers[k]).collect();
                 let idx: Vec<usize> = inliers.iter().chain(&chosen).copied().collect();
                 let labels: Vec<bool> = (0..idx.len()).map(|k| k < inliers.len()).collect();
-                let mut methods = vec![(&s.crbnd, s.threshold), (&s.baseline, s.baseline_threshold)];
-                if let (true, Some((scores, t))) = (nn, &s.neighbours) {
-                    methods.push((scores, *t));
-                }
-                for (m, (scores, thr)) in methods.into_iter().enumerate() {
+                for (m, (_, scores, thr)) in s.methods().into_iter().enumerate() {
                     let sub: Vec<f32> = idx.iter().map(|&i| scores[i]).collect();
                     let p = pair(&sub, &labels, thr);
                     f1[ri][m].push(p.f1);
@@ -421,41 +478,41 @@ fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -
             }
             model_f1.push(mean_std(&fs).0);
         }
-        per_model.push(json!({"model": s.name, "digit": s.digit, "crbnd_f1": model_f1}));
+        per_model.push(json!({"model": s.name, "digit": s.digit, "verdict_f1": model_f1}));
     }
-    let mut md = if nn {
-        String::from("| outliers | CRBND F1 | CRBND AUROC | recon-error F1 | recon-error AUROC | nearest-neighbour F1 | nearest-neighbour AUROC | ALOCC F1 |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-    } else {
-        String::from("| outliers | CRBND F1 | CRBND AUROC | recon-error F1 | recon-error AUROC | ALOCC F1 |\n|---:|---:|---:|---:|---:|---:|\n")
+    let head: Vec<String> = names.iter().flat_map(|n| [format!("{n} F1"), format!("{n} AUROC")]).collect();
+    let mut md = format!("| outliers | {} | ALOCC F1 |\n|{}\n", head.join(" | "), "---:|".repeat(head.len() + 2));
+    let key_of = |n: &str| match n {
+        "CRBND" => "crbnd",
+        "recon-error" => "recon_error",
+        _ => "neighbours",
     };
     let mut rows = Vec::new();
     for (ri, &ratio) in RATIOS.iter().enumerate() {
-        let (cf, cfs) = mean_std(&f1[ri][0]);
-        let (ca, _) = mean_std(&au[ri][0]);
-        let (bf, _) = mean_std(&f1[ri][1]);
-        let (ba, _) = mean_std(&au[ri][1]);
-        let mut row = json!({"outlier_ratio": ratio, "crbnd": {"f1": cf, "f1_std": cfs, "auroc": ca}, "recon_error": {"f1": bf, "auroc": ba}, "alocc_f1": ALOCC_F1[ri]});
-        let nn_cells = if nn {
-            let ((nf, _), (na, _)) = (mean_std(&f1[ri][2]), mean_std(&au[ri][2]));
-            row["neighbours"] = json!({"f1": nf, "auroc": na});
-            format!(" {nf:.4} | {na:.4} |")
-        } else {
-            String::new()
-        };
-        let _ = writeln!(md, "| {:.0} % | {cf:.4} ± {cfs:.4} | {ca:.4} | {bf:.4} | {ba:.4} |{nn_cells} {:.2} |", ratio * 100.0, ALOCC_F1[ri]);
+        let mut row = json!({"outlier_ratio": ratio, "verdict": key_of(names[0]), "alocc_f1": ALOCC_F1[ri]});
+        let mut cells = Vec::new();
+        for (m, n) in names.iter().enumerate() {
+            let ((f, fs), (a, _)) = (mean_std(&f1[ri][m]), mean_std(&au[ri][m]));
+            row[key_of(n)] = json!({"f1": f, "f1_std": fs, "auroc": a});
+            cells.push(if m == 0 { format!("{f:.4} ± {fs:.4}") } else { format!("{f:.4}") });
+            cells.push(format!("{a:.4}"));
+        }
+        let _ = writeln!(md, "| {:.0} % | {} | {:.2} |", ratio * 100.0, cells.join(" | "), ALOCC_F1[ri]);
         rows.push(row);
     }
     let _ = writeln!(
         md,
-        "\nMean over {} digits × {seeds} random test sets per ratio (all test inliers of the digit plus outliers drawn from the other digits' test images); F1 of the inlier class at {}, ± its standard deviation.",
+        "\nMean over {} digits × {seeds} random test sets per ratio (all test inliers of the digit plus outliers drawn from the other digits' test images); F1 of the inlier class at {}, ± its standard deviation.{}",
         scored.len(),
-        words.at
+        words.at,
+        if names[0] == "CRBND" { String::new() } else { format!(" The detectors judge by the {} score (its columns first); CRBND's f(x) beside it is at the stored rule's quantile of f(x) on the same validation images.", names[0]) }
     );
     if nn {
         md.pop();
-        md += NEIGHBOUR_NOTE;
+        md += if names[0] == "nearest-neighbour" { VERDICT_NEIGHBOUR_NOTE } else { NEIGHBOUR_NOTE };
         md.push('\n');
     }
+    let index = |n: &str| names.iter().position(|m| *m == n).unwrap_or(0);
     let series = |m: usize, name: &str, colour: &'static str, metric: &Vec<[Vec<f64>; 3]>, dashed: bool| Series {
         name: name.into(),
         colour,
@@ -468,11 +525,11 @@ fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -
         "F1 (AUROC dashed green)",
         y_range_for(f1.iter().chain(&au).flat_map(|m| m.iter().flatten().copied()).chain(ALOCC_F1)),
         &[
-            vec![series(0, "CRBND F1", "#1f77b4", &f1, false), series(1, "recon-error F1", "#ff7f0e", &f1, false)],
-            if nn { vec![series(2, "nearest-neighbour F1", "#9467bd", &f1, false)] } else { vec![] },
+            vec![series(index("CRBND"), "CRBND F1", "#1f77b4", &f1, false), series(index("recon-error"), "recon-error F1", "#ff7f0e", &f1, false)],
+            if nn { vec![series(index("nearest-neighbour"), "nearest-neighbour F1", "#9467bd", &f1, false)] } else { vec![] },
             vec![
                 Series { name: "ALOCC F1".into(), colour: "#7f7f7f", points: RATIOS.iter().zip(ALOCC_F1).map(|(r, f)| (r * 100.0, f)).collect(), dashed: true },
-                series(0, "CRBND AUROC", "#2ca02c", &au, true),
+                series(0, &format!("{} AUROC", names[0]), "#2ca02c", &au, true),
             ],
         ]
         .into_iter()

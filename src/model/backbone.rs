@@ -248,6 +248,36 @@ pub struct EarlyBackbone {
 }
 
 impl EarlyBackbone {
+    /// The architecture of the stem and blocks `0..=block` with untrained weights (loading fills
+    /// them in).
+    pub fn new(block: usize, device: &Device) -> Self {
+        let mut blocks = Vec::with_capacity(block + 1);
+        let mut c_in = STEM_CHANNELS;
+        'stages: for &(kernel, stride, expand, out, repeats) in &STAGES {
+            for r in 0..repeats {
+                if blocks.len() > block {
+                    break 'stages;
+                }
+                blocks.push(MbConv::new(c_in, out, kernel, if r == 0 { stride } else { 1 }, expand, device));
+                c_in = out;
+            }
+        }
+        Self { conv_stem: conv(3, STEM_CHANNELS, 3, 2, 1, device), bn0: bn(STEM_CHANNELS, device), blocks, folded: false }
+    }
+
+    /// Every batch norm folded into its convolution (as `EfficientNetLite0::fold`).
+    pub fn fold(self) -> Self {
+        if self.folded {
+            return self;
+        }
+        Self { conv_stem: fold(&self.conv_stem, &self.bn0), blocks: self.blocks.into_iter().map(MbConv::fold).collect(), folded: true, ..self }
+    }
+
+    /// Blocks after the stem.
+    pub fn blocks(&self) -> usize {
+        self.blocks.len()
+    }
+
     /// The early layers of a loaded backbone.
     pub fn from_full(full: EfficientNetLite0, block: usize) -> Self {
         let mut blocks = full.blocks;

@@ -19,6 +19,9 @@ pub enum ScoreRule {
     Classifier,
     /// Eq. 6′: ½·z(f(x)) − ½·z(reconstruction error), z on the validation positives.
     Combined,
+    /// The nearest training digits on the backbone's early layers (`model::neighbours`): the
+    /// digit detectors' verdict since issue 29, f(x) and A kept beside it.
+    Neighbours,
 }
 
 impl ScoreRule {
@@ -31,6 +34,7 @@ impl ScoreRule {
         match self {
             ScoreRule::Classifier => "f(x)",
             ScoreRule::Combined => "the combined score (f(x) and the reconstruction error, eq. 6′)",
+            ScoreRule::Neighbours => "the nearest training digits' similarity",
         }
     }
 }

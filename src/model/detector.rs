@@ -7,6 +7,7 @@ use super::autoencoder::{Autoencoder, AutoencoderConfig};
 use super::calibration::ScoreRule;
 use super::classifier::{Classifier, ClassifierConfig};
 use super::connective::connect;
+use super::neighbours::{Neighbours, NeighboursConfig};
 
 /// Both networks of one detector (one positive class, or a set of positive classes).
 ///
@@ -27,6 +28,10 @@ pub struct DetectorConfig {
     /// field read as f(x).
     #[serde(default, skip_serializing_if = "ScoreRule::is_classifier")]
     pub score: ScoreRule,
+    /// The nearest training digits on the backbone's early layers (`model::neighbours`), when
+    /// the detector carries them: what the digit detectors judge by (`ScoreRule::Neighbours`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neighbours: Option<NeighboursConfig>,
 }
 
 fn one() -> usize {
@@ -35,7 +40,7 @@ fn one() -> usize {
 
 impl DetectorConfig {
     pub fn new(autoencoder: AutoencoderConfig, classifier: ClassifierConfig) -> Self {
-        Self { autoencoder, classifier, classifiers: 1, score: ScoreRule::Classifier }
+        Self { autoencoder, classifier, classifiers: 1, score: ScoreRule::Classifier, neighbours: None }
     }
 
     pub fn with_score(mut self, score: ScoreRule) -> Self {
@@ -58,6 +63,7 @@ impl DetectorConfig {
             autoencoder: self.autoencoder.init(device),
             classifier: self.classifier.init(device),
             extra_classifiers: (1..self.classifiers).map(|_| self.classifier.init(device)).collect(),
+            neighbours: self.neighbours.as_ref().map(|n| n.init(device)),
         }
     }
 
@@ -76,6 +82,8 @@ pub struct Detector {
     /// C's 2..K when `DetectorConfig::classifiers` > 1 (a separate field, so that files with
     /// one C keep their tensor names).
     pub extra_classifiers: Vec<Classifier>,
+    /// The nearest training digits (`DetectorConfig::neighbours`).
+    pub neighbours: Option<Neighbours>,
 }
 
 /// Everything the detector computes for a batch, so that the page can show *why*.
@@ -89,6 +97,8 @@ pub struct Detection {
     pub score: Tensor<1>,
     /// Mean squared error between x and A(x), `[batch]`: the plain reconstruction baseline.
     pub recon_error: Tensor<1>,
+    /// The nearest training digits' mean similarity, `[batch]`, when the detector has them.
+    pub neighbours: Option<Tensor<1>>,
 }
 
 impl Detector {
@@ -98,9 +108,10 @@ impl Detector {
         let reconstruction = self.autoencoder.forward(x.clone());
         let connective = connect(x.clone(), reconstruction.clone(), lambda);
         let score = self.judge(connective.clone());
-        let d = x - reconstruction.clone();
+        let d = x.clone() - reconstruction.clone();
         let recon_error = (d.clone() * d).reshape([b, c * h * w]).mean_dim(1).reshape([b]);
-        Detection { reconstruction, connective, score, recon_error }
+        let neighbours = self.neighbours.as_ref().map(|n| n.scores(x));
+        Detection { reconstruction, connective, score, recon_error, neighbours }
     }
 
     /// Every batch norm folded into its convolution: the same f(x) to float rounding, with six
@@ -111,6 +122,7 @@ impl Detector {
             autoencoder: self.autoencoder.fold(),
             classifier: self.classifier.fold(),
             extra_classifiers: self.extra_classifiers.into_iter().map(Classifier::fold).collect(),
+            neighbours: self.neighbours.map(Neighbours::fold),
         }
     }
 

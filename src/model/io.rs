@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::backbone::EfficientNetLite0;
-use super::calibration::{Calibration, ScoreRule, verdict_scores};
+use super::calibration::{Calibration, ScoreRule};
 use super::detector::{Detector, DetectorConfig};
 use super::photo_detector::{PhotoDetector, PhotoDetectorConfig, PhotoScore};
 use super::recipe::{PhotoRecipe, Recipe};
@@ -189,9 +189,9 @@ impl ModelEntry {
         Ok(())
     }
 
-    /// The scores this model's verdicts are taken on, from f(x) and the reconstruction errors.
-    pub fn verdict_scores(&self, logits: &[f32], errors: &[f32]) -> Vec<f32> {
-        verdict_scores(self.calibration.as_ref(), logits, errors)
+    /// The scores this model's verdicts are taken on.
+    pub fn verdict_scores(&self, scores: &super::scoring::HostScores) -> Vec<f32> {
+        scores.verdict(self.config.score, self.calibration.as_ref())
     }
 
     /// The threshold that judges an image of this kind: `drawn_threshold` for a picture that
@@ -207,6 +207,9 @@ impl ModelEntry {
     /// A combined-score model needs its calibration, finite and with positive spreads.
     pub fn check_calibration(&self) -> Result<()> {
         match (self.config.score, &self.calibration) {
+            (ScoreRule::Neighbours, None) if self.config.neighbours.is_some() => Ok(()),
+            (ScoreRule::Neighbours, None) => Err(Error::model(&self.name, "judges by its nearest training digits but has no neighbours in its config")),
+            (ScoreRule::Neighbours, Some(_)) => Err(Error::model(&self.name, "has a calibration but judges by its nearest training digits")),
             (ScoreRule::Classifier, None) => Ok(()),
             (ScoreRule::Classifier, Some(_)) => Err(Error::model(&self.name, "has a calibration but judges by f(x) alone")),
             (ScoreRule::Combined, None) => Err(Error::model(&self.name, "judges by the combined score but the manifest has no calibration for it")),
@@ -319,7 +322,8 @@ pub const SHIPPED_PRECISION: Precision = Precision::F16;
 /// `Writer` and the store's metadata.
 pub(crate) fn module_to_bytes<M: ModuleSnapshot>(module: &M, precision: Precision, what: &str) -> Result<Vec<u8>> {
     let adapter: Option<Box<dyn ModuleAdapter>> = match precision {
-        Precision::F16 => Some(Box::new(HalfPrecisionAdapter::new())),
+        // The digits' gallery (`model::neighbours`) too: unit rows, at f16 within 5e-4.
+        Precision::F16 => Some(Box::new(HalfPrecisionAdapter::new().with_module("Neighbours"))),
         Precision::F32 => None,
     };
     let mut tensors = module.collect(None, adapter, false);

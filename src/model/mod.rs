@@ -11,6 +11,7 @@ pub mod connective;
 pub mod detector;
 pub mod fold;
 pub mod io;
+pub mod neighbours;
 pub mod photo_detector;
 pub mod recipe;
 pub mod scoring;

@@ -4,7 +4,7 @@
 use burn::prelude::*;
 use burn::tensor::TensorData;
 
-use super::calibration::{Calibration, positive_quantile, verdict_scores};
+use super::calibration::{Calibration, ScoreRule, positive_quantile, verdict_scores};
 use super::detector::{Detection, Detector};
 use crate::error::{Error, Result};
 
@@ -17,6 +17,8 @@ pub struct HostDetection {
     pub reconstruction: Vec<f32>,
     /// λx + (1 − λ)A(x), flattened images (empty unless asked for).
     pub connective: Vec<f32>,
+    /// The nearest training digits' similarity (empty when the detector has no neighbours).
+    pub neighbours: Vec<f32>,
 }
 
 /// `n` images of `shape` (`[channels, h, w]`, values in [0, 1]) as a batch tensor.
@@ -29,7 +31,7 @@ pub fn to_vec(data: TensorData) -> Result<Vec<f32>> {
 }
 
 fn check(out: &HostDetection) -> Result<()> {
-    if out.score.iter().chain(&out.recon_error).any(|v| !v.is_finite()) {
+    if out.score.iter().chain(&out.recon_error).chain(&out.neighbours).any(|v| !v.is_finite()) {
         return Err(Error::model("detector", "produced NaN or infinite scores (corrupt weights?)"));
     }
     Ok(())
@@ -37,10 +39,14 @@ fn check(out: &HostDetection) -> Result<()> {
 
 /// Synchronous scoring (native).
 pub fn detect_sync(detector: &Detector, x: Tensor<4>, lambda: f32, with_images: bool) -> Result<HostDetection> {
-    let Detection { reconstruction, connective, score, recon_error } = detector.detect(x, lambda);
+    let Detection { reconstruction, connective, score, recon_error, neighbours } = detector.detect(x, lambda);
     let mut out = HostDetection {
         score: to_vec(score.into_data())?,
         recon_error: to_vec(recon_error.into_data())?,
+        neighbours: match neighbours {
+            Some(n) => to_vec(n.into_data())?,
+            None => Vec::new(),
+        },
         ..Default::default()
     };
     if with_images {
@@ -59,6 +65,8 @@ pub struct HostScores {
     pub logits: Vec<f32>,
     /// ‖x − A(x)‖² per image.
     pub errors: Vec<f32>,
+    /// The nearest training digits' similarity per image (empty without neighbours).
+    pub neighbours: Vec<f32>,
 }
 
 impl HostScores {
@@ -68,16 +76,25 @@ impl HostScores {
         self.errors.iter().map(|e| -e).collect()
     }
 
-    /// The verdict's scores: f(x), or eq. 6′ with a calibration.
-    pub fn verdict(&self, calibration: Option<&Calibration>) -> Vec<f32> {
-        verdict_scores(calibration, &self.logits, &self.errors)
+    /// The verdict's scores by `rule`: f(x), eq. 6′ with the calibration, or the neighbours'.
+    pub fn verdict(&self, rule: ScoreRule, calibration: Option<&Calibration>) -> Vec<f32> {
+        match rule {
+            ScoreRule::Neighbours => self.neighbours.clone(),
+            ScoreRule::Classifier => self.logits.clone(),
+            ScoreRule::Combined => verdict_scores(calibration, &self.logits, &self.errors),
+        }
     }
 
     /// The verdict's threshold if these are validation positives: the `q`-quantile of their
     /// verdict scores, accepting a share `1 − q` (None: no finite score). Training stores it;
     /// the drawn threshold is taken the same way.
-    pub fn threshold(&self, calibration: Option<&Calibration>, q: f64) -> Option<f32> {
-        positive_quantile(&self.verdict(calibration), q)
+    pub fn threshold(&self, rule: ScoreRule, calibration: Option<&Calibration>, q: f64) -> Option<f32> {
+        positive_quantile(&self.verdict(rule, calibration), q)
+    }
+
+    /// One detection's scores.
+    pub fn of(d: &HostDetection) -> Self {
+        Self { logits: d.score.clone(), errors: d.recon_error.clone(), neighbours: d.neighbours.clone() }
     }
 }
 
@@ -105,11 +122,12 @@ pub fn score_batches(
     mut progress: impl FnMut(usize),
 ) -> Result<HostScores> {
     let n = data.len() / shape.iter().product::<usize>().max(1);
-    let mut out = HostScores { logits: Vec::with_capacity(n), errors: Vec::with_capacity(n) };
+    let mut out = HostScores { logits: Vec::with_capacity(n), errors: Vec::with_capacity(n), neighbours: Vec::new() };
     for (count, x) in batches(data, shape, batch, device) {
         let d = detect_sync(detector, x, lambda, false)?;
         out.logits.extend(d.score);
         out.errors.extend(d.recon_error);
+        out.neighbours.extend(d.neighbours);
         progress(count);
     }
     Ok(out)
@@ -131,8 +149,11 @@ async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
 
 /// Asynchronous scoring (the browser, where WebGPU reads must be awaited).
 pub async fn detect_async(detector: &Detector, x: Tensor<4>, lambda: f32, with_images: bool) -> Result<HostDetection> {
-    let Detection { reconstruction, connective, score, recon_error } = detector.detect(x, lambda);
+    let Detection { reconstruction, connective, score, recon_error, neighbours } = detector.detect(x, lambda);
     let mut out = HostDetection { score: read(score).await?, recon_error: read(recon_error).await?, ..Default::default() };
+    if let Some(n) = neighbours {
+        out.neighbours = read(n).await?;
+    }
     if with_images {
         out.reconstruction = read(reconstruction.flatten(0, 3)).await?;
         out.connective = read(connective.flatten(0, 3)).await?;

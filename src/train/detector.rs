@@ -47,15 +47,17 @@ pub struct Trained {
     pub val: HostScores,
     /// Eq. 6′'s scale, when `DetectorConfig::score` is combined.
     pub calibration: Option<Calibration>,
+    /// What the verdict is taken on (`DetectorConfig::score`).
+    pub rule: ScoreRule,
     pub state: TrainState,
     /// The detector's weights as shipped (`model::io::SHIPPED_PRECISION`).
     pub bytes: Vec<u8>,
 }
 
 impl Trained {
-    /// The verdict scores of the validation positives: f(x), or eq. 6′ with `calibration`.
+    /// The verdict scores of the validation positives by `rule`.
     pub fn val_scores(&self) -> Vec<f32> {
-        self.val.verdict(self.calibration.as_ref())
+        self.val.verdict(self.rule, self.calibration.as_ref())
     }
 }
 
@@ -186,7 +188,7 @@ pub fn train_detector(
         classifiers.push(train_classifier(k, n_classifiers, config, recipe, &samples, &mut progress, &ad, &device, bar)?);
     }
     let classifier = classifiers.remove(0);
-    let detector = Detector { autoencoder, classifier, extra_classifiers: classifiers };
+    let detector = Detector { autoencoder, classifier, extra_classifiers: classifiers, neighbours: None };
     // The calibration, the threshold and everything measured from here on belong to the weights as shipped.
     let (detector, bytes) = as_stored(detector, config, SHIPPED_PRECISION, &device)?;
     // `state.seconds` counts training only (saved with every epoch): re-scoring a finished
@@ -359,13 +361,13 @@ fn judge_validation(
     let n_val = data.len_of(data.val);
     let val = score_batches(&detector, data.val, data.shape, recipe.lambda, 500, device, |_| ())?;
     let calibration = match config.score {
-        ScoreRule::Classifier => None,
+        ScoreRule::Classifier | ScoreRule::Neighbours => None,
         ScoreRule::Combined => Some(Calibration::fit(&val.logits, &val.errors).ok_or_else(|| {
             Error::Config(format!("the combined score (eq. 6′) needs at least two validation positives with finite scores, have {n_val}"))
         })?),
     };
     let threshold = val
-        .threshold(calibration.as_ref(), recipe.threshold_quantile)
+        .threshold(config.score, calibration.as_ref(), recipe.threshold_quantile)
         .ok_or_else(|| Error::model("detector", "no finite validation scores"))?;
-    Ok(Trained { detector, threshold, val, calibration, state, bytes })
+    Ok(Trained { detector, threshold, val, calibration, rule: config.score, state, bytes })
 }

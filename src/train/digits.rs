@@ -14,9 +14,11 @@ use crate::data::idx::IdxImages;
 use crate::data::mnist::{Mnist, Split, positive_split, to_unit};
 use crate::data::redraw::{Style, redraw};
 use crate::error::{Error, Result};
-use crate::model::calibration::Calibration;
+use crate::model::calibration::{Calibration, ScoreRule};
 use crate::model::detector::{Detector, DetectorConfig};
-use crate::model::io::{Manifest, ModelEntry, Published, SHIPPED_PRECISION, load_model, sha256_hex, versioned_file};
+use crate::model::backbone::{DIGIT_BLOCK, EarlyBackbone};
+use crate::model::io::{Manifest, ModelEntry, Published, SHIPPED_PRECISION, as_stored, load_model, read_detector, sha256_hex, versioned_file};
+use crate::model::neighbours::NeighboursConfig;
 use crate::model::recipe::{Recipe, percentile_words};
 use crate::model::scoring::score_batches;
 
@@ -36,6 +38,7 @@ pub fn recipe_split(labels: &[u8], positives: &[u8], r: &Recipe) -> Split {
 /// Training sets it with the stored threshold, `eval --protocol penned` measures it again.
 pub fn drawn_threshold(
     detector: &Detector,
+    rule: ScoreRule,
     calibration: Option<&Calibration>,
     lambda: f32,
     quantile: f64,
@@ -44,7 +47,7 @@ pub fn drawn_threshold(
     device: &Device,
 ) -> Result<Option<f32>> {
     let drawn = score_batches(detector, &redraw(images, val, Style::Pen)?, [1, 28, 28], lambda, 1000, device, |_| ())?;
-    Ok(drawn.threshold(calibration, quantile))
+    Ok(drawn.threshold(rule, calibration, quantile))
 }
 
 /// Where `connective train` writes, and how.
@@ -130,6 +133,7 @@ fn train_one_digit(
         threshold_rule: digit_threshold_rule(r, &plan.config, split.val.len()),
         drawn_threshold: drawn_threshold(
             &trained.detector,
+            trained.rule,
             trained.calibration.as_ref(),
             r.lambda,
             r.drawn_threshold_quantile,
@@ -155,4 +159,75 @@ fn train_one_digit(
     let _guard = manifest_lock.lock().unwrap();
     Manifest::publish_in_dir(&plan.out_dir, &name, bytes, |_| Published::Digits(Box::new(entry.clone())))?;
     Ok(entry)
+}
+
+/// Gives a trained digit detector its nearest training digits (`train::neighbours`) and makes
+/// them its verdict (`ScoreRule::Neighbours`): the stored and the drawn threshold are taken
+/// again, by the recipe's rules, on the neighbours' scores of the same validation digits. A and
+/// C are kept as they are. Returns the new entry and the weights to publish.
+pub fn with_neighbours(entry: &ModelEntry, detector: Detector, early: &EarlyBackbone, mnist: &Mnist, device: &Device) -> Result<(ModelEntry, Vec<u8>)> {
+    let t0 = web_time::Instant::now();
+    let digit: u8 = entry.positive_classes.first().and_then(|c| c.parse().ok()).ok_or_else(|| Error::model(&entry.name, "is not a one-digit model"))?;
+    let r = &entry.recipe;
+    let split = recipe_split(&mnist.train_labels, &[digit], r);
+    let config = NeighboursConfig::default();
+    let neighbours = super::neighbours::build(early.clone(), &config, &mnist.train_images, &split.train, r.seed, device)?;
+    let mut e = entry.clone();
+    e.config.neighbours = Some(config);
+    e.config.score = ScoreRule::Neighbours;
+    e.calibration = None;
+    let (detector, bytes) = as_stored(Detector { neighbours: Some(neighbours), ..detector }, &e.config, SHIPPED_PRECISION, device)?;
+    let val = score_batches(&detector, &to_unit(&mnist.train_images, &split.val), [1, 28, 28], r.lambda, 1000, device, |_| ())?;
+    e.threshold = val.threshold(ScoreRule::Neighbours, None, r.threshold_quantile).ok_or_else(|| Error::model(&e.name, "no finite neighbour scores"))?;
+    e.threshold_rule = digit_threshold_rule(r, &e.config, split.val.len());
+    e.drawn_threshold = drawn_threshold(&detector, ScoreRule::Neighbours, None, r.lambda, r.drawn_threshold_quantile, &mnist.train_images, &split.val, device)?;
+    e.sha256 = sha256_hex(&bytes);
+    e.file = versioned_file(&e.name, &e.sha256);
+    e.bytes = bytes.len() as u64;
+    e.parameters = detector.num_params();
+    if !e.metrics.is_object() {
+        e.metrics = serde_json::json!({});
+    }
+    let val_scores = val.neighbours;
+    e.metrics["val_positive_acceptance"] = serde_json::json!(val_scores.iter().filter(|&&s| s >= e.threshold).count() as f64 / val_scores.len().max(1) as f64);
+    e.metrics["neighbours_seconds"] = serde_json::json!(t0.elapsed().as_secs_f64());
+    Ok((e, bytes))
+}
+
+/// `with_neighbours` for the digit models `digits` of `models_dir` (all when empty), two at a
+/// time, each published as it is done; the backbone file gives the early layers.
+pub fn add_neighbours(models_dir: &Path, data_dir: &Path, backbone: &Path, digits: &[u8], jobs: usize) -> Result<Vec<ModelEntry>> {
+    let mnist = Mnist::load(data_dir)?;
+    let early = EarlyBackbone::from_full(super::features::open_backbone(backbone)?.0, DIGIT_BLOCK);
+    let manifest = Manifest::read_in_dir(models_dir)?;
+    let entries: Vec<ModelEntry> = manifest
+        .models
+        .iter()
+        .filter(|e| e.dataset == "mnist" && e.positive_classes.len() == 1)
+        .filter(|e| digits.is_empty() || e.positive_classes[0].parse::<u8>().is_ok_and(|d| digits.contains(&d)))
+        .cloned()
+        .collect();
+    if entries.is_empty() {
+        return Err(Error::data(models_dir.join("manifest.json").display().to_string(), "no digit models to give neighbours"));
+    }
+    let lock = Mutex::new(());
+    let results = in_parallel(
+        entries,
+        jobs,
+        |e| e.name.clone(),
+        |entry, bar| {
+            // Building the gallery, then the two thresholds.
+            bar.set_length(1);
+            bar.set_message("backbone, k-means, thresholds");
+            let device = Device::flex();
+            let detector = read_detector(models_dir, &entry, &device)?;
+            let (e, bytes) = with_neighbours(&entry, Detector { neighbours: None, ..detector }, &early, &mnist, &device)?;
+            let _guard = lock.lock().unwrap();
+            Manifest::publish_in_dir(models_dir, &e.name, &bytes, |_| Published::Digits(Box::new(e.clone())))?;
+            bar.inc(1);
+            Ok(e)
+        },
+        |e| format!("done: threshold {:.4}, drawn {:.4}", e.threshold, e.drawn_threshold.unwrap_or(f32::NAN)),
+    );
+    results.into_iter().collect()
 }

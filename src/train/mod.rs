@@ -11,6 +11,8 @@ pub mod digits;
 pub mod features;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod jobs;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod neighbours;
 pub mod photo_detector;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ship;

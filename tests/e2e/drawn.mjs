@@ -56,7 +56,7 @@ async function watchScores(page) {
       if (Array.prototype.some.call(x, (v) => v !== 0)) {
         const grey = Array.from(r.input, (v) => Math.max(0, Math.min(255, Math.round(255 * v))));
         window.__drawn.n++;
-        window.__drawn.last = { score: r.score, threshold: r.threshold, verdict: r.verdict, logit: r.logit, reconError: r.reconError, grey };
+        window.__drawn.last = { score: r.score, threshold: r.threshold, verdict: r.verdict, judgedBy: r.judgedBy, logit: r.logit, reconError: r.reconError, grey };
       }
       return r;
     };
@@ -123,7 +123,8 @@ async function verdict(page, before, quiet = 300) {
   }));
   const { last } = shown;
   assert(last && new RegExp(`\\b${last.verdict}\\b`).test(shown.verdict), `the page shows "${shown.text}", the last score was ${JSON.stringify(last && last.verdict)}`);
-  assert(shown.score.includes(`score ${last.score.toFixed(2)}`), `the page shows "${shown.score}", the last score was ${last.score}`);
+  // A similarity is shown to thousandths, a logit to hundredths.
+  assert(shown.score.includes(`score ${last.score.toFixed(last.judgedBy === 'neighbours' ? 3 : 2)}`), `the page shows "${shown.score}", the last score was ${last.score}`);
   return { ...last, shown: `${shown.text} · ${shown.score} · threshold ${shown.threshold}` };
 }
 

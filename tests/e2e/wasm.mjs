@@ -262,8 +262,10 @@ try {
       ['truncated', /truncated/.test(r.truncated)],
       ['altered', /SHA-256/.test(r.altered)],
       ['badEntry', /manifest entry/.test(r.badEntry)],
-      // A digit model tells the page which threshold judges drawn and uploaded digits.
-      ['drawnThreshold', r.info.drawnThreshold === f32(e.drawn_threshold) && r.info.drawnThreshold < r.info.threshold],
+      // A digit model tells the page which threshold judges drawn and uploaded digits, and what
+      // its verdict is taken on (the nearest training digits).
+      ['drawnThreshold', r.info.drawnThreshold === f32(e.drawn_threshold) && r.info.drawnThreshold !== r.info.threshold],
+      ['scoreRule', r.info.scoreRule === 'neighbours' && e.config.score === 'neighbours'],
       ['thresholdFor', r.dataset === f32(e.threshold) && r.drawn === f32(e.drawn_threshold)],
       ['badKind', /unknown input kind/.test(r.badKind)],
       ['short', /784/.test(r.short)],

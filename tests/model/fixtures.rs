@@ -4,7 +4,7 @@
 use burn::prelude::*;
 use connective::data::idx::parse_images;
 use connective::model::io::{Manifest, load_entry};
-use connective::model::scoring::{batch_tensor, detect_sync};
+use connective::model::scoring::{HostScores, batch_tensor, detect_sync};
 
 /// (f(x), verdict score) of each line of a `connective score` output.
 fn stored(jsonl: &str) -> (Vec<f64>, Vec<f64>) {
@@ -33,7 +33,7 @@ fn fixture_scores_are_the_shipped_models_native_scores() {
         let text = std::fs::read_to_string(root.join(format!("tests/fixtures/scores/{}.jsonl", entry.name))).unwrap();
         let (logits, scores) = stored(&text);
         assert_eq!(logits.len(), images.count);
-        let verdict = entry.verdict_scores(&d.score, &d.recon_error);
+        let verdict = entry.verdict_scores(&HostScores::of(&d));
         for (i, ((a, b), (v, s))) in d.score.iter().zip(&logits).zip(verdict.iter().zip(&scores)).enumerate() {
             assert!((*a as f64 - b).abs() < 1e-5, "{} image {i}: f(x) {a} now, {b} stored", entry.name);
             assert!((*v as f64 - s).abs() < 1e-5, "{} image {i}: score {v} now, {s} stored", entry.name);

@@ -3,7 +3,7 @@ use burn::store::ModuleSnapshot;
 use connective::{Detector, DetectorConfig};
 use connective::model::calibration::{Calibration, ScoreRule, verdict_scores};
 use connective::model::io::*;
-use connective::model::scoring::{batch_tensor, detect_sync};
+use connective::model::scoring::{HostScores, batch_tensor, detect_sync};
 
 fn batch(device: &Device) -> Tensor<4> {
     let v: Vec<f32> = (0..4 * 784).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
@@ -156,8 +156,16 @@ fn truncated_altered_or_mismatched_models_are_errors() {
     assert!(e.contains("f(x) alone"), "{e}");
     // Its verdict scores are eq. 6′; an f(x) entry's are f(x).
     let with = ModelEntry { calibration: Some(cal), ..combined };
-    assert_eq!(with.verdict_scores(&[3.0], &[0.005]), vec![0.5 * 1.0 + 0.5 * 1.0]);
-    assert_eq!(entry.verdict_scores(&[3.0], &[0.005]), vec![3.0]);
+    let s = HostScores { logits: vec![3.0], errors: vec![0.005], neighbours: vec![0.9] };
+    assert_eq!(with.verdict_scores(&s), vec![0.5 * 1.0 + 0.5 * 1.0]);
+    assert_eq!(entry.verdict_scores(&s), vec![3.0]);
+    // A neighbours entry judges by them, needs them in its config and takes no calibration.
+    let near = ModelEntry { config: config.clone().with_score(ScoreRule::Neighbours), ..entry.clone() };
+    assert_eq!(near.verdict_scores(&s), vec![0.9]);
+    let e = load_entry(&near, &bytes, &device).err().unwrap().to_string();
+    assert!(e.contains("no neighbours"), "{e}");
+    let e = load_entry(&ModelEntry { calibration: Some(cal), ..near }, &bytes, &device).err().unwrap().to_string();
+    assert!(e.contains("calibration"), "{e}");
 }
 
 #[test]
@@ -414,6 +422,9 @@ fn entry_for(bytes: &[u8], file: String) -> ModelEntry {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/models/manifest.json")).unwrap();
     let mut e = Manifest::from_json(&text).unwrap().find("mnist-3").unwrap().clone();
     (e.sha256, e.bytes, e.file) = (sha256_hex(bytes), bytes.len() as u64, file);
+    // The bytes are a bare A and C (`two_versions`), judged by f(x).
+    e.config = DetectorConfig::mnist();
+    e.calibration = None;
     e
 }
 

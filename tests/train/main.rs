@@ -6,6 +6,7 @@
 mod common;
 
 mod features;
+mod neighbours;
 mod photos;
 mod quick;
 mod teach;

@@ -99,7 +99,7 @@ export function rocSvg(curves) {
 }
 
 /** Histograms of inlier and outlier scores (each as a share of its class) with the threshold. */
-export function histSvg(inliers, outliers, threshold, { bins = 24, inLabel = 'inliers', outLabel = 'outliers' } = {}) {
+export function histSvg(inliers, outliers, threshold, { bins = 24, inLabel = 'inliers', outLabel = 'outliers', xLabel = 'score (logit)' } = {}) {
   const fin = (a) => a.filter(Number.isFinite);
   const [a, b] = [fin(inliers), fin(outliers)];
   let lo = threshold;
@@ -121,7 +121,7 @@ export function histSvg(inliers, outliers, threshold, { bins = 24, inLabel = 'in
   const bw = PW / bins;
   const top = M.t + 26; // the legend sits in a row above the bars
   const ph = M.t + PH - top;
-  let s = frame('Histogram of scores', 'score (logit)', 'share of the class', top);
+  let s = frame('Histogram of scores', xLabel, 'share of the class', top);
   for (const v of [0, 0.5, 1]) {
     const y = top + (1 - v) * ph;
     s += `<line class="grid" x1="${M.l}" x2="${M.l + PW}" y1="${f1(y)}" y2="${f1(y)}"/>`;

@@ -3,7 +3,7 @@
 // counts at the threshold.
 import { histSvg, rocSvg } from './charts.js';
 import { exclusive, nextEvalRun, state, update } from './state.js';
-import { $, PX, backendLabel, els, message, say, tick } from './util.js';
+import { $, PX, backendLabel, els, message, say, scoreDecimals, tick } from './util.js';
 
 export function cancelEval(note = '') {
   nextEvalRun();
@@ -21,7 +21,7 @@ export async function evaluate() {
   update({ evalBusy: true });
   const { grey, labels, n } = state.samples;
   const [digit, lambda, batch] = [state.digit, state.c.lambda, 50];
-  const [scores, recon] = [new Float32Array(n), new Float32Array(n)];
+  const [scores, logits, recon] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   let ms = 0;
   els.evalProgress.max = n;
   els.evalRun.textContent = 'Restart';
@@ -35,6 +35,7 @@ export async function evaluate() {
       const r = await exclusive(() => (run === state.evalRun ? state.c.scoreBatch(grey.subarray(i * PX, (i + m) * PX), m) : null));
       if (run !== state.evalRun || !r) return;
       scores.set(r.scores, i);
+      logits.set(r.logits, i);
       recon.set(r.reconErrors, i);
       ms += r.ms;
       els.evalProgress.value = i + m;
@@ -47,7 +48,7 @@ export async function evaluate() {
   }
   els.evalCancel.hidden = true;
   els.evalRun.textContent = 'Evaluate again';
-  update({ evalBusy: false, evalResult: { digit, lambda, scores, recon, labels: Uint8Array.from(labels, (l) => (l === digit ? 1 : 0)), ms } });
+  update({ evalBusy: false, evalResult: { digit, lambda, scores, logits, judgedBy: state.info && state.info.scoreRule, recon, labels: Uint8Array.from(labels, (l) => (l === digit ? 1 : 0)), ms } });
   els.evalStatus.textContent = `Scored ${n} digits in ${ms.toFixed(0)} ms on ${backendLabel(state.c.backend)} (λ = ${lambda.toFixed(2)}).`;
   renderEval();
 }
@@ -59,14 +60,22 @@ function roc(scores, labels) {
 }
 
 function renderEval() {
-  const { digit, scores, recon, labels } = state.evalResult;
+  const { digit, scores, logits, judgedBy, recon, labels } = state.evalResult;
   const base = recon.map((v) => -v);
   const [a, b] = [state.wasm.auroc(scores, labels), state.wasm.auroc(base, labels)];
   const P = labels.reduce((k, l) => k + l, 0);
-  $('eval-auroc').textContent = Number.isNaN(a) ? 'n/a' : a.toFixed(3);
-  $('eval-baseline').textContent = Number.isNaN(b) ? 'n/a' : b.toFixed(3);
+  const fmt = (v) => (Number.isNaN(v) ? 'n/a' : v.toFixed(3));
+  // A detector judged by its nearest training digits: that score first, CRBND's f(x) beside it.
+  const near = judgedBy === 'neighbours';
+  const c = near ? state.wasm.auroc(logits, labels) : NaN;
+  $('eval-verdict-name').textContent = near ? 'nearest training digits (the verdict)' : 'CRBND';
+  $('eval-auroc').textContent = fmt(a);
+  $('eval-crbnd-part').hidden = !near;
+  $('eval-crbnd').textContent = fmt(c);
+  $('eval-baseline').textContent = fmt(b);
   $('eval-roc').innerHTML = rocSvg([
-    { pts: roc(scores, labels), cls: 'crbnd', label: `CRBND (${a.toFixed(3)})` },
+    { pts: roc(scores, labels), cls: 'crbnd', label: `${near ? 'nearest digits' : 'CRBND'} (${a.toFixed(3)})` },
+    ...(near ? [{ pts: roc(logits, labels), cls: 'alt', label: `CRBND f(x) (${c.toFixed(3)})` }] : []),
     { pts: roc(base, labels), cls: 'baseline', label: `recon. error (${b.toFixed(3)})` },
   ]);
   $('eval-note').textContent = `Inliers: the ${P} ${digit}s among the ${labels.length} sample digits; outliers: the other ${labels.length - P}.`;
@@ -82,11 +91,11 @@ export function renderThreshold() {
   const t = state.thresholdTouched || !state.info ? state.c.threshold : state.c.thresholdFor('dataset');
   const inl = Array.from(scores.filter((_, i) => labels[i]));
   const out = Array.from(scores.filter((_, i) => !labels[i]));
-  $('eval-hist').innerHTML = histSvg(inl, out, t, { inLabel: `${digit}s (${inl.length})`, outLabel: `other digits (${out.length})` });
+  $('eval-hist').innerHTML = histSvg(inl, out, t, { inLabel: `${digit}s (${inl.length})`, outLabel: `other digits (${out.length})`, xLabel: state.evalResult.judgedBy === 'neighbours' ? 'score (similarity to the nearest training digits)' : 'score (logit)' });
   const acc = (arr) => arr.filter((s) => s >= t).length;
   const pct = (k, n) => (n ? `${((100 * k) / n).toFixed(0)}%` : 'n/a');
   const [ai, ao] = [acc(inl), acc(out)];
   $('eval-counts').textContent =
-    `At threshold ${t.toFixed(2)}: ${ai} of ${inl.length} ${digit}s accepted as inliers (${pct(ai, inl.length)}), ` +
+    `At threshold ${t.toFixed(scoreDecimals(state.info))}: ${ai} of ${inl.length} ${digit}s accepted as inliers (${pct(ai, inl.length)}), ` +
     `${ao} of ${out.length} other digits wrongly accepted (${pct(ao, out.length)}).`;
 }

@@ -8,6 +8,14 @@ function classifierWords(n) {
   return n === 1 ? '1' : `${n}, trained with different seeds; f(x) is the mean of their logits`;
 }
 
+/** What a digit model's verdict is taken on (info.scoreRule), in words. */
+const DIGIT_RULE_WORDS = {
+  neighbours:
+    'the mean cosine similarity to the 2 nearest of 128 training digits (centres of its training digits as written and traced with a pen), seen through the first five blocks of EfficientNet-Lite0 trained on ImageNet; A and C are shown beside it',
+  classifier: 'f(x)',
+  combined: 'f(x) and the reconstruction error, each scaled by the validation images, averaged (eq. 6′)',
+};
+
 export function showFacts(entry, info) {
   const num = (v, d) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : null);
   const secs = entry.training_seconds;
@@ -21,7 +29,7 @@ export function showFacts(entry, info) {
     ['Parameters', typeof entry.parameters === 'number' ? entry.parameters.toLocaleString('en') : null],
     ['File size', typeof entry.bytes === 'number' ? `${Math.round(entry.bytes / 1024)} KB` : null],
     ['Classifiers C', classifierWords(info.classifiers)],
-    ['Verdict on', info.scoreRule === 'combined' ? 'f(x) and the reconstruction error, each scaled by the validation images, averaged (eq. 6′)' : 'f(x)'],
+    ['Verdict on', DIGIT_RULE_WORDS[info.scoreRule] || 'f(x)'],
     ['λ', num(entry.lambda, 2)],
     ['Threshold', num(entry.threshold, 2)],
     ['Threshold rule', entry.threshold_rule],
@@ -30,6 +38,7 @@ export function showFacts(entry, info) {
       info.drawnThreshold !== info.threshold ? `${num(info.drawnThreshold, 2)}: the same rule on the validation digits traced with a pen like this page’s drawing pad and put through its preprocessing` : null,
     ],
     ['Training time', typeof secs === 'number' ? (secs < 90 ? `${secs.toFixed(0)} s` : `${(secs / 60).toFixed(1)} min`) : null],
+    ['AUROC, nearest training digits (the verdict; one-class, MNIST test set)', metric(oneClass.neighbours, 'auroc')],
     ['AUROC, CRBND (one-class, MNIST test set)', metric(oneClass.crbnd, 'auroc')],
     ['F1, CRBND', metric(oneClass.crbnd, 'f1')],
     ['AUROC, reconstruction error baseline', metric(oneClass.recon_error, 'auroc')],

@@ -31,7 +31,7 @@ function resultRow(shown, tag) {
   row.append(
     el('p', `kept-title ${shown.inlier ? 'inlier' : 'novel'}`, `${shown.verdict} · ${shown.margin}`),
     pics,
-    el('p', 'kept-words', `${shown.model} · score ${shown.score.toFixed(2)}, threshold ${shown.threshold.toFixed(2)} · reconstruction error ${shown.reconError.toFixed(4)} · λ ${shown.lambda.toFixed(2)}`),
+    el('p', 'kept-words', `${shown.model} · score ${shown.score.toFixed(shown.decimals ?? 2)}, threshold ${shown.threshold.toFixed(shown.decimals ?? 2)} · reconstruction error ${shown.reconError.toFixed(4)} · λ ${shown.lambda.toFixed(2)}`),
   );
   return row;
 }

@@ -5,12 +5,13 @@
 
 /**
  * {value, number, words, text} for a result {score, threshold, verdict}: "+0.94" "above the
- * threshold" for an inlier (score ≥ threshold), "−1.20" "below the threshold" for a novel input.
+ * threshold" for an inlier (score ≥ threshold), "−1.20" "below the threshold" for a novel input;
+ * with `decimals` (3 for a similarity, whose useful differences are hundredths).
  */
-export function margin({ score, threshold, verdict }) {
+export function margin({ score, threshold, verdict }, decimals = 2) {
   const inlier = verdict === 'inlier';
   const gap = Math.abs(score - threshold);
-  const number = `${inlier ? '+' : '−'}${gap.toFixed(2)}`;
+  const number = `${inlier ? '+' : '−'}${gap.toFixed(decimals)}`;
   const words = `${inlier ? 'above' : 'below'} the threshold`;
   return { value: inlier ? gap : -gap, number, words, text: `${number} ${words}` };
 }

@@ -5,7 +5,7 @@ import { drawBlank, drawHeat, drawImage, sigmoid } from './charts.js';
 import { margin } from './margin.js';
 import { judgeShown } from './photos.js';
 import { exclusive, state, takeAfterRender, update } from './state.js';
-import { $, backendLabel, els, isBlankError, message, panels, say, shapeOf } from './util.js';
+import { $, backendLabel, byNeighbours, els, isBlankError, message, panels, say, scoreDecimals, shapeOf } from './util.js';
 
 export const pad = new DrawPad($('pad'), { onDraw: () => requestScore(), onStrokeEnd: () => requestScore() });
 
@@ -108,23 +108,26 @@ export function render(x, r) {
   // Beside it, the score's distance from the threshold, on the verdict's side by construction;
   // a combined-score model (eq. 6′) judges by C and A's error together: the line under the gauge
   // shows both parts.
-  const m = margin(r);
+  const dp = scoreDecimals(state.info);
+  const m = margin(r, dp);
   const big = span(`margin ${kind}`, ` ${m.words}`);
   big.prepend(Object.assign(document.createElement('b'), { textContent: m.number }));
-  els.score.replaceChildren(big, span('sr-only', ', '), span('score-parts', `score ${r.score.toFixed(2)}, threshold ${r.threshold.toFixed(2)}`));
+  els.score.replaceChildren(big, span('sr-only', ', '), span('score-parts', `score ${r.score.toFixed(dp)}, threshold ${r.threshold.toFixed(dp)}`));
   els.score.dataset.margin = String(m.value);
-  // The gauge squashes the score (any real number) into its width; it is not a probability.
-  els.fill.style.width = `${(100 * sigmoid(r.score)).toFixed(1)}%`;
+  els.fill.style.width = `${(100 * gaugeAt(r.score)).toFixed(1)}%`;
   els.fill.className = `gauge-fill ${inlier ? 'inlier' : 'novel'}`;
   placeTick(r.threshold);
   els.latency.textContent = `${r.ms.toFixed(1)} ms on ${backendLabel(r.backend)} ·`;
   const signed = (v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
   els.recon.textContent =
-    r.parts
-      ? `score = mean of C’s part ${signed(r.parts[0])} and A’s part ${signed(r.parts[1])} ` +
-        `(reconstruction error ${r.reconError.toFixed(4)}); 0 = as typical as the training images`
-      : `reconstruction error ${r.reconError.toFixed(4)}`;
-  const shown = { inlier, verdict: els.verdict.textContent, margin: m.text, score: r.score, reconError: r.reconError, lambda: r.lambda, threshold: r.threshold, model: state.entry.name };
+    r.judgedBy === 'neighbours'
+      ? `score = similarity to the nearest training digits, seen through an ImageNet network’s early layers · ` +
+        `C’s f(x) ${signed(r.logit)} · reconstruction error ${r.reconError.toFixed(4)}`
+      : r.parts
+        ? `score = mean of C’s part ${signed(r.parts[0])} and A’s part ${signed(r.parts[1])} ` +
+          `(reconstruction error ${r.reconError.toFixed(4)}); 0 = as typical as the training images`
+        : `reconstruction error ${r.reconError.toFixed(4)}`;
+  const shown = { inlier, verdict: els.verdict.textContent, margin: m.text, decimals: dp, score: r.score, reconError: r.reconError, lambda: r.lambda, threshold: r.threshold, model: state.entry.name };
   update({ shown });
   $('keep').disabled = false;
   const after = takeAfterRender();
@@ -145,9 +148,17 @@ export function showEmpty() {
   $('keep').disabled = true;
 }
 
+/**
+ * Where a score falls on the gauge, 0…1. A logit (any real number) is squashed by the sigmoid; a
+ * similarity to the nearest training digits is shown from 0.75 to 1, where every threshold lies
+ * (0.92–0.97). Neither is a probability.
+ */
+export const gaugeAt = (score) => (byNeighbours(state.info) ? Math.min(1, Math.max(0, (score - GAUGE_FROM) / (1 - GAUGE_FROM))) : sigmoid(score));
+const GAUGE_FROM = 0.75;
+
 // The tick sits where the threshold falls on the gauge; its label follows it, kept inside the card.
 export const placeTick = (threshold) => {
-  const at = 100 * sigmoid(threshold);
+  const at = 100 * gaugeAt(threshold);
   els.tick.style.left = `${at.toFixed(1)}%`;
   els.tickLabel.style.left = `${Math.min(90, Math.max(10, at)).toFixed(1)}%`;
 };
@@ -161,8 +172,11 @@ export function syncSliders() {
   const c = state.c;
   const t = state.entry ? state.entry.threshold : c.threshold;
   els.lambda.value = String(c.lambda);
-  els.threshold.min = String(t - 8);
-  els.threshold.max = String(t + 8);
+  // A similarity moves in thousandths between 0.75 and 1 (the gauge's span); a logit in tenths, ±8.
+  const near = byNeighbours(state.info);
+  els.threshold.min = String(near ? GAUGE_FROM : t - 8);
+  els.threshold.max = String(near ? 1 : t + 8);
+  els.threshold.step = near ? '0.001' : '0.1';
   els.threshold.value = String(c.threshold);
   placeTick(c.threshold);
   showSliderValues();
@@ -170,7 +184,7 @@ export function syncSliders() {
 
 export function showSliderValues() {
   els.lambdaOut.textContent = state.c ? state.c.lambda.toFixed(2) : '';
-  els.thresholdOut.textContent = state.c ? state.c.threshold.toFixed(2) : '';
+  els.thresholdOut.textContent = state.c ? state.c.threshold.toFixed(scoreDecimals(state.info)) : '';
   $('threshold-which').textContent = thresholdWords();
 }
 

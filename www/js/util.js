@@ -12,6 +12,13 @@ export function classWords(entry) {
   const names = (entry.positive_classes || []).map((c) => c.replace(/_easy$/i, '').replace(/_/g, ' ').toLowerCase());
   return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0] || entry.name;
 }
+/**
+ * How the loaded digit model's verdict is scored: "neighbours" (the nearest training digits'
+ * similarity, 0…1, differences of hundredths matter), "classifier" or "combined" (logits).
+ */
+export const byNeighbours = (info) => !!info && info.scoreRule === 'neighbours';
+/** Decimals a score of that kind is shown with. */
+export const scoreDecimals = (info) => (byNeighbours(info) ? 3 : 2);
 export const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 export function canvas2d(width, height) {
   const cv = Object.assign(document.createElement('canvas'), { width, height });

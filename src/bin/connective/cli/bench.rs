@@ -85,7 +85,7 @@ pub fn run(config: &DetectorConfig, recipe: &Recipe, steps: usize, detector: Opt
     rows.push(BenchRow { what: format!("C train step (batch {})", recipe.clf_batch), value: step * 1e3, unit: "ms" });
     rows.push(BenchRow { what: "C training throughput".into(), value: recipe.clf_batch as f64 / step, unit: "samples/s" });
 
-    let detector = detector.unwrap_or_else(|| Detector { autoencoder: ae.valid(), classifier: clf.valid(), extra_classifiers: Vec::new() });
+    let detector = detector.unwrap_or_else(|| Detector { autoencoder: ae.valid(), classifier: clf.valid(), extra_classifiers: Vec::new(), neighbours: None });
     let mut sample = |n: usize| batch_tensor(&images(n), n, shape, &device);
     rows.extend(time_detect(&detector, "f(x)", &mut sample)?);
     // The same detector with its batch norms folded into the convolutions (`model::fold`), as

