@@ -138,11 +138,20 @@ struct ScoreResult {
     judged_by: ScoreRule,
     /// The nearest training digits' similarity, for a detector that has them.
     neighbours: Option<f32>,
+    /// Its three most similar reference rows, most similar first (tile `index` of the model's
+    /// reference sprite), for a detector that has them.
+    nearest: Vec<NearestReference>,
     threshold: f32,
     lambda: f32,
     recon_error: f32,
     ms: f64,
     backend: &'static str,
+}
+
+#[derive(Serialize)]
+struct NearestReference {
+    index: usize,
+    similarity: f32,
 }
 
 #[derive(Serialize)]
@@ -311,6 +320,7 @@ impl Connective {
                 verdict: if score >= threshold { "inlier" } else { "novel" },
                 judged_by: rule,
                 neighbours: d.neighbours.first().copied(),
+                nearest: crate::model::photo_detector::nearest(&d.similarities, 3).into_iter().map(|index| NearestReference { index, similarity: d.similarities[index] }).collect(),
                 threshold,
                 lambda,
                 recon_error: d.recon_error[0],

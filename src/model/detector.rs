@@ -99,6 +99,9 @@ pub struct Detection {
     pub recon_error: Tensor<1>,
     /// The nearest training digits' mean similarity, `[batch]`, when the detector has them.
     pub neighbours: Option<Tensor<1>>,
+    /// The similarity to each of those references, `[batch, references]` (the page shows the
+    /// nearest ones).
+    pub similarities: Option<Tensor<2>>,
 }
 
 impl Detector {
@@ -110,8 +113,14 @@ impl Detector {
         let score = self.judge(connective.clone());
         let d = x.clone() - reconstruction.clone();
         let recon_error = (d.clone() * d).reshape([b, c * h * w]).mean_dim(1).reshape([b]);
-        let neighbours = self.neighbours.as_ref().map(|n| n.scores(x));
-        Detection { reconstruction, connective, score, recon_error, neighbours }
+        let (neighbours, similarities) = match &self.neighbours {
+            Some(n) => {
+                let sims = n.similarities(x);
+                (Some(n.score_of(sims.clone())), Some(sims))
+            }
+            None => (None, None),
+        };
+        Detection { reconstruction, connective, score, recon_error, neighbours, similarities }
     }
 
     /// Every batch norm folded into its convolution: the same f(x) to float rounding, with six

@@ -129,6 +129,11 @@ pub struct ModelEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drawn_threshold: Option<f32>,
     pub config: DetectorConfig,
+    /// Digits judged by their nearest training digits (`model::neighbours`): for each reference
+    /// row, the training digit nearest to it, which the page shows (`connective samples` draws
+    /// them into a sprite). Empty for other detectors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<DigitReference>,
     /// The scale of eq. 6′, from the validation positives; present exactly when
     /// `config.score` is `combined`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,6 +146,15 @@ pub struct ModelEntry {
     /// Written by `connective eval`.
     #[serde(default)]
     pub metrics: serde_json::Value,
+}
+
+/// The training digit that stands for one reference row of a digit detector: its index in
+/// MNIST's training file and whether it is that digit traced with the page's pen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigitReference {
+    pub image: usize,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pen: bool,
 }
 
 /// Where an image to judge comes from, which decides its threshold ([`ModelEntry::threshold_for`]).
@@ -185,6 +199,13 @@ impl ModelEntry {
         finite(n, "threshold", self.threshold)?;
         if !(0.0..=1.0).contains(&self.lambda) {
             return Err(Error::model(n, format!("manifest field lambda = {} is outside [0, 1]", self.lambda)));
+        }
+        if let Some(nc) = &self.config.neighbours {
+            in_range(n, "config.neighbours.gallery", nc.gallery, 1..=100_000)?;
+            in_range(n, "config.neighbours.neighbours", nc.neighbours, 1..=64)?;
+            in_range(n, "config.neighbours.side", nc.side, 8..=256)?;
+            in_range(n, "config.neighbours.block", nc.block, 0..=super::backbone::BLOCKS - 1)?;
+            in_range(n, "references", self.references.len(), 0..=nc.gallery)?;
         }
         Ok(())
     }

@@ -91,14 +91,22 @@ impl Neighbours {
         unit_rows(self.early.read_grey(x, self.side))
     }
 
-    /// The score of each digit: the mean cosine similarity to its nearest gallery rows, `[n]`
+    /// Cosine similarity of each digit to each gallery row, `[n, gallery]`.
+    pub fn similarities(&self, x: Tensor<4>) -> Tensor<2> {
+        self.features(x).matmul(self.gallery.val().transpose())
+    }
+
+    /// The score of each row of `similarities`: the mean of its nearest gallery rows, `[n]`
     /// (1: the same map as a gallery row; higher = more like the positives).
-    pub fn scores(&self, x: Tensor<4>) -> Tensor<1> {
-        let n = x.dims()[0];
-        let similarities = self.features(x).matmul(self.gallery.val().transpose());
-        let k = similarities.dims()[1];
+    pub fn score_of(&self, similarities: Tensor<2>) -> Tensor<1> {
+        let [n, k] = similarities.dims();
         let m = self.neighbours.clamp(1, k);
         similarities.topk(m, 1).mean_dim(1).reshape([n])
+    }
+
+    /// The score of each digit (`score_of` its `similarities`).
+    pub fn scores(&self, x: Tensor<4>) -> Tensor<1> {
+        self.score_of(self.similarities(x))
     }
 
     /// The batch norms folded into the convolutions (inference only).

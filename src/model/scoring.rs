@@ -19,6 +19,9 @@ pub struct HostDetection {
     pub connective: Vec<f32>,
     /// The nearest training digits' similarity (empty when the detector has no neighbours).
     pub neighbours: Vec<f32>,
+    /// The similarity to each reference, `n × references` row-major (empty unless asked for
+    /// with the images, or without neighbours).
+    pub similarities: Vec<f32>,
 }
 
 /// `n` images of `shape` (`[channels, h, w]`, values in [0, 1]) as a batch tensor.
@@ -39,7 +42,7 @@ fn check(out: &HostDetection) -> Result<()> {
 
 /// Synchronous scoring (native).
 pub fn detect_sync(detector: &Detector, x: Tensor<4>, lambda: f32, with_images: bool) -> Result<HostDetection> {
-    let Detection { reconstruction, connective, score, recon_error, neighbours } = detector.detect(x, lambda);
+    let Detection { reconstruction, connective, score, recon_error, neighbours, similarities } = detector.detect(x, lambda);
     let mut out = HostDetection {
         score: to_vec(score.into_data())?,
         recon_error: to_vec(recon_error.into_data())?,
@@ -52,6 +55,9 @@ pub fn detect_sync(detector: &Detector, x: Tensor<4>, lambda: f32, with_images: 
     if with_images {
         out.reconstruction = to_vec(reconstruction.into_data())?;
         out.connective = to_vec(connective.into_data())?;
+        if let Some(s) = similarities {
+            out.similarities = to_vec(s.into_data())?;
+        }
     }
     check(&out)?;
     Ok(out)
@@ -149,7 +155,7 @@ async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
 
 /// Asynchronous scoring (the browser, where WebGPU reads must be awaited).
 pub async fn detect_async(detector: &Detector, x: Tensor<4>, lambda: f32, with_images: bool) -> Result<HostDetection> {
-    let Detection { reconstruction, connective, score, recon_error, neighbours } = detector.detect(x, lambda);
+    let Detection { reconstruction, connective, score, recon_error, neighbours, similarities } = detector.detect(x, lambda);
     let mut out = HostDetection { score: read(score).await?, recon_error: read(recon_error).await?, ..Default::default() };
     if let Some(n) = neighbours {
         out.neighbours = read(n).await?;
@@ -157,6 +163,9 @@ pub async fn detect_async(detector: &Detector, x: Tensor<4>, lambda: f32, with_i
     if with_images {
         out.reconstruction = read(reconstruction.flatten(0, 3)).await?;
         out.connective = read(connective.flatten(0, 3)).await?;
+        if let Some(s) = similarities {
+            out.similarities = read(s.flatten(0, 1)).await?;
+        }
     }
     check(&out)?;
     Ok(out)

@@ -142,6 +142,7 @@ fn train_one_digit(
             &Device::flex(),
         )?,
         config: plan.config.clone(),
+        references: Vec::new(),
         calibration: trained.calibration,
         recipe: r.clone(),
         training_seconds: trained.state.seconds,
@@ -171,8 +172,9 @@ pub fn with_neighbours(entry: &ModelEntry, detector: Detector, early: &EarlyBack
     let r = &entry.recipe;
     let split = recipe_split(&mnist.train_labels, &[digit], r);
     let config = NeighboursConfig::default();
-    let neighbours = super::neighbours::build(early.clone(), &config, &mnist.train_images, &split.train, r.seed, device)?;
+    let (neighbours, references) = super::neighbours::build(early.clone(), &config, &mnist.train_images, &split.train, r.seed, device)?;
     let mut e = entry.clone();
+    e.references = references;
     e.config.neighbours = Some(config);
     e.config.score = ScoreRule::Neighbours;
     e.calibration = None;

@@ -16,6 +16,7 @@ use crate::data::mnist::to_unit;
 use crate::data::redraw::{Style, redraw};
 use crate::error::{Error, Result};
 use crate::model::backbone::EarlyBackbone;
+use crate::model::io::DigitReference;
 use crate::model::neighbours::{Neighbours, NeighboursConfig};
 use crate::model::scoring::{batches, to_vec};
 
@@ -63,12 +64,17 @@ pub fn features(neighbours: &Neighbours, digits: &[f32], device: &Device) -> Ten
 
 /// The neighbours of a digit detector whose training digits are `train` (indices into
 /// `images`): the early layers of `early` and `config.gallery` centres of the digits as they
-/// are and drawn with the pen, together.
-pub fn build(early: EarlyBackbone, config: &NeighboursConfig, images: &IdxImages, train: &[usize], seed: u64, device: &Device) -> Result<Neighbours> {
+/// are and drawn with the pen, together; and for each centre the training digit nearest to it
+/// (what the page shows of it).
+pub fn build(early: EarlyBackbone, config: &NeighboursConfig, images: &IdxImages, train: &[usize], seed: u64, device: &Device) -> Result<(Neighbours, Vec<DigitReference>)> {
     let empty = Tensor::<2>::zeros([1, 1], device);
     let probe = Neighbours::new(early, empty, config);
     let plain = features(&probe, &to_unit(images, train), device);
     let pen = features(&probe, &redraw(images, train, Style::Pen)?, device);
-    let gallery = kmeans(Tensor::cat(vec![plain, pen], 0), config.gallery, seed)?;
-    Ok(Neighbours::new(probe.early, gallery, config))
+    let rows = Tensor::cat(vec![plain, pen], 0);
+    let gallery = kmeans(rows.clone(), config.gallery, seed)?;
+    // Rows 0..n are the digits as written, n..2n the same digits drawn with the pen.
+    let nearest = to_vec(rows.matmul(gallery.clone().transpose()).argmax(0).float().into_data())?;
+    let references = nearest.iter().map(|&r| DigitReference { image: train[r as usize % train.len()], pen: r as usize >= train.len() }).collect();
+    Ok((Neighbours::new(probe.early, gallery, config), references))
 }

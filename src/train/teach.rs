@@ -218,6 +218,7 @@ pub fn teach(name: &str, images: &[Vec<u8>], recipe: &Recipe, seconds: Option<f6
         ),
         drawn_threshold: None,
         config,
+        references: Vec::new(),
         calibration: None,
         recipe: recipe.clone(),
         training_seconds: started.elapsed().as_secs_f64(),

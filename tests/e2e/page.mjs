@@ -288,6 +288,27 @@ try {
     return `${e.threshold.toFixed(dp)} for MNIST images, ${e.drawn_threshold.toFixed(dp)} for drawings; paper-3.png: ${verdict}`;
   });
 
+  await check('the verdict shows the nearest of the detector\'s reference digits, with their similarity', async () => {
+    const e = entry('mnist-3');
+    await digits(page, 3);
+    // Fixture digits are 2 per class in digit order: 6 and 7 are 3s.
+    const r = await page.evaluate((px) => window.connective.score(new Uint8Array(px)), fixture(6));
+    assert(r.judgedBy === 'neighbours' && r.nearest.length === 3, `judged by ${r.judgedBy}, nearest ${JSON.stringify(r.nearest)}`);
+    const want = r.nearest.map((n) => n.index).join(',');
+    await page.waitForFunction((w) => { const b = document.querySelector('[data-testid=nearest-digits]'); return !b.hidden && b.dataset.indices === w; }, want, { timeout: 10_000 });
+    const shown = await page.evaluate(() => {
+      const box = document.querySelector('[data-testid=nearest-digits]');
+      return { sims: Array.from(box.querySelectorAll('figcaption'), (f) => Number(f.textContent)), title: box.querySelector('p').textContent };
+    });
+    // Most similar first; the mean of the top two is the verdict's score.
+    assert(shown.sims.every((v, i) => Math.abs(v - r.nearest[i].similarity) < 6e-4) && shown.sims[0] >= shown.sims[1] && shown.sims[1] >= shown.sims[2], `similarities ${shown.sims}`);
+    assert(Math.abs((r.nearest[0].similarity + r.nearest[1].similarity) / 2 - r.score) < 1e-5, `top two ${r.nearest[0].similarity}, ${r.nearest[1].similarity}, score ${r.score}`);
+    assert(r.nearest.every((n) => n.index >= 0 && n.index < e.references.length) && /128 reference 3s/.test(shown.title), shown.title);
+    const ink = await colourCounts(page, '[data-testid=nearest-digits] canvas');
+    assert(ink.length === 3 && ink.every((n) => n > 8), `reference tiles ${ink}`);
+    return `${shown.title} ${shown.sims.join(', ')}`;
+  });
+
   await check('window.connective.score matches the native CLI within 1e-4 (CPU)', async () => {
     await digits(page, 3);
     let worst = 0;

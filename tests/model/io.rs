@@ -113,6 +113,7 @@ fn truncated_altered_or_mismatched_models_are_errors() {
         threshold_rule: String::new(),
         drawn_threshold: None,
         config: config.clone(),
+        references: Vec::new(),
         calibration: None,
         recipe: Default::default(),
         training_seconds: 0.0,

@@ -1,6 +1,6 @@
 //! The digit detectors' nearest training digits (`train::neighbours`): the k-means that makes the
-//! gallery, and the shipped galleries are what `connective neighbours` makes from MNIST and the
-//! backbone, byte for byte.
+//! gallery, and the shipped galleries (and the training digits that stand for their rows) are
+//! what `connective neighbours` makes from MNIST and the backbone, byte for byte.
 
 use burn::prelude::*;
 use connective::data::mnist::Mnist;
@@ -28,7 +28,7 @@ fn kmeans_finds_separated_clusters_at_unit_length() {
             data.extend(v.iter().map(|x| x / norm));
         }
     }
-    let centres = kmeans(rows(data.clone(), 60, 3), 3, 7).unwrap().into_data().to_vec::<f32>().unwrap();
+    let centres = kmeans(rows(data.clone(), 60, 3), 3, 7).unwrap().into_data().try_to_vec::<f32>().unwrap();
     let mut found = [false; 3];
     for c in centres.chunks(3) {
         let norm = c.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -39,7 +39,7 @@ fn kmeans_finds_separated_clusters_at_unit_length() {
     }
     assert_eq!(found, [true; 3], "one centre per bundle: {centres:?}");
     // The same seed, the same centres; more centres than rows: one per row.
-    assert_eq!(kmeans(rows(data.clone(), 60, 3), 3, 7).unwrap().into_data().to_vec::<f32>().unwrap(), centres);
+    assert_eq!(kmeans(rows(data.clone(), 60, 3), 3, 7).unwrap().into_data().try_to_vec::<f32>().unwrap(), centres);
     assert_eq!(kmeans(rows(data[..6].to_vec(), 2, 3), 5, 1).unwrap().dims(), [2, 3]);
     assert!(kmeans(rows(Vec::new(), 0, 3), 2, 1).is_err());
 }
@@ -61,4 +61,10 @@ fn shipped_digit_galleries_are_what_connective_neighbours_makes() {
     assert_eq!(again.sha256, entry.sha256, "the gallery of mnist-1 is not what `connective neighbours` makes today");
     assert_eq!(bytes.len() as u64, entry.bytes);
     assert_eq!((again.threshold, again.drawn_threshold), (entry.threshold, entry.drawn_threshold));
+    // Each reference row stands for a training 1 (the page shows it), some as drawn with the pen.
+    assert_eq!(again.references, entry.references);
+    assert_eq!(entry.references.len(), 128);
+    assert!(entry.references.iter().all(|r| mnist.train_labels[r.image] == 1), "a reference of mnist-1 is not a 1");
+    let pen = entry.references.iter().filter(|r| r.pen).count();
+    assert!(pen > 0 && pen < 128, "{pen} of 128 references drawn with the pen");
 }

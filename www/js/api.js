@@ -89,7 +89,10 @@ function greyLevels(pixels) {
   return Uint8Array.from(pixels);
 }
 
-const summary = (r) => ({ score: r.score, verdict: r.verdict, backend: r.backend, ms: r.ms, probability: r.probability, logit: r.logit, parts: r.parts, reconError: r.reconError });
+const summary = (r) => ({
+  score: r.score, verdict: r.verdict, judgedBy: r.judgedBy, threshold: r.threshold, backend: r.backend, ms: r.ms, probability: r.probability,
+  logit: r.logit, parts: r.parts, reconError: r.reconError, neighbours: r.neighbours, nearest: r.nearest,
+});
 
 /** window.connective; `ready` settles once the page has started (or failed to). */
 export function installApi(ready) {

@@ -3,6 +3,7 @@
 import { DrawPad } from './draw.js';
 import { drawBlank, drawHeat, drawImage, sigmoid } from './charts.js';
 import { margin } from './margin.js';
+import { hideNearest, showNearest } from './references.js';
 import { judgeShown } from './photos.js';
 import { exclusive, state, takeAfterRender, update } from './state.js';
 import { $, backendLabel, byNeighbours, els, isBlankError, message, panels, say, scoreDecimals, shapeOf } from './util.js';
@@ -119,10 +120,12 @@ export function render(x, r) {
   placeTick(r.threshold);
   els.latency.textContent = `${r.ms.toFixed(1)} ms on ${backendLabel(r.backend)} ·`;
   const signed = (v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
+  // A detector judged by its nearest training digits shows them; C and A's numbers stay beside.
+  if (r.judgedBy === 'neighbours') showNearest(state.entry, r.nearest, state.digit === null ? 'drawings' : `${state.digit}s`);
+  else hideNearest();
   els.recon.textContent =
     r.judgedBy === 'neighbours'
-      ? `score = similarity to the nearest training digits, seen through an ImageNet network’s early layers · ` +
-        `C’s f(x) ${signed(r.logit)} · reconstruction error ${r.reconError.toFixed(4)}`
+      ? `C’s f(x) ${signed(r.logit)} · reconstruction error ${r.reconError.toFixed(4)}`
       : r.parts
         ? `score = mean of C’s part ${signed(r.parts[0])} and A’s part ${signed(r.parts[1])} ` +
           `(reconstruction error ${r.reconError.toFixed(4)}); 0 = as typical as the training images`
@@ -136,6 +139,7 @@ export function render(x, r) {
 
 export function showEmpty() {
   if (state.c) followModelThreshold(); // a blank pad waits for a drawing
+  hideNearest();
   const side = shapeOf(state.entry)[1];
   for (const c of Object.values(panels)) drawBlank(c, side);
   els.verdict.textContent = state.mode !== 'teach' ? 'Draw a digit' : taughtInSession() ? 'Draw your symbol, or anything else' : state.teaching ? 'Teaching…' : 'Add examples, then Teach';

@@ -106,7 +106,8 @@ struct SamplesArgs {
     /// (and, with --fixtures, a tiny photo folder in tests/fixtures/photos).
     #[arg(long, conflicts_with = "data")]
     photos: Option<PathBuf>,
-    /// Folder with manifest.json (photo samples are held out from its photo models).
+    /// Folder with manifest.json (photo samples are held out from its photo models; its digit
+    /// models' reference sprites go to OUT/references/).
     #[arg(long, default_value = "models")]
     models: PathBuf,
     #[arg(long, default_value = "www/samples")]
@@ -532,7 +533,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Samples(a) => match (&a.photos, &a.data) {
             (Some(dir), _) => photo_samples::run(dir, &a.models, &a.out, a.fixtures.then_some(std::path::Path::new("tests/fixtures")))?,
-            (None, Some(data)) => samples::run(data, &a.out, a.per_class.clamp(1, 100), a.fixtures)?,
+            (None, Some(data)) => samples::run(data, &a.models, &a.out, a.per_class.clamp(1, 100), a.fixtures)?,
             (None, None) => anyhow::bail!("give --data (MNIST) or --photos (a photo folder)"),
         },
         Command::Backbone(a) => {

@@ -8,6 +8,8 @@ use serde_json::json;
 
 use connective::data::idx::{IdxImages, encode_images, encode_labels};
 use connective::data::mnist::Mnist;
+use connective::data::redraw::{Style, redraw};
+use connective::model::io::Manifest;
 use connective::error::{Error, Result};
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -23,8 +25,9 @@ pub fn pick(mnist: &Mnist, per_class: usize) -> Vec<usize> {
 
 /// Writes `mnist-test.png` (10 rows, one per digit, `per_class` columns of 28×28 tiles) and
 /// `mnist-test.json` into `out`; with `fixtures`, also `digits-idx3-ubyte`, `digits-idx1-ubyte`
-/// and one `paper-<d>.png` per digit (dark ink on white, 112×112, like a photo of paper).
-pub fn run(data: &Path, out: &Path, per_class: usize, fixtures: bool) -> Result<()> {
+/// and one `paper-<d>.png` per digit (dark ink on white, 112×112, like a photo of paper);
+/// without, the reference sprites of the digit models of `models` (`references`).
+pub fn run(data: &Path, models: &Path, out: &Path, per_class: usize, fixtures: bool) -> Result<()> {
     let mnist = Mnist::load(data)?;
     std::fs::create_dir_all(out).map_err(|e| Error::data(out.display().to_string(), e.to_string()))?;
     let idx = pick(&mnist, per_class);
@@ -59,6 +62,44 @@ pub fn run(data: &Path, out: &Path, per_class: usize, fixtures: bool) -> Result<
             let p = out.join(format!("paper-{d}.png"));
             big.save(&p).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
         }
+    } else {
+        references(&mnist, models, &out.join("references"))?;
+    }
+    Ok(())
+}
+
+/// Tiles per row of a reference sprite.
+const REFERENCE_COLUMNS: usize = 16;
+
+/// For each digit model of `models` that judges by its nearest training digits, `out/<name>.png`:
+/// the training digit that stands for each of its reference rows (`ModelEntry::references`), in
+/// row order, 16 tiles of 28×28 per row, white ink on black as the model sees it; a pen reference
+/// drawn with the pen (`data::redraw`), as its row was made. The page shows the nearest three.
+fn references(mnist: &Mnist, models: &Path, out: &Path) -> Result<()> {
+    let manifest = Manifest::read_in_dir(models)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::data(out.display().to_string(), e.to_string()))?;
+    for entry in manifest.models.iter().filter(|e| !e.references.is_empty()) {
+        let k = entry.references.len();
+        let rows = k.div_ceil(REFERENCE_COLUMNS);
+        let mut sprite = GrayImage::new((28 * REFERENCE_COLUMNS) as u32, (28 * rows) as u32);
+        for (j, r) in entry.references.iter().enumerate() {
+            if r.image >= mnist.train_images.count {
+                return Err(Error::model(&entry.name, format!("reference {j} names training image {}, of {}", r.image, mnist.train_images.count)));
+            }
+            let tile: Vec<u8> = if r.pen {
+                redraw(&mnist.train_images, &[r.image], Style::Pen)?.iter().map(|&v| (v * 255.0).round().clamp(0.0, 255.0) as u8).collect()
+            } else {
+                mnist.train_images.image(r.image).to_vec()
+            };
+            let (row, col) = (j / REFERENCE_COLUMNS, j % REFERENCE_COLUMNS);
+            for (p, &v) in tile.iter().enumerate() {
+                sprite.put_pixel((col * 28 + p % 28) as u32, (row * 28 + p / 28) as u32, Luma([v]));
+            }
+        }
+        let png = out.join(format!("{}.png", entry.name));
+        let mut bytes = Vec::new();
+        sprite.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).map_err(|e| Error::data(png.display().to_string(), e.to_string()))?;
+        write(&png, &bytes)?;
     }
     Ok(())
 }
