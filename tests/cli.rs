@@ -190,6 +190,16 @@ fn a_drawn_digit_is_judged_by_the_drawn_threshold_an_idx_digit_by_the_stored_one
         let inlier = l["score"].as_f64().unwrap() >= l["threshold"].as_f64().unwrap();
         assert_eq!(l["verdict"], if inlier { "inlier" } else { "novel" }, "{l}");
     }
+    // A picture also gets its three nearest references (as the page shows them): training 3s,
+    // most similar first, the top two averaging to the score.
+    let near = lines[1]["nearest"].as_array().expect("a picture's nearest references");
+    let labels = connective::data::idx::read_labels(&common::mnist_dir().join("train-labels-idx1-ubyte.gz")).unwrap();
+    assert_eq!(near.len(), 3);
+    assert!(near.iter().all(|n| labels[n["image"].as_u64().unwrap() as usize] == 3), "{near:?}");
+    let sims: Vec<f64> = near.iter().map(|n| n["similarity"].as_f64().unwrap()).collect();
+    assert!(sims[0] >= sims[1] && sims[1] >= sims[2], "{sims:?}");
+    assert!(((sims[0] + sims[1]) / 2.0 - lines[1]["score"].as_f64().unwrap()).abs() < 1e-5, "{sims:?} vs {}", lines[1]);
+    assert!(lines[0].get("nearest").is_none(), "IDX lines stay short: {}", lines[0]);
 }
 
 /// A temporary models folder holding the shipped mnist-3 and `manifest` (every entry of it).

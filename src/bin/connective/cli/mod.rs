@@ -39,12 +39,14 @@ enum Command {
     Eval(EvalArgs),
     /// Score IDX files or PNG/JPEG/WebP images with one detector; prints JSON lines.
     ///
-    /// One line per image: `index` (IDX) or `file`; `score`, what the verdict is taken on (f(x) for
-    /// digit models, the combined score of eq. 6′ for photo models; higher = more like the positive
-    /// class); `logit`, f(x) itself; `recon_error`; `threshold`, the manifest's threshold the
-    /// verdict used (for a PNG/JPEG/WebP digit, the digit model's threshold for drawn input, where
-    /// the manifest has one); `verdict`, "inlier" when the score reaches it, else "novel"; and
-    /// `label` with --labels.
+    /// One line per image: `index` (IDX) or `file`; `score`, what the verdict is taken on (the
+    /// nearest training digits' similarity for the shipped digit models, f(x) for a taught one,
+    /// the manifest's rule for photo models; higher = more like the positive class); `logit`, f(x)
+    /// itself; `recon_error`; `neighbours`, the nearest training digits' similarity; `threshold`,
+    /// the manifest's threshold the verdict used (for a PNG/JPEG/WebP digit, the digit model's
+    /// threshold for drawn input, where the manifest has one); `verdict`, "inlier" when the score
+    /// reaches it, else "novel"; for a digit picture, `nearest`, its three nearest references
+    /// (MNIST training `image`, `pen`, `similarity`); and `label` with --labels.
     Score(ScoreArgs),
     /// Teach a detector a class of your own from a few drawings (the page's Teach mode, natively):
     /// writes one detector file for `score --model` and the page's "Open detector"; prints a JSON

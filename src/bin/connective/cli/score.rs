@@ -12,7 +12,7 @@ use connective::eval::caltech::open_backbone;
 use connective::model::io::{FileEntry, InputKind, Manifest, PhotoEntry, load_model, load_photo_entry, read_detector_file, read_if_detector_file};
 use connective::model::photo_detector::nearest;
 use connective::train::features::{FeatureExtractor, photo_input};
-use connective::model::scoring::{HostScores, score_batches};
+use connective::model::scoring::{HostScores, batch_tensor, detect_sync, score_batches};
 
 /// What one input file holds: a stack of MNIST images, or one picture already preprocessed.
 pub enum Input {
@@ -155,7 +155,7 @@ pub fn run(model: &Path, backbone: &Path, inputs: &[std::path::PathBuf], labels:
     // nearest training digits' similarity. A picture went through the drawing/photo
     // preprocessing: judged by the model's drawn threshold where it has one; IDX images by the
     // stored one (`ModelEntry::threshold_for`).
-    let mut line = |key: serde_json::Value, input: InputKind, s: &HostScores, i: usize, label: Option<u8>| {
+    let mut line = |key: serde_json::Value, input: InputKind, s: &HostScores, i: usize, label: Option<u8>, near: Vec<serde_json::Value>| {
         let score = entry.verdict_scores(s)[i];
         let threshold = entry.threshold_for(input);
         let mut v = serde_json::json!({
@@ -168,6 +168,9 @@ pub fn run(model: &Path, backbone: &Path, inputs: &[std::path::PathBuf], labels:
         let obj = v.as_object_mut().unwrap();
         if let Some(n) = s.neighbours.get(i) {
             obj.insert("neighbours".into(), (*n).into());
+        }
+        if !near.is_empty() {
+            obj.insert("nearest".into(), near.into());
         }
         match key {
             serde_json::Value::String(_) => obj.insert("file".into(), key),
@@ -190,12 +193,20 @@ pub fn run(model: &Path, backbone: &Path, inputs: &[std::path::PathBuf], labels:
                 let x: Vec<f32> = (0..n).flat_map(|i| images.unit_chw(i)).collect();
                 let s = score_batches(&detector, &x, shape, lambda, 1000, &device, |_| ())?;
                 for i in 0..n {
-                    line(i.into(), InputKind::Dataset, &s, i, labels.as_ref().map(|l| l[i]));
+                    line(i.into(), InputKind::Dataset, &s, i, labels.as_ref().map(|l| l[i]), Vec::new());
                 }
             }
             Ok(Input::Picture(x)) => {
-                let s = score_batches(&detector, &x, shape, lambda, 1, &device, |_| ())?;
-                line(path.display().to_string().into(), InputKind::Drawn, &s, 0, None);
+                // One picture: also its three nearest references, as the page shows them.
+                let d = detect_sync(&detector, batch_tensor(&x, 1, shape, &device), lambda, true)?;
+                let near: Vec<_> = nearest(&d.similarities, 3)
+                    .into_iter()
+                    .map(|i| {
+                        let r = entry.references.get(i);
+                        serde_json::json!({"index": i, "image": r.map(|r| r.image), "pen": r.is_some_and(|r| r.pen), "similarity": d.similarities[i]})
+                    })
+                    .collect();
+                line(path.display().to_string().into(), InputKind::Drawn, &HostScores::of(&d), 0, None, near);
             }
             Err(e) => {
                 eprintln!("error: {e}");
