@@ -21,10 +21,11 @@ use crate::metrics::{Confusion, auroc, f1_at, mean_std};
 use crate::model::calibration::{ScoreRule, positive_quantile};
 use crate::model::io::{Manifest, ModelEntry, read_detector};
 use crate::model::recipe::percentile_words;
-use crate::model::backbone::{DIGIT_BLOCK, DIGIT_SIDE, EarlyBackbone};
-use crate::model::photo_detector::{neighbour_scores as top_mean, unit_rows};
-use crate::model::scoring::{batch_tensor, score_batches};
-use crate::train::digits::{drawn_threshold, recipe_split};
+use crate::model::backbone::{DIGIT_BLOCK, EarlyBackbone};
+use crate::model::neighbours::NeighboursConfig;
+use crate::model::scoring::score_batches;
+use crate::train::digits::{digit_entries, drawn_threshold, recipe_split};
+use crate::train::neighbours::{every_digit, scores as neighbour_scores};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
 pub enum Protocol {
@@ -59,50 +60,9 @@ pub struct EvalOptions {
     pub backbone: Option<PathBuf>,
 }
 
-/// The nearest-neighbour baseline on the frozen backbone's early layers (issue 29): a digit's
-/// training positives as unit feature rows (the map after block 4 of the images enlarged to
-/// 32 px), read once; a query scores the mean cosine similarity to its `NEIGHBOURS` nearest
-/// rows. Nothing is trained: what a pretrained backbone alone tells of a digit.
-struct Neighbours<'a> {
-    backbone: &'a EarlyBackbone,
-    /// `[features, k]`: the gallery's rows, transposed for the product.
-    gallery_t: Tensor<2>,
-    device: &'a Device,
-}
-
-/// Values per MNIST image.
-const LEN: usize = 28 * 28;
-
-/// Unit feature rows `[n, features]` of grey 28×28 images in [0, 1], flattened.
-fn unit_features(backbone: &EarlyBackbone, images: &[f32], device: &Device) -> Tensor<2> {
-    let parts = images.chunks(1000 * LEN).map(|c| unit_rows(backbone.read_grey(batch_tensor(c, c.len() / LEN, [1, 28, 28], device), DIGIT_SIDE)));
-    Tensor::cat(parts.collect(), 0)
-}
-
-impl<'a> Neighbours<'a> {
-    /// `gallery`: grey 28×28 images in [0, 1], flattened.
-    fn new(backbone: &'a EarlyBackbone, gallery: &[f32], device: &'a Device) -> Self {
-        Self { backbone, gallery_t: unit_features(backbone, gallery, device).transpose(), device }
-    }
-
-    /// The score of each of `queries` (grey 28×28 in [0, 1], flattened).
-    fn scores(&self, queries: &[f32]) -> Result<Vec<f32>> {
-        let k = self.gallery_t.dims()[1];
-        let mut out = Vec::with_capacity(queries.len() / LEN);
-        for chunk in queries.chunks(1000 * LEN) {
-            let sims = unit_features(self.backbone, chunk, self.device).matmul(self.gallery_t.clone()).into_data().convert::<f32>();
-            let sims = sims.try_into_vec::<f32>().map_err(|e| Error::Input(format!("cannot read tensor: {e:?}")))?;
-            out.extend(top_mean(&sims, k, NEIGHBOURS));
-        }
-        Ok(out)
-    }
-}
-
 /// ALOCC's F1 at 10, 20, 30, 40, 50 % outliers on MNIST (the issue's anchors).
 pub const ALOCC_F1: [f64; 5] = [0.97, 0.92, 0.92, 0.91, 0.88];
 pub const RATIOS: [f64; 5] = [0.1, 0.2, 0.3, 0.4, 0.5];
-/// Neighbours the nearest-neighbour baseline averages over (as for the photos).
-pub const NEIGHBOURS: usize = 2;
 /// What the tables' notes say of the nearest-neighbour columns when the detectors judge by them
 /// (`model::neighbours`).
 const VERDICT_NEIGHBOUR_NOTE: &str = " Nearest neighbour (the verdict; nothing trained): the mean cosine similarity to the 2 nearest of the detector's 128 gallery rows on the frozen ImageNet backbone's early layers (EfficientNet-Lite0 to block 4, the digit enlarged to 32 px); the rows are k-means centres of its training digits' maps, as MNIST has them and traced with the page's pen.";
@@ -184,12 +144,7 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
         Some(path) => Some(EarlyBackbone::from_full(crate::train::features::open_backbone(path)?.0, DIGIT_BLOCK)),
         None => None,
     };
-    let entries: Vec<_> = manifest
-        .models
-        .iter()
-        .filter(|e| e.dataset == "mnist" && e.positive_classes.len() == 1)
-        .filter(|e| opts.digits.is_empty() || e.positive_classes[0].parse::<u8>().is_ok_and(|d| opts.digits.contains(&d)))
-        .collect();
+    let entries = digit_entries(manifest, &opts.digits);
     if entries.is_empty() {
         return Err(Error::data(opts.models_dir.join("manifest.json").display().to_string(), "no MNIST models to evaluate"));
     }
@@ -241,11 +196,12 @@ fn score_all(opts: &EvalOptions, mnist: &Mnist, manifest: &Manifest) -> Result<V
             let t = positive_quantile(&val.logits, r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
             (t, Some((scored.neighbours.clone(), entry.threshold)))
         } else {
+            // The baseline for a detector without its own: every training positive a reference.
             let neighbours = match &backbone {
                 Some(b) => {
-                    let gallery = Neighbours::new(b, &to_unit(&mnist.train_images, &split.train), &device);
-                    let t = positive_quantile(&gallery.scores(&val_images)?, r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
-                    Some((gallery.scores(&test)?, t))
+                    let gallery = every_digit(b.clone(), &NeighboursConfig::default(), &to_unit(&mnist.train_images, &split.train), &device);
+                    let t = positive_quantile(&neighbour_scores(&gallery, &val_images, &device)?, r.threshold_quantile).unwrap_or(f32::NEG_INFINITY);
+                    Some((neighbour_scores(&gallery, &test, &device)?, t))
                 }
                 None => None,
             };
@@ -312,6 +268,15 @@ impl ThresholdWords {
             promise: stored.map_or(String::new(), |q| format!(" ({:.0} % of its validation images by construction)", (1.0 - q) * 100.0)),
             drawn_rule: rule(drawn),
         }
+    }
+}
+
+/// A score's key in the JSON (and the manifest's metrics) for its name in the tables.
+fn key_of(name: &str) -> &'static str {
+    match name {
+        "CRBND" => "crbnd",
+        "recon-error" => "recon_error",
+        _ => "neighbours",
     }
 }
 
@@ -382,11 +347,6 @@ fn one_class(scored: &[Scored], mnist: &Mnist, key: &str, words: &ThresholdWords
         md += if verdict == "nearest-neighbour" { VERDICT_NEIGHBOUR_NOTE } else { NEIGHBOUR_NOTE };
         md.push('\n');
     }
-    let key_of = |n: &str| match n {
-        "CRBND" => "crbnd",
-        "recon-error" => "recon_error",
-        _ => "neighbours",
-    };
     let json = json!({
         "protocol": key,
         "verdict": key_of(verdict),
@@ -482,11 +442,6 @@ fn paper(scored: &[Scored], mnist: &Mnist, seeds: u64, words: &ThresholdWords) -
     }
     let head: Vec<String> = names.iter().flat_map(|n| [format!("{n} F1"), format!("{n} AUROC")]).collect();
     let mut md = format!("| outliers | {} | ALOCC F1 |\n|{}\n", head.join(" | "), "---:|".repeat(head.len() + 2));
-    let key_of = |n: &str| match n {
-        "CRBND" => "crbnd",
-        "recon-error" => "recon_error",
-        _ => "neighbours",
-    };
     let mut rows = Vec::new();
     for (ri, &ratio) in RATIOS.iter().enumerate() {
         let mut row = json!({"outlier_ratio": ratio, "verdict": key_of(names[0]), "alocc_f1": ALOCC_F1[ri]});

@@ -273,11 +273,6 @@ impl EarlyBackbone {
         Self { conv_stem: fold(&self.conv_stem, &self.bn0), blocks: self.blocks.into_iter().map(MbConv::fold).collect(), folded: true, ..self }
     }
 
-    /// Blocks after the stem.
-    pub fn blocks(&self) -> usize {
-        self.blocks.len()
-    }
-
     /// The early layers of a loaded backbone.
     pub fn from_full(full: EfficientNetLite0, block: usize) -> Self {
         let mut blocks = full.blocks;

@@ -162,6 +162,16 @@ fn train_one_digit(
     Ok(entry)
 }
 
+/// The one-digit MNIST models of `manifest` for `digits` (all of them when empty), in manifest order.
+pub fn digit_entries<'a>(manifest: &'a Manifest, digits: &[u8]) -> Vec<&'a ModelEntry> {
+    manifest
+        .models
+        .iter()
+        .filter(|e| e.dataset == "mnist" && e.positive_classes.len() == 1)
+        .filter(|e| digits.is_empty() || e.positive_classes[0].parse::<u8>().is_ok_and(|d| digits.contains(&d)))
+        .collect()
+}
+
 /// Gives a trained digit detector its nearest training digits (`train::neighbours`) and makes
 /// them its verdict (`ScoreRule::Neighbours`): the stored and the drawn threshold are taken
 /// again, by the recipe's rules, on the neighbours' scores of the same validation digits. A and
@@ -202,13 +212,7 @@ pub fn add_neighbours(models_dir: &Path, data_dir: &Path, backbone: &Path, digit
     let mnist = Mnist::load(data_dir)?;
     let early = EarlyBackbone::from_full(super::features::open_backbone(backbone)?.0, DIGIT_BLOCK);
     let manifest = Manifest::read_in_dir(models_dir)?;
-    let entries: Vec<ModelEntry> = manifest
-        .models
-        .iter()
-        .filter(|e| e.dataset == "mnist" && e.positive_classes.len() == 1)
-        .filter(|e| digits.is_empty() || e.positive_classes[0].parse::<u8>().is_ok_and(|d| digits.contains(&d)))
-        .cloned()
-        .collect();
+    let entries: Vec<ModelEntry> = digit_entries(&manifest, digits).into_iter().cloned().collect();
     if entries.is_empty() {
         return Err(Error::data(models_dir.join("manifest.json").display().to_string(), "no digit models to give neighbours"));
     }

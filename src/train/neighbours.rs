@@ -62,13 +62,29 @@ pub fn features(neighbours: &Neighbours, digits: &[f32], device: &Device) -> Ten
     Tensor::cat(parts, 0)
 }
 
+/// Neighbours whose gallery is every one of `digits` (flattened 28×28 in [0, 1]), no k-means:
+/// the baseline `eval` reports for a detector without neighbours of its own.
+pub fn every_digit(early: EarlyBackbone, config: &NeighboursConfig, digits: &[f32], device: &Device) -> Neighbours {
+    let probe = Neighbours::new(early, Tensor::<2>::zeros([1, 1], device), config);
+    let gallery = features(&probe, digits, device);
+    Neighbours::new(probe.early, gallery, config)
+}
+
+/// The score of each of `digits` (flattened 28×28 in [0, 1]), in batches, on the host.
+pub fn scores(neighbours: &Neighbours, digits: &[f32], device: &Device) -> Result<Vec<f32>> {
+    let mut out = Vec::with_capacity(digits.len() / 784);
+    for (_, x) in batches(digits, [1, 28, 28], BATCH, device) {
+        out.extend(to_vec(neighbours.scores(x).into_data())?);
+    }
+    Ok(out)
+}
+
 /// The neighbours of a digit detector whose training digits are `train` (indices into
 /// `images`): the early layers of `early` and `config.gallery` centres of the digits as they
 /// are and drawn with the pen, together; and for each centre the training digit nearest to it
 /// (what the page shows of it).
 pub fn build(early: EarlyBackbone, config: &NeighboursConfig, images: &IdxImages, train: &[usize], seed: u64, device: &Device) -> Result<(Neighbours, Vec<DigitReference>)> {
-    let empty = Tensor::<2>::zeros([1, 1], device);
-    let probe = Neighbours::new(early, empty, config);
+    let probe = Neighbours::new(early, Tensor::<2>::zeros([1, 1], device), config);
     let plain = features(&probe, &to_unit(images, train), device);
     let pen = features(&probe, &redraw(images, train, Style::Pen)?, device);
     let rows = Tensor::cat(vec![plain, pen], 0);
